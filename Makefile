@@ -1,0 +1,27 @@
+# The README's commands. `make test` is what .ci/run calls.
+SHELL := /bin/bash
+GO ?= go
+# Every test binary runs under one virtual X server (the kiosk's Fyne window).
+XVFB := xvfb-run -a -s "-screen 0 1280x1024x24"
+
+.PHONY: setup build demo test bench pg
+
+setup:
+	scripts/setup
+
+build:
+	$(GO) build -o bin/clockface ./cmd/clockface
+
+demo: setup
+	bin/clockface demo
+
+# PostgreSQL backs the hub's second store; start the local cluster if it is down.
+pg:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+
+test: setup pg
+	$(XVFB) $(GO) test -count=1 -timeout 25m ./...
+	$(GO) test -count=1 -tags matprofile -run MatProfile ./kiosk/...
+
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee out/bench.txt
