@@ -121,6 +121,16 @@ type Punch struct {
 	Evidence       Evidence  `json:"evidence"`
 	// Corrected, when set, is the rectified time; At stays the original.
 	Corrected *Correction `json:"correction,omitempty"`
+	// Voided, when set, takes the punch out of timesheets (the kiosk's undo);
+	// the row stays for the audit trail.
+	Voided *Void `json:"voided,omitempty"`
+}
+
+// Void records who took a punch back, when and why.
+type Void struct {
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	When   time.Time `json:"when"`
 }
 
 // Time is the punch's effective time: the corrected one if any.
