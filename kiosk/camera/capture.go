@@ -1,0 +1,178 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"sync"
+	"time"
+
+	"gocv.io/x/gocv"
+)
+
+// Frame is one captured picture. The Image belongs to whoever took the
+// Frame from a Slot; it is shared with no Mat. Frames are immutable by
+// convention: a consumer that wants to draw on one copies it first.
+type Frame struct {
+	Image *image.RGBA
+	Seq   uint64    // 1, 2, ... in capture order
+	At    time.Time // when it was captured
+}
+
+// Slot holds the latest frame for one consumer. Put replaces whatever the
+// consumer has not taken yet (counted as dropped), so a slow consumer costs
+// memory for one frame, never a queue.
+type Slot struct {
+	mu      sync.Mutex
+	f       Frame
+	full    bool
+	dropped uint64
+	ready   chan struct{}
+}
+
+// NewSlot returns an empty slot.
+func NewSlot() *Slot { return &Slot{ready: make(chan struct{}, 1)} }
+
+// Put stores f as the latest frame.
+func (s *Slot) Put(f Frame) {
+	s.mu.Lock()
+	if s.full {
+		s.dropped++
+	}
+	s.f, s.full = f, true
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Take returns the latest frame, if one arrived since the last Take.
+func (s *Slot) Take() (Frame, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.full {
+		return Frame{}, false
+	}
+	f := s.f
+	s.f, s.full = Frame{}, false
+	return f, true
+}
+
+// Ready is signalled after a Put; receive from it, then Take.
+func (s *Slot) Ready() <-chan struct{} { return s.ready }
+
+// Wait blocks until a frame is available or ctx ends.
+func (s *Slot) Wait(ctx context.Context) (Frame, error) {
+	for {
+		if f, ok := s.Take(); ok {
+			return f, nil
+		}
+		select {
+		case <-ctx.Done():
+			return Frame{}, ctx.Err()
+		case <-s.ready:
+		}
+	}
+}
+
+// Dropped counts frames replaced before they were taken.
+func (s *Slot) Dropped() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}
+
+// Options tune a capture loop.
+type Options struct {
+	// Size, when set, resizes every frame (e.g. 640×480 for the preview).
+	Size image.Point
+	// Pace sleeps between frames to play a file at its own frame rate, as a
+	// camera would deliver it. Cameras pace themselves; leave it off for them.
+	Pace bool
+	// MaxFrames stops after this many frames (0: until EOF or cancel).
+	MaxFrames int
+	// Now is the clock stamped on frames (nil: time.Now).
+	Now func() time.Time
+}
+
+// Capture reads src in the calling goroutine (start it with go) into one
+// reused Mat, converts each frame to an RGBA copy and puts it in every slot.
+// It returns nil at the end of a finite source or MaxFrames, ctx.Err() when
+// cancelled, or the source's error.
+func Capture(ctx context.Context, src Source, opt Options, slots ...*Slot) error {
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	frame := gocv.NewMat()
+	defer frame.Close()
+	resized := gocv.NewMat()
+	defer resized.Close()
+
+	var interval time.Duration
+	if opt.Pace && src.FPS() > 0 {
+		interval = time.Duration(float64(time.Second) / src.FPS())
+	}
+	next := time.Now()
+	var seq uint64
+	for opt.MaxFrames == 0 || int(seq) < opt.MaxFrames {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := src.Read(&frame); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("capture: %w", err)
+		}
+		out := &frame
+		if opt.Size != (image.Point{}) && (frame.Cols() != opt.Size.X || frame.Rows() != opt.Size.Y) {
+			gocv.Resize(frame, &resized, opt.Size, 0, 0, gocv.InterpolationLinear)
+			out = &resized
+		}
+		img, err := toRGBA(out)
+		if err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		seq++
+		f := Frame{Image: img, Seq: seq, At: now()}
+		for _, s := range slots {
+			s.Put(f)
+		}
+		if interval > 0 {
+			next = next.Add(interval)
+			if d := time.Until(next); d > 0 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(d):
+				}
+			} else {
+				next = time.Now() // fell behind: do not try to catch up
+			}
+		}
+	}
+	return nil
+}
+
+// toRGBA copies a BGR (or grey) Mat into a new RGBA image.
+func toRGBA(m *gocv.Mat) (*image.RGBA, error) {
+	img, err := m.ToImage()
+	if err != nil {
+		return nil, err
+	}
+	if rgba, ok := img.(*image.RGBA); ok {
+		return rgba, nil
+	}
+	b := img.Bounds()
+	rgba := image.NewRGBA(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			rgba.Set(x, y, img.At(x, y))
+		}
+	}
+	return rgba, nil
+}
