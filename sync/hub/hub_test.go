@@ -1,0 +1,312 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"clockface/sync/hub"
+	"clockface/sync/wire"
+)
+
+func TestPairing(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHub(t, sc.open(t))
+			code, err := hub.NewPairingCode(ctx, h.st, h.clock.Now(), time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			try := func(code, kiosk string) int {
+				body := mustJSON(t, wire.PairRequest{Code: code, KioskID: kiosk})
+				resp, err := http.Post(h.srv.URL+wire.PathPair, "application/json", bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if got, want := try("WRONG-CODE-0000", "k1"), http.StatusForbidden; got != want {
+				t.Errorf("wrong code: got %d, want %d", got, want)
+			}
+			if got, want := try(strings.ToLower(code), "k1"), http.StatusOK; got != want {
+				t.Errorf("good code (lower case): got %d, want %d", got, want)
+			}
+			if got, want := try(code, "k2"), http.StatusForbidden; got != want {
+				t.Errorf("spent code: got %d, want %d", got, want)
+			}
+			expired, err := hub.NewPairingCode(ctx, h.st, h.clock.Now(), time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.clock.Set(t0.Add(2 * time.Minute))
+			if got, want := try(expired, "k3"), http.StatusForbidden; got != want {
+				t.Errorf("expired code: got %d, want %d", got, want)
+			}
+			ks, err := h.st.Kiosks(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ks) != 1 || ks[0].ID != "k1" || len(ks[0].Secret) != 32 {
+				t.Fatalf("got kiosks %+v, want just k1 with a 32-byte secret", ks)
+			}
+		})
+	}
+}
+
+func TestBatchExactlyOnce(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHub(t, sc.open(t))
+			secret := h.pair(t, "k1")
+			b := makeBatch("k1", "E1", t0, 10, 0)
+			b.Employees = []wire.Employee{{Number: "E1", Name: "Ann Lee", Status: "active"}}
+			body := mustJSON(t, b)
+			status, e, got := h.post(t, body, "k1", secret, t0, wire.NewNonce())
+			if status != http.StatusOK {
+				t.Fatalf("got %d %+v, want 200", status, e)
+			}
+			if got.Accepted != 10 || got.Duplicates != 0 {
+				t.Errorf("first delivery: got %+v, want 10 accepted", got)
+			}
+			// Same batch again, fresh nonce (the relay lost the answer).
+			status, e, got = h.post(t, body, "k1", secret, t0, wire.NewNonce())
+			if status != http.StatusOK || got.Accepted != 0 || got.Duplicates != 10 {
+				t.Errorf("second delivery: got %d %+v %+v, want 0 accepted, 10 duplicates", status, e, got)
+			}
+			// A new event id for an already-stored punch id: still once.
+			b2 := b
+			b2.Events = append([]wire.Event(nil), b.Events[:1]...)
+			b2.Events[0].ID = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+			status, _, got = h.post(t, mustJSON(t, b2), "k1", secret, t0, wire.NewNonce())
+			if status != http.StatusOK || got.Accepted != 0 || got.Duplicates != 1 {
+				t.Errorf("punch id replayed under a new event id: got %d %+v, want 1 duplicate", status, got)
+			}
+			// Weeks later, the hub still knows the events (no time window).
+			h.clock.Set(t0.Add(60 * 24 * time.Hour))
+			status, _, got = h.post(t, body, "k1", secret, h.clock.Now(), wire.NewNonce())
+			if status != http.StatusOK || got.Duplicates != 10 {
+				t.Errorf("60 days later: got %d %+v, want 10 duplicates", status, got)
+			}
+			ps, err := h.st.Punches(ctx, t0.Add(-time.Hour), t0.Add(24*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != 10 {
+				t.Fatalf("got %d punches, want 10", len(ps))
+			}
+			for i, p := range ps {
+				if want := b.Events[i].Punch.Domain(); p.ID != want.ID || !p.At.Equal(want.At) || p.Kind != want.Kind {
+					t.Errorf("punch %d: got %+v, want %+v", i, p, want)
+				}
+			}
+			es, err := h.st.Employees(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(es) != 1 || es[0].Name != "Ann Lee" {
+				t.Errorf("got employees %+v, want Ann Lee", es)
+			}
+			if got, want := stats(t, h.st), (hub.Stats{Kiosks: 1, Events: 11, Punches: 10, SkewFlags: 1}) // the resend's kiosk_clock was 60 days old; got != want {
+				t.Errorf("got %s, want %s", fmtStats(got), fmtStats(want))
+			}
+		})
+	}
+}
+
+func TestCorrectionAndVoid(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHub(t, sc.open(t))
+			secret := h.pair(t, "k1")
+			b := makeBatch("k1", "E1", t0, 2, 0)
+			if s, e, _ := h.post(t, mustJSON(t, b), "k1", secret, t0, wire.NewNonce()); s != http.StatusOK {
+				t.Fatalf("got %d %+v", s, e)
+			}
+			in, out := b.Events[0], b.Events[1]
+			fixed := t0.Add(-15 * time.Minute)
+			in.ID, in.Seq, in.Type = "0190a1b2-c3d4-7e5f-8a9b-000000000001", 3, wire.TypeCorrection
+			in.Punch.Correction = &wire.Correction{At: fixed, By: "mgr", Reason: "forgot", When: t0.Add(time.Hour)}
+			out.ID, out.Seq, out.Type = "0190a1b2-c3d4-7e5f-8a9b-000000000002", 4, wire.TypeVoid
+			out.Punch.Void = &wire.Void{By: "E1", Reason: "undo", When: t0.Add(time.Hour)}
+			b2 := wire.Batch{KioskID: "k1", KioskClock: t0, Events: []wire.Event{in, out}}
+			if s, e, r := h.post(t, mustJSON(t, b2), "k1", secret, t0, wire.NewNonce()); s != http.StatusOK || r.Accepted != 2 {
+				t.Fatalf("got %d %+v %+v, want 2 accepted", s, e, r)
+			}
+			ps, err := h.st.Punches(ctx, t0.Add(-time.Hour), t0.Add(3*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != 2 {
+				t.Fatalf("got %d punches, want 2", len(ps))
+			}
+			if c := ps[0].Corrected; c == nil || !c.At.Equal(fixed) || !ps[0].At.Equal(t0) || c.By != "mgr" {
+				t.Errorf("corrected punch: got %+v, want original %s kept and correction %s by mgr", ps[0], t0, fixed)
+			}
+			if v := ps[1].Voided; v == nil || v.Reason != "undo" {
+				t.Errorf("voided punch: got %+v, want a void", ps[1])
+			}
+		})
+	}
+}
+
+// TestBadInputStoresNothing: every bad request gets a 4xx with a clear
+// message and leaves the store as it was.
+func TestBadInputStoresNothing(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHub(t, sc.open(t))
+			secret := h.pair(t, "k1")
+			otherSecret := h.pair(t, "k2")
+			revokedSecret := h.pair(t, "k3")
+			if err := h.st.Revoke(ctx, "k3", t0); err != nil {
+				t.Fatal(err)
+			}
+			good := mustJSON(t, makeBatch("k1", "E1", t0, 4, 0))
+			replayNonce := wire.NewNonce()
+			if s, e, _ := h.post(t, mustJSON(t, wire.Batch{KioskID: "k1", KioskClock: t0}), "k1", secret, t0, replayNonce); s != http.StatusOK {
+				t.Fatalf("empty batch: got %d %+v", s, e)
+			}
+			before := stats(t, h.st)
+			big := bytes.Repeat([]byte(" "), wire.MaxBatchBytes+1)
+			tests := []struct {
+				name    string
+				body    []byte
+				kiosk   string
+				secret  []byte
+				created time.Time
+				nonce   string
+				status  int
+				code    string
+				msg     string
+			}{
+				{"malformed json", []byte(`{"kiosk_id":"k1",`), "k1", secret, t0, "", 400, wire.CodeMalformed, "malformed json"},
+				{"unknown field", bytes.Replace(good, []byte(`"kiosk_id":"k1",`), []byte(`"kiosk_id":"k1","image":"/9j/",`), 1), "k1", secret, t0, "", 400, wire.CodeMalformed, "unknown field"},
+				{"oversized", big, "k1", secret, t0, "", 413, wire.CodeTooLarge, "body over"},
+				{"unsigned", good, "k1", nil, t0, "", 401, wire.CodeBadSignature, "not signed"},
+				{"wrong secret", good, "k1", otherSecret, t0, "", 401, wire.CodeBadSignature, "does not verify"},
+				{"stale", good, "k1", secret, t0.Add(-6 * time.Minute), "", 401, wire.CodeStale, "resend with the hub's time"},
+				{"future", good, "k1", secret, t0.Add(6 * time.Minute), "", 401, wire.CodeStale, "hub time"},
+				{"replayed nonce", good, "k1", secret, t0, replayNonce, 401, wire.CodeReplay, "nonce already used"},
+				{"unknown kiosk", good, "k9", secret, t0, "", 401, wire.CodeUnknownKiosk, "unknown kiosk"},
+				{"revoked kiosk", mustJSON(t, makeBatch("k3", "E1", t0, 2, 0)), "k3", revokedSecret, t0, "", 403, wire.CodeRevokedKiosk, "revoked"},
+				{"other kiosk's batch", good, "k2", otherSecret, t0, "", 403, wire.CodeKioskMismatch, "signed by"},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					nonce := tt.nonce
+					if nonce == "" {
+						nonce = wire.NewNonce()
+					}
+					status, e, _ := h.post(t, tt.body, tt.kiosk, tt.secret, tt.created, nonce)
+					if status != tt.status || e.Code != tt.code || !strings.Contains(e.Error, tt.msg) {
+						t.Errorf("got %d %q %q, want %d %q containing %q", status, e.Code, e.Error, tt.status, tt.code, tt.msg)
+					}
+					if got := stats(t, h.st); got != before {
+						t.Errorf("store changed: got %s, want %s", fmtStats(got), fmtStats(before))
+					}
+				})
+			}
+			// The good batch still goes through afterwards.
+			if s, e, r := h.post(t, good, "k1", secret, t0, wire.NewNonce()); s != http.StatusOK || r.Accepted != 4 {
+				t.Errorf("good batch after the bad ones: got %d %+v %+v", s, e, r)
+			}
+		})
+	}
+}
+
+func TestClockSkewFlagged(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHub(t, sc.open(t))
+			secret := h.pair(t, "k1")
+			for _, tt := range []struct {
+				kioskClock time.Time
+				flag       bool
+			}{
+				{t0.Add(-90 * time.Second), false},
+				{t0.Add(-3 * time.Minute), true},
+				{t0.Add(10 * time.Minute), true},
+			} {
+				b := wire.Batch{KioskID: "k1", KioskClock: tt.kioskClock}
+				s, e, r := h.post(t, mustJSON(t, b), "k1", secret, t0, wire.NewNonce())
+				if s != http.StatusOK || r.SkewFlagged != tt.flag || r.SkewMillis != t0.Sub(tt.kioskClock).Milliseconds() {
+					t.Errorf("kiosk clock %s: got %d %+v %+v, want flag %v", tt.kioskClock, s, e, r, tt.flag)
+				}
+			}
+			if got, want := stats(t, h.st).SkewFlags, int64(2); got != want {
+				t.Errorf("got %d skew flags stored, want %d", got, want)
+			}
+			k, err := h.st.Kiosk(ctx, "k1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := k.LastSkew, -10*time.Minute; got != want {
+				t.Errorf("got last skew %s, want %s", got, want)
+			}
+			resp, err := http.Get(h.srv.URL + wire.PathMetrics)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			m, _ := io.ReadAll(resp.Body)
+			if !bytes.Contains(m, []byte("clockface_hub_clock_skew_flags_total 2")) {
+				t.Errorf("metrics lack the skew counter at 2:\n%.2000s", m)
+			}
+		})
+	}
+}
+
+func TestHealthAndRevokeUnknown(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			h := newHub(t, sc.open(t))
+			resp, err := http.Get(h.srv.URL + wire.PathHealth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("healthz: got %d, want 200", resp.StatusCode)
+			}
+			if err := h.st.Revoke(context.Background(), "nope", t0); !errors.Is(err, hub.ErrUnknownKiosk) {
+				t.Errorf("revoke unknown: got %v, want ErrUnknownKiosk", err)
+			}
+		})
+	}
+}
+
+func TestSQLiteDurabilityPragmas(t *testing.T) {
+	st := openSQLite(t)
+	journal, sync, err := hub.SQLitePragmas(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if journal != "wal" || sync != 2 {
+		t.Errorf("got journal_mode=%s synchronous=%d, want wal and 2 (FULL)", journal, sync)
+	}
+}
+
+func TestErrorBodyIsJSON(t *testing.T) {
+	h := newHub(t, openSQLite(t))
+	resp, err := http.Post(h.srv.URL+wire.PathBatches, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e wire.ErrorResponse
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Code != wire.CodeBadSignature || !e.HubTime.Equal(t0) {
+		t.Errorf("got %+v (%v), want a JSON error with code and hub time", e, err)
+	}
+}

@@ -1,0 +1,81 @@
+// Package hub is the employer's server: kiosks pair with it, upload signed
+// batches of punches, and payroll export reads from it. Storage is behind
+// the Store interface, with a SQLite adapter (the default, one embedded
+// file) and a PostgreSQL adapter (pgx), which share one SQL core.
+package hub
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"clockface"
+	"clockface/sync/wire"
+)
+
+// Errors the stores return; the server maps them to 4xx answers.
+var (
+	ErrUnknownKiosk = errors.New("unknown kiosk")
+	ErrRevoked      = errors.New("kiosk revoked")
+	ErrReplay       = errors.New("nonce already used")
+	ErrBadCode      = errors.New("pairing code unknown, used or expired")
+)
+
+// Kiosk is a paired kiosk and what the hub last heard from it.
+type Kiosk struct {
+	ID        string
+	Secret    []byte
+	CreatedAt time.Time
+	RevokedAt *time.Time
+	LastSeen  *time.Time
+	LastSkew  time.Duration // hub time minus kiosk clock at the last batch
+	AuditSeq  int64
+	AuditHash string
+}
+
+// Receipt describes one applied batch.
+type Receipt struct {
+	KioskID  string
+	Nonce    string
+	HubTime  time.Time
+	Skew     time.Duration
+	SkewFlag bool
+	Batch    wire.Batch
+}
+
+// Result counts what a batch changed.
+type Result struct {
+	Accepted   int // events applied for the first time
+	Duplicates int // events (or punches) already applied earlier
+}
+
+// Stats are row counts, for /metrics and tests.
+type Stats struct {
+	Kiosks, Events, Punches, SkewFlags int64
+}
+
+// Store is the hub's storage. Every method is safe for concurrent use.
+type Store interface {
+	// CreatePairingCode records the SHA-256 of a one-time code.
+	CreatePairingCode(ctx context.Context, codeHash string, created, expires time.Time) error
+	// Pair spends a pairing code and stores the kiosk's credential. A
+	// kiosk id that exists already gets the new secret and is un-revoked.
+	Pair(ctx context.Context, codeHash, kioskID string, secret []byte, now time.Time) error
+	Kiosk(ctx context.Context, id string) (Kiosk, error)
+	Kiosks(ctx context.Context) ([]Kiosk, error)
+	Revoke(ctx context.Context, id string, now time.Time) error
+
+	// ApplyBatch spends the nonce and applies the batch in one
+	// transaction: a replayed nonce or revoked kiosk changes nothing, and
+	// every event and punch is applied at most once, forever.
+	ApplyBatch(ctx context.Context, r Receipt) (Result, error)
+	// PruneNonces forgets nonces seen before t (older requests are stale).
+	PruneNonces(ctx context.Context, before time.Time) error
+
+	// Punches returns punches whose effective time is in [from, to), with
+	// their latest correction and void, ordered by original time.
+	Punches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
+	Employees(ctx context.Context) ([]clockface.Employee, error)
+	Stats(ctx context.Context) (Stats, error)
+	Close() error
+}
