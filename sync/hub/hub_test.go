@@ -115,7 +115,8 @@ func TestBatchExactlyOnce(t *testing.T) {
 			if len(es) != 1 || es[0].Name != "Ann Lee" {
 				t.Errorf("got employees %+v, want Ann Lee", es)
 			}
-			if got, want := stats(t, h.st), (hub.Stats{Kiosks: 1, Events: 11, Punches: 10, SkewFlags: 1}) // the resend's kiosk_clock was 60 days old; got != want {
+			// One skew flag: the 60-day-late resend kept its old kiosk_clock.
+			if got, want := stats(t, h.st), (hub.Stats{Kiosks: 1, Events: 11, Punches: 10, SkewFlags: 1}); got != want {
 				t.Errorf("got %s, want %s", fmtStats(got), fmtStats(want))
 			}
 		})
