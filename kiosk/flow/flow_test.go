@@ -1,0 +1,364 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"math"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"clockface"
+	"clockface/embeddings"
+	"clockface/embeddings/vault"
+	"clockface/kiosk/liveness"
+	"clockface/ledger"
+)
+
+// These are logic tests: the real ledger (SQLite in a temp folder) with
+// hand-made 4-d embeddings and landmarks instead of a face engine. The
+// end-to-end tests in package kiosk use the real engine and real video.
+
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *manualClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *manualClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var (
+	testModel = embeddings.Model{Name: "test", Version: "1", Dim: 4}
+	testTh    = embeddings.Thresholds{Accept: 0.42, Review: 0.55, Margin: 0.10}
+	alice     = embeddings.Embedding{1, 0, 0, 0}
+	bob       = embeddings.Embedding{0, 1, 0, 0}
+	rosa      = embeddings.Embedding{0, 0, 0, 1} // restricted to PIN
+	stranger  = embeddings.Embedding{0, 0, 1, 0}
+	// aliceish is 0.5 from alice: the review band.
+	aliceish = embeddings.Embedding{1, 0.5, 0, 0}
+)
+
+type rig struct {
+	ctx   context.Context
+	clock *manualClock
+	led   *ledger.Ledger
+	m     *Machine
+	seen  []State
+}
+
+func newRig(t *testing.T, mode Mode, live *liveness.Config) *rig {
+	t.Helper()
+	ctx := context.Background()
+	clock := &manualClock{t: time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC)}
+	key, err := vault.NewMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	led, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(t.TempDir(), "ledger.db"), Key: key, Clock: clock, KioskID: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { led.Close() })
+	for _, p := range []struct {
+		number, name string
+		e            embeddings.Embedding
+		restricted   bool
+	}{{"1001", "Alice Ávila", alice, false}, {"1002", "Bob Baker", bob, false}, {"1003", "Rosa Ruiz", rosa, false}} {
+		if _, err := led.AddEmployee(ctx, clockface.Employee{Number: p.number, Name: p.name}, "4321"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := led.RecordConsent(ctx, clockface.Consent{EmployeeNumber: p.number, TextVersion: "v1", Locale: "en",
+			TextSHA256: strings.Repeat("ab", 32), Signature: p.name, RetentionPolicy: "r1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := led.SaveTemplate(ctx, embeddings.Template{Owner: p.number, Model: testModel, Samples: []embeddings.Embedding{p.e}}, "hr"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Rosa objected after enrolling: restricted to PIN from now on.
+	if err := led.Restrict(ctx, "1003", true, "hr"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(ctx, Config{Mode: mode, Thresholds: testTh, Model: testModel, Liveness: live, KioskID: "test"}, led, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{ctx: ctx, clock: clock, led: led, m: m}
+	m.OnChange = func(s State) { r.seen = append(r.seen, s) }
+	return r
+}
+
+// frame is a 64×48 grey picture; the face box covers its middle.
+func frame() image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = 128
+	}
+	img.Set(32, 24, color.White)
+	return img
+}
+
+// face is a detected face with embedding e and 5 landmarks with this yaw.
+func face(e embeddings.Embedding, yaw float64) embeddings.Face {
+	return embeddings.Face{
+		Box: image.Rect(16, 8, 48, 40),
+		Landmarks: []image.Point{{18, 20}, {26, 20}, {38, 20}, {46, 20},
+			{32 + int(math.Round(yaw*24)), 30}},
+		Embedding: e,
+	}
+}
+
+// show feeds one frame captured now, then advances the clock by 100 ms.
+func (r *rig) show(fs ...embeddings.Face) State {
+	r.m.Frame(r.ctx, frame(), r.clock.Now(), fs)
+	r.clock.Add(100 * time.Millisecond)
+	r.m.Tick(r.ctx)
+	return r.m.State()
+}
+
+func (r *rig) punches(t *testing.T) []clockface.Punch {
+	t.Helper()
+	ps, err := r.led.Punches(r.ctx, r.clock.Now().Add(-24*time.Hour), r.clock.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+func TestIdentifyAcceptPunchesWithEvidence(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	var dec Decision
+	r.m.OnDecision = func(d Decision) { dec = d }
+	r.clock.Add(-150 * time.Millisecond) // the frame was captured 150 ms ago
+	r.m.Frame(r.ctx, frame(), r.clock.Now(), []embeddings.Face{face(alice, 0)})
+	s := r.m.State()
+	if got, want := s.Screen, Confirm; got != want {
+		t.Fatalf("screen: got %v, want %v (%+v)", got, want, s)
+	}
+	if got, want := s.Employee.Name, "Alice Ávila"; got != want {
+		t.Errorf("name: got %q, want %q", got, want)
+	}
+	if got, want := s.Punch.Kind, clockface.PunchIn; got != want {
+		t.Errorf("kind: got %v, want %v", got, want)
+	}
+	if s.Thumbnail == nil || s.Thumbnail.Bounds().Dx() == 0 {
+		t.Error("no thumbnail")
+	}
+	if got, want := dec.Latency, time.Duration(0); got != want {
+		t.Errorf("latency on a manual clock: got %v, want %v", got, want)
+	}
+	ps := r.punches(t)
+	if got, want := len(ps), 1; got != want {
+		t.Fatalf("punches: got %d, want %d", got, want)
+	}
+	ev := ps[0].Evidence
+	if ev.Distance != 0 || ev.SnapshotID == 0 || ev.Model != "test/1" || ev.Liveness != "off" {
+		t.Errorf("evidence: got %+v, want distance 0, a snapshot, model test/1, liveness off", ev)
+	}
+	if got, want := math.Round(ev.Margin*1000)/1000, math.Round(math.Sqrt2*1000)/1000; got != want {
+		t.Errorf("margin: got %v, want %v (bob is the runner-up)", got, want)
+	}
+	if _, err := r.led.Snapshot(r.ctx, ev.SnapshotID); err != nil {
+		t.Errorf("snapshot: %v", err)
+	}
+	if got, want := ps[0].Method, clockface.MethodFace; got != want {
+		t.Errorf("method: got %v, want %v", got, want)
+	}
+}
+
+func TestBandsReviewAndReject(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	s := r.show(face(aliceish, 0))
+	if got, want := s.Screen, AskPIN; got != want {
+		t.Fatalf("review screen: got %v, want %v", got, want)
+	}
+	if got, want := s.Msg, MsgConfirmPIN; got != want {
+		t.Errorf("review message: got %v, want %v", got, want)
+	}
+	if s.Employee.Name != "" {
+		t.Errorf("review showed a name: %q", s.Employee.Name)
+	}
+	r.m.Cancel()
+	s = r.show(face(stranger, 0))
+	if got, want := s.Msg, MsgNotRecognised; got != want {
+		t.Errorf("stranger: got %v, want %v", got, want)
+	}
+	if got := len(r.punches(t)); got != 0 {
+		t.Errorf("punches: got %d, want 0", got)
+	}
+}
+
+func TestRestrictedEmployeeIsNeverFaceMatched(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	s := r.show(face(rosa, 0))
+	if got, want := s.Msg, MsgNotRecognised; got != want {
+		t.Errorf("restricted face: got %v, want %v", got, want)
+	}
+	if got, want := r.m.Enrolled(), 2; got != want {
+		t.Errorf("gallery: got %d people, want %d", got, want)
+	}
+	// Her PIN works like anyone's: same punch, method pin.
+	r.m.SubmitPIN(r.ctx, "1003", "4321")
+	s = r.m.State()
+	if got, want := s.Screen, Confirm; got != want {
+		t.Fatalf("PIN screen: got %v, want %v (%s)", got, want, s.Err)
+	}
+	ps := r.punches(t)
+	if len(ps) != 1 || ps[0].Method != clockface.MethodPIN || ps[0].EmployeeNumber != "1003" || ps[0].Kind != clockface.PunchIn {
+		t.Errorf("punches: got %+v, want one PIN punch in by 1003", ps)
+	}
+	// Verify mode sends her straight to the PIN pad.
+	v := newRig(t, Verify, nil)
+	v.m.Claim(v.ctx, "1003")
+	if got, want := v.m.State().Msg, MsgUsePIN; got != want {
+		t.Errorf("verify claim of a restricted employee: got %v, want %v", got, want)
+	}
+}
+
+func TestLivenessStopsAStillFace(t *testing.T) {
+	cfg := liveness.MotionOnly()
+	r := newRig(t, Identify, &cfg)
+	for range 60 { // 6 s of the same picture
+		r.show(face(alice, 0.05))
+	}
+	if got := len(r.punches(t)); got != 0 {
+		t.Fatalf("a still face punched: %d punches", got)
+	}
+	s := r.m.State()
+	if got, want := s.Msg, MsgLivenessFailed; got != want {
+		t.Errorf("message: got %v, want %v", got, want)
+	}
+	if !strings.Contains(s.Liveness, "failed") {
+		t.Errorf("liveness result: got %q, want a failure", s.Liveness)
+	}
+}
+
+func TestLivenessPassesAMovingFace(t *testing.T) {
+	cfg := liveness.MotionOnly()
+	r := newRig(t, Identify, &cfg)
+	var s State
+	for i := range 20 {
+		s = r.show(face(alice, 0.03*float64(i)))
+		if s.Screen == Confirm {
+			break
+		}
+		if got, want := s.Msg, MsgMoveHead; got != want {
+			t.Fatalf("prompt: got %v, want %v", got, want)
+		}
+	}
+	if got, want := s.Screen, Confirm; got != want {
+		t.Fatalf("screen: got %v, want %v", got, want)
+	}
+	ps := r.punches(t)
+	if len(ps) != 1 || !strings.HasPrefix(ps[0].Evidence.Liveness, "passed any-move") {
+		t.Errorf("punches: got %+v, want one with a passed liveness", ps)
+	}
+}
+
+func TestPINLockoutAndRecovery(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	for i := range 3 {
+		r.m.SubmitPIN(r.ctx, "1002", "0000")
+		if i < 2 {
+			if got, want := r.m.State().Msg, MsgWrongPIN; got != want {
+				t.Errorf("attempt %d: got %v, want %v", i+1, got, want)
+			}
+		}
+	}
+	s := r.m.State()
+	if got, want := s.Msg, MsgLocked; got != want {
+		t.Fatalf("after 3 failures: got %v, want %v", got, want)
+	}
+	if got, want := s.LockedUntil.Sub(r.clock.Now()), 30*time.Second; got != want {
+		t.Errorf("lock: got %v, want %v", got, want)
+	}
+	r.m.SubmitPIN(r.ctx, "1002", "4321")
+	if got, want := r.m.State().Msg, MsgLocked; got != want {
+		t.Errorf("right PIN while locked: got %v, want %v", got, want)
+	}
+	r.clock.Add(31 * time.Second)
+	r.m.SubmitPIN(r.ctx, "1002", "4321")
+	if got, want := r.m.State().Screen, Confirm; got != want {
+		t.Errorf("right PIN after the lock: got %v, want %v", got, want)
+	}
+}
+
+func TestVerifyRejectsCountTowardsLockout(t *testing.T) {
+	r := newRig(t, Verify, nil)
+	if s := r.show(face(alice, 0)); s.Screen != Idle {
+		t.Fatalf("verify mode matched without a claim: %v", s.Screen)
+	}
+	for i := range 3 {
+		r.m.Claim(r.ctx, "1002")
+		if i < 3 {
+			if got, want := r.m.State().Screen, WaitFace; got != want && i < 3 {
+				t.Fatalf("claim %d: got %v, want %v", i+1, got, want)
+			}
+		}
+		r.show(face(alice, 0)) // alice's face, bob's claim
+	}
+	s := r.m.State()
+	if got, want := s.Msg, MsgLocked; got != want {
+		t.Errorf("after 3 wrong faces: got %v, want %v", got, want)
+	}
+	var le *clockface.LockedError
+	if err := r.led.Lockout(r.ctx, "1002"); !errors.As(err, &le) {
+		t.Errorf("ledger lockout: got %v, want a lock", err)
+	}
+	// Alice claiming herself is accepted 1:1 with no margin recorded.
+	r.m.Claim(r.ctx, "1001")
+	if s := r.show(face(alice, 0)); s.Screen != Confirm {
+		t.Fatalf("alice's own claim: got %v (%s)", s.Screen, s.Err)
+	}
+	if ps := r.punches(t); len(ps) != 1 || ps[0].EmployeeNumber != "1001" {
+		t.Errorf("punches: got %+v, want alice's", ps)
+	}
+}
+
+func TestUndoWindow(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	r.show(face(alice, 0))
+	if !r.m.Undo(r.ctx) {
+		t.Fatal("undo inside the window failed")
+	}
+	ps := r.punches(t)
+	if len(ps) != 1 || ps[0].Voided == nil {
+		t.Fatalf("punches: got %+v, want one voided", ps)
+	}
+	if got, want := r.m.State().Msg, MsgUndone; got != want {
+		t.Errorf("message: got %v, want %v", got, want)
+	}
+	r.clock.Add(DefaultMessageHold)
+	r.m.Tick(r.ctx)
+	r.show(face(bob, 0))
+	r.clock.Add(DefaultUndoWindow)
+	if r.m.Undo(r.ctx) {
+		t.Error("undo after the window succeeded")
+	}
+	r.m.Tick(r.ctx)
+	if got, want := r.m.State().Screen, Idle; got != want {
+		t.Errorf("after the window: got %v, want %v", got, want)
+	}
+}
+
+func TestDebouncedSecondPunch(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	r.show(face(alice, 0))
+	r.clock.Add(DefaultUndoWindow)
+	r.m.Tick(r.ctx)
+	s := r.show(face(alice, 0))
+	if got, want := s.Msg, MsgAlready; got != want {
+		t.Errorf("second look within the debounce: got %v, want %v", got, want)
+	}
+	if got := len(r.punches(t)); got != 1 {
+		t.Errorf("punches: got %d, want 1", got)
+	}
+}
