@@ -726,4 +726,3 @@ func snapshot(frame image.Image, box image.Rectangle) ([]byte, image.Image, erro
 	}
 	return buf.Bytes(), thumb, nil
 }
-
