@@ -1,0 +1,471 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"clockface"
+	"clockface/embeddings"
+)
+
+// Snapshot purposes.
+const (
+	SnapshotPunch = "punch"
+	SnapshotEnrol = "enrol"
+)
+
+func templatePurpose(m embeddings.Model) string { return "template:" + m.String() }
+func snapshotPurpose(uid string) string         { return "snapshot:" + uid }
+
+// RecordConsent stores a signed consent for c.EmployeeNumber. SignedAt
+// defaults to now and KioskID to the ledger's. An employee has at most one
+// live consent: a new one needs the old one withdrawn.
+func (l *Ledger) RecordConsent(ctx context.Context, c clockface.Consent) (clockface.Consent, error) {
+	c.TextSHA256 = strings.ToLower(c.TextSHA256)
+	switch {
+	case c.TextVersion == "":
+		return clockface.Consent{}, errors.New("record consent: no text version")
+	case len(c.TextSHA256) != 64 || !isHex(c.TextSHA256):
+		return clockface.Consent{}, errors.New("record consent: text SHA-256 must be 64 hex digits")
+	case strings.TrimSpace(c.Signature) == "":
+		return clockface.Consent{}, errors.New("record consent: no signature")
+	case c.RetentionPolicy == "":
+		return clockface.Consent{}, errors.New("record consent: no retention policy version")
+	}
+	if c.SignedAt.IsZero() {
+		c.SignedAt = l.now()
+	}
+	c.SignedAt = fromNanos(nanos(c.SignedAt))
+	if c.KioskID == "" {
+		c.KioskID = l.cfg.KioskID
+	}
+	c.WithdrawnAt = nil
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT id, status FROM employees WHERE number = ?`, c.EmployeeNumber).Scan(&id, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("employee %q: %w", c.EmployeeNumber, clockface.ErrUnknownEmployee)
+		}
+		if err != nil {
+			return err
+		}
+		if status != string(clockface.StatusActive) {
+			return clockface.ErrTerminated
+		}
+		var live bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM consents WHERE employee_id = ? AND withdrawn_at IS NULL)`, id).Scan(&live); err != nil {
+			return err
+		}
+		if live {
+			return errors.New("a live consent exists; withdraw it first")
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO consents (employee_id, text_version, locale, text_sha256, signature, signed_at, kiosk_id, retention_policy)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, c.TextVersion, c.Locale, c.TextSHA256, c.Signature, nanos(c.SignedAt), c.KioskID, c.RetentionPolicy)
+		if err != nil {
+			return err
+		}
+		if c.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return l.audit(ctx, tx, c.Signature, "consent.record", c.EmployeeNumber,
+			map[string]any{"consent_id": c.ID, "text_version": c.TextVersion, "text_sha256": c.TextSHA256, "kiosk_id": c.KioskID, "retention_policy": c.RetentionPolicy})
+	})
+	if err != nil {
+		return clockface.Consent{}, fmt.Errorf("record consent of %s: %w", c.EmployeeNumber, err)
+	}
+	return c, nil
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+const consentCols = `c.id, e.number, c.text_version, c.locale, c.text_sha256, c.signature, c.signed_at, c.kiosk_id, c.retention_policy, c.withdrawn_at`
+
+func scanConsent(sc interface{ Scan(...any) error }) (clockface.Consent, error) {
+	var c clockface.Consent
+	var signed int64
+	var withdrawn sql.NullInt64
+	if err := sc.Scan(&c.ID, &c.EmployeeNumber, &c.TextVersion, &c.Locale, &c.TextSHA256, &c.Signature, &signed, &c.KioskID, &c.RetentionPolicy, &withdrawn); err != nil {
+		return clockface.Consent{}, err
+	}
+	c.SignedAt = fromNanos(signed)
+	c.WithdrawnAt = nullTime(withdrawn)
+	return c, nil
+}
+
+// LiveConsent returns the employee's live consent, or an error wrapping
+// clockface.ErrNoConsent.
+func (l *Ledger) LiveConsent(ctx context.Context, number string) (clockface.Consent, error) {
+	if _, err := employeeID(ctx, l.db, number); err != nil {
+		return clockface.Consent{}, fmt.Errorf("live consent: %w", err)
+	}
+	c, err := scanConsent(l.db.QueryRowContext(ctx, `SELECT `+consentCols+` FROM consents c JOIN employees e ON e.id = c.employee_id
+		WHERE e.number = ? AND c.withdrawn_at IS NULL`, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return clockface.Consent{}, fmt.Errorf("employee %s: %w", number, clockface.ErrNoConsent)
+	}
+	if err != nil {
+		return clockface.Consent{}, fmt.Errorf("live consent of %s: %w", number, err)
+	}
+	return c, nil
+}
+
+// Consents returns all of the employee's consents, live and withdrawn.
+func (l *Ledger) Consents(ctx context.Context, number string) ([]clockface.Consent, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT `+consentCols+` FROM consents c JOIN employees e ON e.id = c.employee_id
+		WHERE e.number = ? ORDER BY c.id`, number)
+	if err != nil {
+		return nil, fmt.Errorf("consents of %s: %w", number, err)
+	}
+	defer rows.Close()
+	var out []clockface.Consent
+	for rows.Next() {
+		c, err := scanConsent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("consents of %s: %w", number, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// WithdrawConsent withdraws the employee's live consent. Their templates
+// are deleted in the same transaction (by a trigger, so the database itself
+// keeps the promise).
+func (l *Ledger) WithdrawConsent(ctx context.Context, number, actor string) error {
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		id, err := employeeID(ctx, tx, number)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM templates WHERE employee_id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE consents SET withdrawn_at = ? WHERE employee_id = ? AND withdrawn_at IS NULL`, nanos(l.now()), id)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return clockface.ErrNoConsent
+		}
+		return l.audit(ctx, tx, actor, "consent.withdraw", number, map[string]any{"templates_deleted": n})
+	})
+	if err != nil {
+		return fmt.Errorf("withdraw consent of %s: %w", number, err)
+	}
+	return nil
+}
+
+// SaveTemplate encrypts t under its owner's data key and stores it,
+// replacing any template of the same model in one transaction. It needs a
+// live consent (clockface.ErrNoConsent) and an active employee.
+func (l *Ledger) SaveTemplate(ctx context.Context, t embeddings.Template, actor string) error {
+	plain, err := t.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("save template of %s: %w", t.Owner, err)
+	}
+	err = l.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT id, status FROM employees WHERE number = ?`, t.Owner).Scan(&id, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("employee %q: %w", t.Owner, clockface.ErrUnknownEmployee)
+		}
+		if err != nil {
+			return err
+		}
+		if status != string(clockface.StatusActive) {
+			return clockface.ErrTerminated
+		}
+		var consentID int64
+		err = tx.QueryRowContext(ctx, `SELECT id FROM consents WHERE employee_id = ? AND withdrawn_at IS NULL`, id).Scan(&consentID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return clockface.ErrNoConsent
+		}
+		if err != nil {
+			return err
+		}
+		dk, err := l.dataKey(ctx, tx, id, t.Owner, true)
+		if err != nil {
+			return err
+		}
+		ct, err := dk.Seal(t.Owner, templatePurpose(t.Model), plain)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO templates (employee_id, consent_id, model_name, model_version, dim, ciphertext, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (employee_id, model_name, model_version) DO UPDATE SET
+				consent_id = excluded.consent_id, dim = excluded.dim, ciphertext = excluded.ciphertext, created_at = excluded.created_at`,
+			id, consentID, t.Model.Name, t.Model.Version, len(t.Samples[0]), ct, nanos(l.now()))
+		if err != nil {
+			return err
+		}
+		return l.audit(ctx, tx, actor, "template.save", t.Owner, map[string]any{"model": t.Model.String(), "samples": len(t.Samples)})
+	})
+	if err != nil {
+		return fmt.Errorf("save template of %s: %w", t.Owner, err)
+	}
+	return nil
+}
+
+// Template returns the employee's decrypted template for model m, or an
+// error wrapping clockface.ErrNotFound.
+func (l *Ledger) Template(ctx context.Context, number string, m embeddings.Model) (embeddings.Template, error) {
+	var id int64
+	var ct []byte
+	err := l.db.QueryRowContext(ctx, `SELECT e.id, t.ciphertext FROM templates t JOIN employees e ON e.id = t.employee_id
+		WHERE e.number = ? AND t.model_name = ? AND t.model_version = ?`, number, m.Name, m.Version).Scan(&id, &ct)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := employeeID(ctx, l.db, number); err != nil {
+			return embeddings.Template{}, fmt.Errorf("template: %w", err)
+		}
+		return embeddings.Template{}, fmt.Errorf("template of %s for %s: %w", number, m, clockface.ErrNotFound)
+	}
+	if err != nil {
+		return embeddings.Template{}, fmt.Errorf("template of %s: %w", number, err)
+	}
+	wrapped, err := l.wrappedKey(ctx, id)
+	if err != nil {
+		return embeddings.Template{}, fmt.Errorf("template of %s: %w", number, err)
+	}
+	t, err := l.openTemplate(number, m, wrapped, ct)
+	if err != nil {
+		return embeddings.Template{}, fmt.Errorf("template of %s: %w", number, err)
+	}
+	return t, nil
+}
+
+func (l *Ledger) wrappedKey(ctx context.Context, empID int64) ([]byte, error) {
+	var w []byte
+	err := l.db.QueryRowContext(ctx, `SELECT wrapped FROM data_keys WHERE employee_id = ?`, empID).Scan(&w)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNoDataKey
+	}
+	return w, err
+}
+
+func (l *Ledger) openTemplate(number string, m embeddings.Model, wrapped, ct []byte) (embeddings.Template, error) {
+	dk, err := l.masterKey().Unwrap(number, wrapped)
+	if err != nil {
+		return embeddings.Template{}, err
+	}
+	plain, err := dk.Open(number, templatePurpose(m), ct)
+	if err != nil {
+		return embeddings.Template{}, err
+	}
+	var t embeddings.Template
+	if err := t.UnmarshalBinary(plain); err != nil {
+		return embeddings.Template{}, err
+	}
+	if t.Owner != number || t.Model.Name != m.Name || t.Model.Version != m.Version {
+		return embeddings.Template{}, fmt.Errorf("decrypted template is for %s/%s, row says %s/%s", t.Owner, t.Model, number, m)
+	}
+	if m.Dim != 0 && t.Model.Dim != m.Dim {
+		return embeddings.Template{}, fmt.Errorf("template is %d-d, model %s is %d-d", t.Model.Dim, m, m.Dim)
+	}
+	return t, nil
+}
+
+// Templates returns the decrypted templates for model m of every employee
+// face matching may consider (Employee.FaceAllowed: active, not restricted,
+// enrolled), by employee number. Decryption runs on all cores.
+func (l *Ledger) Templates(ctx context.Context, m embeddings.Model) ([]embeddings.Template, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT e.number, k.wrapped, t.ciphertext FROM templates t
+		JOIN employees e ON e.id = t.employee_id
+		JOIN data_keys k ON k.employee_id = t.employee_id
+		WHERE t.model_name = ? AND t.model_version = ? AND e.status = 'active' AND e.restricted = 0
+		ORDER BY e.number`, m.Name, m.Version)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	type row struct {
+		number      string
+		wrapped, ct []byte
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.number, &r.wrapped, &r.ct); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	out := make([]embeddings.Template, len(all))
+	errs := make([]error, len(all))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(all); i += workers {
+				out[i], errs[i] = l.openTemplate(all[i].number, m, all[i].wrapped, all[i].ct)
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", all[i].number, err)
+		}
+	}
+	return out, nil
+}
+
+// DeleteTemplates deletes all of the employee's templates now (an
+// employer's request, or re-enrolment from scratch).
+func (l *Ledger) DeleteTemplates(ctx context.Context, number, actor, reason string) error {
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		id, err := employeeID(ctx, tx, number)
+		if err != nil {
+			return err
+		}
+		n, err := deleteTemplates(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return l.audit(ctx, tx, actor, "template.delete", number, map[string]any{"reason": reason, "templates_deleted": n})
+	})
+	if err != nil {
+		return fmt.Errorf("delete templates of %s: %w", number, err)
+	}
+	return nil
+}
+
+func deleteTemplates(ctx context.Context, tx *sql.Tx, empID int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM templates WHERE employee_id = ?`, empID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// SaveSnapshot encrypts a JPEG taken at a punch or at enrolment (purpose
+// SnapshotPunch or SnapshotEnrol) under the employee's data key and
+// returns its id. Purge deletes it Config.ImageRetention after capture.
+func (l *Ledger) SaveSnapshot(ctx context.Context, number string, jpeg []byte, purpose string) (int64, error) {
+	if purpose != SnapshotPunch && purpose != SnapshotEnrol {
+		return 0, fmt.Errorf("save snapshot: purpose %q is neither %q nor %q", purpose, SnapshotPunch, SnapshotEnrol)
+	}
+	if len(jpeg) == 0 {
+		return 0, errors.New("save snapshot: empty image")
+	}
+	var sid int64
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		id, err := employeeID(ctx, tx, number)
+		if err != nil {
+			return err
+		}
+		dk, err := l.dataKey(ctx, tx, id, number, true)
+		if err != nil {
+			return err
+		}
+		u, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		uid := u.String()
+		ct, err := dk.Seal(number, snapshotPurpose(uid), jpeg)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO snapshots (uid, employee_id, purpose, captured_at, ciphertext) VALUES (?, ?, ?, ?, ?)`,
+			uid, id, purpose, nanos(l.now()), ct)
+		if err != nil {
+			return err
+		}
+		sid, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save snapshot of %s: %w", number, err)
+	}
+	return sid, nil
+}
+
+// SnapshotInfo describes a stored snapshot without its bytes.
+type SnapshotInfo struct {
+	ID         int64     `json:"id"`
+	UID        string    `json:"uid"`
+	Employee   string    `json:"employee"`
+	Purpose    string    `json:"purpose"`
+	CapturedAt time.Time `json:"captured_at"`
+}
+
+// Snapshot returns the decrypted JPEG, or an error wrapping
+// clockface.ErrNotFound once it has been purged or erased.
+func (l *Ledger) Snapshot(ctx context.Context, id int64) ([]byte, error) {
+	_, b, err := l.snapshot(ctx, id)
+	return b, err
+}
+
+func (l *Ledger) snapshot(ctx context.Context, id int64) (SnapshotInfo, []byte, error) {
+	var (
+		si      SnapshotInfo
+		at      int64
+		wrapped []byte
+		ct      []byte
+	)
+	err := l.db.QueryRowContext(ctx, `SELECT s.id, s.uid, e.number, s.purpose, s.captured_at, k.wrapped, s.ciphertext
+		FROM snapshots s JOIN employees e ON e.id = s.employee_id LEFT JOIN data_keys k ON k.employee_id = s.employee_id
+		WHERE s.id = ?`, id).Scan(&si.ID, &si.UID, &si.Employee, &si.Purpose, &at, &wrapped, &ct)
+	if errors.Is(err, sql.ErrNoRows) {
+		return SnapshotInfo{}, nil, fmt.Errorf("snapshot %d: %w", id, clockface.ErrNotFound)
+	}
+	if err != nil {
+		return SnapshotInfo{}, nil, fmt.Errorf("snapshot %d: %w", id, err)
+	}
+	si.CapturedAt = fromNanos(at)
+	if wrapped == nil {
+		return SnapshotInfo{}, nil, fmt.Errorf("snapshot %d: %w", id, errNoDataKey)
+	}
+	dk, err := l.masterKey().Unwrap(si.Employee, wrapped)
+	if err != nil {
+		return SnapshotInfo{}, nil, fmt.Errorf("snapshot %d: %w", id, err)
+	}
+	b, err := dk.Open(si.Employee, snapshotPurpose(si.UID), ct)
+	if err != nil {
+		return SnapshotInfo{}, nil, fmt.Errorf("snapshot %d: %w", id, err)
+	}
+	return si, b, nil
+}
+
+// Snapshots lists the employee's stored snapshots, oldest first.
+func (l *Ledger) Snapshots(ctx context.Context, number string) ([]SnapshotInfo, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT s.id, s.uid, e.number, s.purpose, s.captured_at FROM snapshots s
+		JOIN employees e ON e.id = s.employee_id WHERE e.number = ? ORDER BY s.id`, number)
+	if err != nil {
+		return nil, fmt.Errorf("snapshots of %s: %w", number, err)
+	}
+	defer rows.Close()
+	var out []SnapshotInfo
+	for rows.Next() {
+		var si SnapshotInfo
+		var at int64
+		if err := rows.Scan(&si.ID, &si.UID, &si.Employee, &si.Purpose, &at); err != nil {
+			return nil, fmt.Errorf("snapshots of %s: %w", number, err)
+		}
+		si.CapturedAt = fromNanos(at)
+		out = append(out, si)
+	}
+	return out, rows.Err()
+}

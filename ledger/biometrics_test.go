@@ -1,0 +1,343 @@
+package ledger_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"clockface"
+	"clockface/embeddings"
+	"clockface/embeddings/vault"
+	"clockface/ledger"
+)
+
+// Privacy promise 1: the database itself refuses a template without a live
+// consent of the same employee.
+func TestDatabaseRefusesTemplateWithoutConsent(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	a := addEmployee(t, l, "A", "")
+	b := addEmployee(t, l, "B", "")
+	cb := consent(t, l, "B")
+	withdrawn := addEmployee(t, l, "W", "")
+	cw := consent(t, l, "W")
+	if err := l.WithdrawConsent(ctx, "W", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	insert := `INSERT INTO templates (employee_id, consent_id, model_name, model_version, dim, ciphertext, created_at) VALUES (?, ?, 'dlib', 'x', 4, x'00', 0)`
+	tests := []struct {
+		name      string
+		emp       int64
+		consentID int64
+	}{
+		{"no consent at all", a.ID, 0},
+		{"another employee's consent", a.ID, cb.ID},
+		{"withdrawn consent", withdrawn.ID, cw.ID},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := l.DB().Exec(insert, tc.emp, tc.consentID)
+			if err == nil || !strings.Contains(err.Error(), "no live consent") {
+				t.Fatalf("raw insert: got %v, want 'no live consent'", err)
+			}
+		})
+	}
+	// The same raw insert with the live consent is accepted: the trigger
+	// refuses for the reason tested and not for another.
+	if _, err := l.DB().Exec(insert, b.ID, cb.ID); err != nil {
+		t.Fatalf("raw insert with live consent: %v", err)
+	}
+	// Moving a template onto a consent that is not live is refused too.
+	if _, err := l.DB().Exec(`UPDATE templates SET consent_id = ? WHERE employee_id = ?`, cw.ID, b.ID); err == nil {
+		t.Error("update onto a withdrawn consent succeeded")
+	}
+}
+
+func TestSaveTemplateNeedsConsent(t *testing.T) {
+	ctx := context.Background()
+	l := newEnv(t).open(t)
+	addEmployee(t, l, "A", "")
+	err := l.SaveTemplate(ctx, template("A", 1), "admin")
+	if !errors.Is(err, clockface.ErrNoConsent) {
+		t.Fatalf("got %v, want ErrNoConsent", err)
+	}
+	if _, err := l.Template(ctx, "A", testModel); !errors.Is(err, clockface.ErrNotFound) {
+		t.Errorf("template after refused save: got %v, want ErrNotFound", err)
+	}
+	if err := l.SaveTemplate(ctx, template("nobody", 1), "admin"); !errors.Is(err, clockface.ErrUnknownEmployee) {
+		t.Errorf("unknown employee: got %v, want ErrUnknownEmployee", err)
+	}
+}
+
+// Withdrawal deletes templates in the same transaction (promise 5).
+func TestWithdrawConsentDeletesTemplates(t *testing.T) {
+	ctx := context.Background()
+	l := newEnv(t).open(t)
+	addEmployee(t, l, "A", "")
+	enrol(t, l, "A", 1)
+	if err := l.WithdrawConsent(ctx, "A", "A"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := l.DB().QueryRow(`SELECT count(*) FROM templates`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d templates after withdrawal, want 0", n)
+	}
+	if _, err := l.LiveConsent(ctx, "A"); !errors.Is(err, clockface.ErrNoConsent) {
+		t.Errorf("live consent after withdrawal: got %v, want ErrNoConsent", err)
+	}
+	emp, err := l.Employee(ctx, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if emp.HasFace {
+		t.Error("HasFace after withdrawal")
+	}
+	// The trigger alone also keeps the promise: a raw UPDATE withdrawing a
+	// consent deletes its templates.
+	addEmployee(t, l, "B", "")
+	enrol(t, l, "B", 2)
+	if _, err := l.DB().Exec(`UPDATE consents SET withdrawn_at = 1 WHERE withdrawn_at IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.DB().QueryRow(`SELECT count(*) FROM templates`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d templates after raw withdrawal, want 0", n)
+	}
+}
+
+func TestTemplateRoundTripEncrypted(t *testing.T) {
+	ctx := context.Background()
+	l := newEnv(t).open(t)
+	addEmployee(t, l, "A", "")
+	enrol(t, l, "A", 1)
+	got, err := l.Template(ctx, "A", testModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := template("A", 1); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	plain, _ := template("A", 1).MarshalBinary()
+	var ct []byte
+	if err := l.DB().QueryRow(`SELECT ciphertext FROM templates`).Scan(&ct); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(ct, plain[len(plain)-32:]) {
+		t.Error("stored template contains plaintext sample bytes")
+	}
+	// Replacing is atomic and leaves one row.
+	if err := l.SaveTemplate(ctx, template("A", 9), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	got, err = l.Template(ctx, "A", testModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := template("A", 9); !reflect.DeepEqual(got, want) {
+		t.Errorf("after replace got %+v, want %+v", got, want)
+	}
+}
+
+// Promise 4: flipped, truncated and swapped ciphertexts are refused.
+func TestTemplateTamperingDetected(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		spoil string
+	}{
+		{"bit flip", `UPDATE templates SET ciphertext = CAST(substr(ciphertext, 1, 40) || (CASE WHEN substr(ciphertext, 41, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(ciphertext, 42) AS BLOB) WHERE employee_id = (SELECT id FROM employees WHERE number = 'A')`},
+		{"truncation", `UPDATE templates SET ciphertext = substr(ciphertext, 1, length(ciphertext) - 20) WHERE employee_id = (SELECT id FROM employees WHERE number = 'A')`},
+		{"swapped rows", `UPDATE templates SET ciphertext = (SELECT ciphertext FROM templates t JOIN employees e ON e.id = t.employee_id WHERE e.number = 'B') WHERE employee_id = (SELECT id FROM employees WHERE number = 'A')`},
+		{"swapped keys", `UPDATE data_keys SET wrapped = (SELECT wrapped FROM data_keys k JOIN employees e ON e.id = k.employee_id WHERE e.number = 'B') WHERE employee_id = (SELECT id FROM employees WHERE number = 'A')`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newEnv(t).open(t)
+			addEmployee(t, l, "A", "")
+			addEmployee(t, l, "B", "")
+			enrol(t, l, "A", 1)
+			enrol(t, l, "B", 2)
+			if _, err := l.DB().Exec(tc.spoil); err != nil {
+				t.Fatal(err)
+			}
+			_, err := l.Template(ctx, "A", testModel)
+			if !errors.Is(err, vault.ErrTampered) {
+				t.Errorf("Template: got %v, want ErrTampered", err)
+			}
+			if _, err := l.Templates(ctx, testModel); !errors.Is(err, vault.ErrTampered) {
+				t.Errorf("Templates: got %v, want ErrTampered", err)
+			}
+			if _, err := l.Template(ctx, "B", testModel); err != nil {
+				t.Errorf("B's template spoiled too: %v", err)
+			}
+		})
+	}
+}
+
+// Promise 11: face matching skips restricted, terminated and unenrolled
+// employees.
+func TestTemplatesOnlyFaceAllowed(t *testing.T) {
+	ctx := context.Background()
+	l := newEnv(t).open(t)
+	for i, n := range []string{"active", "restricted", "terminated", "pinonly"} {
+		addEmployee(t, l, n, "")
+		if n != "pinonly" {
+			enrol(t, l, n, float32(i))
+		}
+	}
+	if err := l.Restrict(ctx, "restricted", true, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Terminate(ctx, "terminated", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := l.Templates(ctx, testModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tm := range ts {
+		got = append(got, tm.Owner)
+	}
+	if want := []string{"active"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("templates of %v, want %v", got, want)
+	}
+	other := embeddings.Model{Name: "onnx", Version: "v", Dim: 4}
+	if ts, err := l.Templates(ctx, other); err != nil || len(ts) != 0 {
+		t.Errorf("templates of another model: %d, %v; want none", len(ts), err)
+	}
+	if err := l.Restrict(ctx, "restricted", false, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if ts, _ := l.Templates(ctx, testModel); len(ts) != 2 {
+		t.Errorf("after unrestrict: %d templates, want 2", len(ts))
+	}
+}
+
+// A wrong master key is a clear error and nothing is deleted: not even the
+// retention purge runs.
+func TestWrongMasterKeyRefusedNothingDeleted(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	addEmployee(t, l, "A", "")
+	enrol(t, l, "A", 1)
+	if _, err := l.SaveSnapshot(ctx, "A", []byte("jpeg-bytes"), ledger.SnapshotPunch); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	// 100 days on, the snapshot is due for purging; a wrong key must not
+	// let that (or anything) happen.
+	e.clock.Add(100 * 24 * time.Hour)
+
+	wrong := mustKey(t)
+	cfg := e.config()
+	cfg.KeyFile, cfg.Key = "", wrong
+	_, err := ledger.Open(ctx, cfg)
+	if !errors.Is(err, ledger.ErrWrongMasterKey) {
+		t.Fatalf("open with another key: got %v, want ErrWrongMasterKey", err)
+	}
+	if !strings.Contains(err.Error(), wrong.ID()) {
+		t.Errorf("error %q does not name the key", err)
+	}
+	// A wrong key file, too.
+	other := e.key + ".other"
+	if err := wrong.WriteFile(other); err != nil {
+		t.Fatal(err)
+	}
+	cfg = e.config()
+	cfg.KeyFile = other
+	if _, err := ledger.Open(ctx, cfg); !errors.Is(err, ledger.ErrWrongMasterKey) {
+		t.Fatalf("open with another key file: got %v, want ErrWrongMasterKey", err)
+	}
+	// A missing key file is an error, not a new key.
+	cfg.KeyFile = e.dir + "/missing.key"
+	if _, err := ledger.Open(ctx, cfg); err == nil {
+		t.Fatal("open with a missing key file succeeded")
+	}
+	if _, err := os.Stat(cfg.KeyFile); !os.IsNotExist(err) {
+		t.Error("a key file was created for an existing database")
+	}
+
+	l = e.open(t, func(c *ledger.Config) { c.NoPurgeAtOpen = true })
+	if _, err := l.Template(ctx, "A", testModel); err != nil {
+		t.Errorf("template after refused opens: %v", err)
+	}
+	var n int
+	l.DB().QueryRow(`SELECT count(*) FROM snapshots`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d snapshots after refused opens, want 1", n)
+	}
+}
+
+// Master-key rotation killed between any two steps leaves every template
+// readable on the next open.
+func TestRotateKeyCrashSafe(t *testing.T) {
+	ctx := context.Background()
+	steps := []string{"next-written", "half-rewrapped", "committed", ""}
+	for _, step := range steps {
+		name := step
+		if name == "" {
+			name = "completed"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			l := e.open(t)
+			for i := 0; i < 6; i++ {
+				n := "E" + itoa(i)
+				addEmployee(t, l, n, "")
+				enrol(t, l, n, float32(i))
+			}
+			oldID := l.MasterKeyID()
+			ledger.SetTestHook(l, func(s string) bool { return s == step })
+			_, err := l.RotateKey(ctx, "admin")
+			if step != "" && !errors.Is(err, ledger.ErrHook) {
+				t.Fatalf("rotate: got %v, want the hook to stop it", err)
+			}
+			if step == "" && err != nil {
+				t.Fatal(err)
+			}
+			l.Close()
+
+			l = e.open(t)
+			for i := 0; i < 6; i++ {
+				n := "E" + itoa(i)
+				got, err := l.Template(ctx, n, testModel)
+				if err != nil {
+					t.Fatalf("template %s: %v", n, err)
+				}
+				if want := template(n, float32(i)); !reflect.DeepEqual(got, want) {
+					t.Fatalf("template %s changed", n)
+				}
+			}
+			if _, err := os.Stat(e.key + ".next"); !os.IsNotExist(err) {
+				t.Errorf("%s.next left behind (%v)", e.key, err)
+			}
+			k, err := vault.LoadKeyFile(e.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := k.ID(), l.MasterKeyID(); got != want {
+				t.Errorf("key file holds %s, ledger uses %s", got, want)
+			}
+			rotated := step == "committed" || step == ""
+			if got := l.MasterKeyID() != oldID; got != rotated {
+				t.Errorf("rotated = %v, want %v", got, rotated)
+			}
+			if err := l.VerifyAudit(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,258 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"clockface/embeddings/vault"
+)
+
+const metaMasterKeyID = "master_key_id"
+
+// resolveKey finds the master key for this database and checks its ID
+// against the one stored in meta. With a KeyFile it also finishes a key
+// rotation that was interrupted:
+//
+//  1. RotateKey writes the new key to KEYFILE.next (atomically);
+//  2. re-wraps every data key and records the new key's ID, in one
+//     transaction;
+//  3. renames KEYFILE.next over KEYFILE.
+//
+// If the database names the key in .next, step 2 committed and step 3 is
+// redone; if it names the key in KEYFILE, step 2 never committed and .next
+// is removed (nothing was ever sealed under it).
+func (l *Ledger) resolveKey(ctx context.Context) (*vault.MasterKey, error) {
+	dbID, err := l.meta(ctx, metaMasterKeyID)
+	if err != nil {
+		return nil, err
+	}
+	key := l.cfg.Key
+	if key == nil {
+		if key, err = loadKeyFile(l.cfg.KeyFile, dbID); err != nil {
+			return nil, err
+		}
+	}
+	if dbID == "" {
+		if err := l.setMeta(ctx, metaMasterKeyID, key.ID()); err != nil {
+			return nil, err
+		}
+		return key, nil
+	}
+	if key.ID() != dbID {
+		return nil, fmt.Errorf("master key %s, database written with %s: %w", key.ID(), dbID, ErrWrongMasterKey)
+	}
+	return key, nil
+}
+
+func loadKeyFile(path, dbID string) (*vault.MasterKey, error) {
+	next := path + ".next"
+	if dbID == "" {
+		// A new database: use the key file, creating it on first use.
+		return vault.LoadOrCreateKeyFile(path)
+	}
+	cur, curErr := vault.LoadKeyFile(path)
+	if curErr == nil && cur.ID() == dbID {
+		// Any .next is from a rotation that never committed.
+		if err := os.Remove(next); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("remove stale %s: %w", next, err)
+		}
+		return cur, nil
+	}
+	nk, nextErr := vault.LoadKeyFile(next)
+	if nextErr == nil && nk.ID() == dbID {
+		// The re-wrap committed; finish by installing the new key.
+		if err := os.Rename(next, path); err != nil {
+			return nil, fmt.Errorf("finish key rotation: %w", err)
+		}
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			return nil, fmt.Errorf("finish key rotation: %w", err)
+		}
+		return nk, nil
+	}
+	if curErr != nil {
+		return nil, fmt.Errorf("master key for a database written with key %s: %w", dbID, curErr)
+	}
+	return nil, fmt.Errorf("master key %s in %s, database written with %s: %w", cur.ID(), path, dbID, ErrWrongMasterKey)
+}
+
+// MasterKeyID is the ID of the master key the database is sealed under.
+func (l *Ledger) MasterKeyID() string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.key.ID()
+}
+
+func (l *Ledger) masterKey() *vault.MasterKey {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.key
+}
+
+// RotateKey replaces the master key with a new random one: every data key
+// is re-wrapped, and the key file is replaced, crash-safely (see
+// resolveKey). It needs Config.KeyFile. It returns the new key's ID.
+func (l *Ledger) RotateKey(ctx context.Context, actor string) (string, error) {
+	if l.cfg.KeyFile == "" {
+		return "", errors.New("rotate key: no key file configured")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	old := l.key
+	nk, err := vault.NewMasterKey()
+	if err != nil {
+		return "", fmt.Errorf("rotate key: %w", err)
+	}
+	next := l.cfg.KeyFile + ".next"
+	if err := nk.WriteFile(next); err != nil {
+		return "", fmt.Errorf("rotate key: %w", err)
+	}
+	if err := l.hook("next-written"); err != nil {
+		return "", err
+	}
+	var n int
+	err = l.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT k.employee_id, e.number, k.wrapped FROM data_keys k JOIN employees e ON e.id = k.employee_id`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id      int64
+			number  string
+			wrapped []byte
+		}
+		var all []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.number, &r.wrapped); err != nil {
+				rows.Close()
+				return err
+			}
+			all = append(all, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, r := range all {
+			w, err := old.Rewrap(r.number, r.wrapped, nk)
+			if err != nil {
+				return fmt.Errorf("re-wrap data key of %s: %w", r.number, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE data_keys SET wrapped = ? WHERE employee_id = ?`, w, r.id); err != nil {
+				return err
+			}
+			if i == len(all)/2 {
+				if err := l.hook("half-rewrapped"); err != nil {
+					return err
+				}
+			}
+		}
+		n = len(all)
+		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = ?`, nk.ID(), metaMasterKeyID); err != nil {
+			return err
+		}
+		return l.audit(ctx, tx, actor, "key.rotate", "", map[string]any{"from": old.ID(), "to": nk.ID(), "data_keys": n})
+	})
+	if err != nil {
+		if !errors.Is(err, errHook) {
+			os.Remove(next)
+		}
+		return "", fmt.Errorf("rotate key: %w", err)
+	}
+	if err := l.hook("committed"); err != nil {
+		return "", err
+	}
+	if err := os.Rename(next, l.cfg.KeyFile); err != nil {
+		return "", fmt.Errorf("rotate key: install new key: %w", err)
+	}
+	if err := syncDir(filepath.Dir(l.cfg.KeyFile)); err != nil {
+		return "", fmt.Errorf("rotate key: %w", err)
+	}
+	l.key = nk
+	return nk.ID(), nil
+}
+
+// errHook is what a test hook returns to stop an operation dead, as a crash
+// would: no cleanup runs.
+var errHook = errors.New("stopped by test hook")
+
+func (l *Ledger) hook(step string) error {
+	if l.testHook == nil {
+		return nil
+	}
+	if l.testHook(step) {
+		return errHook
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func (l *Ledger) meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := l.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read meta %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func (l *Ledger) setMeta(ctx context.Context, key, value string) error {
+	_, err := l.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("write meta %s: %w", key, err)
+	}
+	return nil
+}
+
+// dataKey returns the employee's data key, creating it if create is set.
+func (l *Ledger) dataKey(ctx context.Context, q querier, empID int64, number string, create bool) (vault.DataKey, error) {
+	key := l.masterKey()
+	var wrapped []byte
+	err := q.QueryRowContext(ctx, `SELECT wrapped FROM data_keys WHERE employee_id = ?`, empID).Scan(&wrapped)
+	if errors.Is(err, sql.ErrNoRows) {
+		if !create {
+			return vault.DataKey{}, fmt.Errorf("data key of %s: %w", number, errNoDataKey)
+		}
+		dk, w, err := key.NewDataKey(number)
+		if err != nil {
+			return vault.DataKey{}, err
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO data_keys (employee_id, wrapped, created_at) VALUES (?, ?, ?)`, empID, w, nanos(l.now())); err != nil {
+			return vault.DataKey{}, err
+		}
+		return dk, nil
+	}
+	if err != nil {
+		return vault.DataKey{}, err
+	}
+	dk, err := key.Unwrap(number, wrapped)
+	if err != nil {
+		return vault.DataKey{}, fmt.Errorf("data key of %s: %w", number, err)
+	}
+	return dk, nil
+}
+
+var errNoDataKey = errors.New("no data key (erased or never enrolled)")
+
+// querier is what *sql.DB, *sql.Tx and *sql.Conn share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
