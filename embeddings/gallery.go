@@ -1,0 +1,178 @@
+package embeddings
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Gallery holds every enrolled sample of one model in one contiguous
+// []float32, so a 1:N search walks memory linearly. It is read-only after
+// NewGallery and safe for concurrent use.
+type Gallery struct {
+	model  Model
+	dim    int
+	owners []string // one per person
+	// first[i] is the index of person i's first sample; first[len(owners)]
+	// is the total number of samples.
+	first []int
+	vecs  []float32 // samples, dim floats each, grouped by person
+}
+
+// NewGallery builds a gallery of model m. A template of another model (or
+// of the wrong dimension) is ErrModelMismatch; a template without samples
+// or a repeated owner is an error too.
+func NewGallery(m Model, ts []Template) (*Gallery, error) {
+	if m.Dim <= 0 {
+		return nil, fmt.Errorf("new gallery: model %s has dimension %d", m, m.Dim)
+	}
+	n := 0
+	seen := make(map[string]bool, len(ts))
+	for _, t := range ts {
+		if t.Model.Name != m.Name || t.Model.Version != m.Version {
+			return nil, fmt.Errorf("new gallery: template %s is model %s, gallery %s: %w", t.Owner, t.Model, m, ErrModelMismatch)
+		}
+		if len(t.Samples) == 0 {
+			return nil, fmt.Errorf("new gallery: template %s has no samples", t.Owner)
+		}
+		if seen[t.Owner] {
+			return nil, fmt.Errorf("new gallery: owner %s appears twice", t.Owner)
+		}
+		seen[t.Owner] = true
+		for _, s := range t.Samples {
+			if len(s) != m.Dim {
+				return nil, fmt.Errorf("new gallery: template %s has a %d-d sample, model %s is %d-d: %w", t.Owner, len(s), m, m.Dim, ErrModelMismatch)
+			}
+		}
+		n += len(t.Samples)
+	}
+	g := &Gallery{
+		model:  m,
+		dim:    m.Dim,
+		owners: make([]string, 0, len(ts)),
+		first:  make([]int, 0, len(ts)+1),
+		vecs:   make([]float32, 0, n*m.Dim),
+	}
+	for _, t := range ts {
+		g.owners = append(g.owners, t.Owner)
+		g.first = append(g.first, len(g.vecs)/g.dim)
+		for _, s := range t.Samples {
+			g.vecs = append(g.vecs, s...)
+		}
+	}
+	g.first = append(g.first, len(g.vecs)/g.dim)
+	return g, nil
+}
+
+// Len is the number of people in the gallery.
+func (g *Gallery) Len() int { return len(g.owners) }
+
+// Model is the model of every sample in the gallery.
+func (g *Gallery) Model() Model { return g.model }
+
+// Identification is the result of a 1:N search.
+type Identification struct {
+	// Owner is the closest person, Distance the smallest distance over
+	// their samples. Owner is empty for an empty gallery.
+	Owner    string  `json:"owner"`
+	Distance float64 `json:"distance"`
+	// RunnerUp is the second-closest person; Margin is RunnerUpDistance -
+	// Distance. With one person, RunnerUp is empty and both are +Inf.
+	RunnerUp         string  `json:"runner_up"`
+	RunnerUpDistance float64 `json:"runner_up_distance"`
+	Margin           float64 `json:"margin"`
+	Band             Band    `json:"band"`
+}
+
+// MarshalJSON writes infinite distances and margins as null.
+func (id Identification) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		Owner            string   `json:"owner"`
+		Distance         *float64 `json:"distance"`
+		RunnerUp         string   `json:"runner_up,omitempty"`
+		RunnerUpDistance *float64 `json:"runner_up_distance"`
+		Margin           *float64 `json:"margin"`
+		Band             Band     `json:"band"`
+	}
+	return json.Marshal(plain{
+		Owner:            id.Owner,
+		Distance:         finite(id.Distance),
+		RunnerUp:         id.RunnerUp,
+		RunnerUpDistance: finite(id.RunnerUpDistance),
+		Margin:           finite(id.Margin),
+		Band:             id.Band,
+	})
+}
+
+func finite(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return &v
+}
+
+// Identify finds the closest person to probe and the runner-up, and bands
+// the result with th: Accept needs both distance <= th.Accept and a margin
+// of at least th.Margin. The probe must come from the gallery's model;
+// like Embedding.Dist, a probe of another length panics.
+func (g *Gallery) Identify(probe Embedding, th Thresholds) Identification {
+	if len(probe) != g.dim {
+		panic(fmt.Sprintf("embeddings: identify a %d-d probe in a %d-d gallery", len(probe), g.dim))
+	}
+	inf := math.Inf(1)
+	best, second := -1, -1
+	d1, d2 := float32(inf), float32(inf) // squared distances
+	for p := range g.owners {
+		// A sample only matters if it beats the runner-up; within a person
+		// only if it also beats their best so far.
+		pd := d2
+		for s := g.first[p]; s < g.first[p+1]; s++ {
+			if d, ok := sqDistBelow(probe, g.vecs[s*g.dim:(s+1)*g.dim], pd); ok {
+				pd = d
+			}
+		}
+		switch {
+		case pd >= d2:
+		case pd < d1:
+			best, second, d1, d2 = p, best, pd, d1
+		default:
+			second, d2 = p, pd
+		}
+	}
+	id := Identification{Distance: inf, RunnerUpDistance: inf, Margin: inf}
+	if best < 0 {
+		return id
+	}
+	id.Owner, id.Distance = g.owners[best], math.Sqrt(float64(d1))
+	if second >= 0 {
+		id.RunnerUp, id.RunnerUpDistance = g.owners[second], math.Sqrt(float64(d2))
+		id.Margin = id.RunnerUpDistance - id.Distance
+	}
+	id.Band = th.Band(id.Distance, id.Margin)
+	return id
+}
+
+// sqDistBelow returns the squared distance between a and b if it is below
+// bound, abandoning the sum early once it cannot be.
+func sqDistBelow(a, b []float32, bound float32) (float32, bool) {
+	b = b[:len(a)]
+	var sum float32
+	i := 0
+	for ; i+16 <= len(a); i += 16 {
+		x, y := a[i:i+16:i+16], b[i:i+16:i+16]
+		d0, d1, d2, d3 := x[0]-y[0], x[1]-y[1], x[2]-y[2], x[3]-y[3]
+		d4, d5, d6, d7 := x[4]-y[4], x[5]-y[5], x[6]-y[6], x[7]-y[7]
+		d8, d9, d10, d11 := x[8]-y[8], x[9]-y[9], x[10]-y[10], x[11]-y[11]
+		d12, d13, d14, d15 := x[12]-y[12], x[13]-y[13], x[14]-y[14], x[15]-y[15]
+		sum += (d0*d0 + d1*d1 + d2*d2 + d3*d3) + (d4*d4 + d5*d5 + d6*d6 + d7*d7) +
+			(d8*d8 + d9*d9 + d10*d10 + d11*d11) + (d12*d12 + d13*d13 + d14*d14 + d15*d15)
+		if sum >= bound {
+			return sum, false
+		}
+	}
+	for ; i < len(a); i++ {
+		d := a[i] - b[i]
+		sum += d * d
+	}
+	return sum, sum < bound
+}
