@@ -222,14 +222,27 @@ func checkID(field, s string) error {
 	if s == "" {
 		return &ValidationError{field, "empty"}
 	}
-	return checkText(field, s, 128)
+	if len(s) > 128 {
+		return &ValidationError{field, "longer than 128 bytes"}
+	}
+	for _, r := range s {
+		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
+			return &ValidationError{field, "contains control or invalid characters"}
+		}
+	}
+	return nil
 }
 
+// checkText accepts free text: valid UTF-8, printable, plus tab and
+// newlines (a correction reason may have several lines).
 func checkText(field, s string, max int) error {
 	if len(s) > max {
 		return &ValidationError{field, fmt.Sprintf("longer than %d bytes", max)}
 	}
 	for _, r := range s {
+		if r == '\t' || r == '\n' || r == '\r' {
+			continue
+		}
 		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
 			return &ValidationError{field, "contains control or invalid characters"}
 		}

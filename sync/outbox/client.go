@@ -1,0 +1,209 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"clockface"
+	"clockface/sync/internal/atomicfile"
+	"clockface/sync/wire"
+)
+
+// Credential is what pairing gives a kiosk, kept in DATA/hub.json (0600).
+type Credential struct {
+	HubURL  string `json:"hub_url"`
+	KioskID string `json:"kiosk_id"`
+	Secret  string `json:"secret"`           // base64url HMAC key
+	CAPEM   string `json:"ca_pem,omitempty"` // the hub's private CA, if it has one
+}
+
+// LoadCredential reads a credential file.
+func LoadCredential(path string) (Credential, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Credential{}, fmt.Errorf("read hub credential (run `clockface sync pair` first): %w", err)
+	}
+	var c Credential
+	if err := json.Unmarshal(data, &c); err != nil {
+		return Credential{}, fmt.Errorf("hub credential %s: %w", path, err)
+	}
+	if c.HubURL == "" || c.KioskID == "" || c.Secret == "" {
+		return Credential{}, fmt.Errorf("hub credential %s is incomplete", path)
+	}
+	return c, nil
+}
+
+// Save writes the credential atomically with mode 0600.
+func (c Credential) Save(path string) error {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save hub credential: %w", err)
+	}
+	return nil
+}
+
+// HTTPClient returns an HTTP client that trusts caPEM (if given) instead
+// of the system roots.
+func HTTPClient(caPEM string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = 60 * time.Second
+	if caPEM != "" {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM([]byte(caPEM)) {
+			return nil, errors.New("hub CA: no certificate in PEM")
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}, nil
+}
+
+// Pair exchanges a one-time code for this kiosk's credential.
+func Pair(ctx context.Context, hc *http.Client, hubURL, code, kioskID, caPEM string) (Credential, error) {
+	body, err := json.Marshal(wire.PairRequest{Code: code, KioskID: kioskID})
+	if err != nil {
+		return Credential{}, err
+	}
+	base := strings.TrimRight(hubURL, "/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+wire.PathPair, bytes.NewReader(body))
+	if err != nil {
+		return Credential{}, fmt.Errorf("pair: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return Credential{}, fmt.Errorf("pair: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return Credential{}, hubError(resp)
+	}
+	var pr wire.PairResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&pr); err != nil {
+		return Credential{}, fmt.Errorf("pair: bad answer: %w", err)
+	}
+	return Credential{HubURL: base, KioskID: pr.KioskID, Secret: pr.Secret, CAPEM: caPEM}, nil
+}
+
+// HubError is a non-2xx answer from the hub.
+type HubError struct {
+	Status  int
+	Code    string
+	Message string
+	HubTime time.Time
+}
+
+func (e *HubError) Error() string {
+	return fmt.Sprintf("hub: %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// Temporary reports whether resending the same request later may work.
+func (e *HubError) Temporary() bool {
+	return e.Status >= 500 || e.Status == http.StatusTooManyRequests || e.Code == wire.CodeStale || e.Code == wire.CodeReplay
+}
+
+func hubError(resp *http.Response) error {
+	var er wire.ErrorResponse
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if json.Unmarshal(data, &er) != nil || er.Code == "" {
+		er.Error = strings.TrimSpace(string(data))
+	}
+	return &HubError{Status: resp.StatusCode, Code: er.Code, Message: er.Error, HubTime: er.HubTime}
+}
+
+// Client signs and sends batches for one kiosk.
+//
+// Clock policy: requests are signed with the kiosk clock plus an offset.
+// The offset starts at zero; when the hub answers stale_timestamp it
+// carries its own time, the client sets offset = hub time − kiosk clock
+// and resends once at once. So a kiosk whose clock jumped (dead RTC
+// battery, DST bug, manual change) keeps syncing, and the batch's
+// kiosk_clock field still reports the raw kiosk clock so the hub flags
+// the skew for a human to fix. The offset is never applied to punch times.
+type Client struct {
+	base   string
+	kiosk  string
+	secret []byte
+	hc     *http.Client
+	clock  clockface.Clock
+
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// NewClient returns a client for a paired kiosk. hc may be nil.
+func NewClient(c Credential, hc *http.Client, clock clockface.Clock) (*Client, error) {
+	secret, err := decodeSecret(c.Secret)
+	if err != nil || len(secret) < 16 {
+		return nil, errors.New("hub credential: bad secret")
+	}
+	if hc == nil {
+		if hc, err = HTTPClient(c.CAPEM); err != nil {
+			return nil, err
+		}
+	}
+	return &Client{base: strings.TrimRight(c.HubURL, "/"), kiosk: c.KioskID, secret: secret, hc: hc, clock: clock}, nil
+}
+
+// KioskID is the kiosk this client signs for.
+func (c *Client) KioskID() string { return c.kiosk }
+
+// Offset is the current correction applied to the signing time.
+func (c *Client) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset
+}
+
+// Send uploads one batch. On a stale_timestamp answer it adopts the hub's
+// time and resends once.
+func (c *Client) Send(ctx context.Context, b wire.Batch) (wire.BatchResponse, error) {
+	body, err := json.Marshal(b)
+	if err != nil {
+		return wire.BatchResponse{}, fmt.Errorf("encode batch: %w", err)
+	}
+	resp, err := c.post(ctx, body)
+	var he *HubError
+	if errors.As(err, &he) && he.Code == wire.CodeStale && !he.HubTime.IsZero() {
+		c.mu.Lock()
+		c.offset = he.HubTime.Sub(c.clock.Now())
+		c.mu.Unlock()
+		resp, err = c.post(ctx, body)
+	}
+	return resp, err
+}
+
+func (c *Client) post(ctx context.Context, body []byte) (wire.BatchResponse, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+wire.PathBatches, bytes.NewReader(body))
+	if err != nil {
+		return wire.BatchResponse{}, fmt.Errorf("send batch: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	wire.Sign(req, body, c.kiosk, c.secret, c.clock.Now().Add(c.Offset()), wire.NewNonce())
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return wire.BatchResponse{}, fmt.Errorf("send batch: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return wire.BatchResponse{}, hubError(resp)
+	}
+	var br wire.BatchResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&br); err != nil {
+		return wire.BatchResponse{}, fmt.Errorf("send batch: bad answer: %w", err)
+	}
+	return br, nil
+}

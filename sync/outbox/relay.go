@@ -1,0 +1,214 @@
+package outbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"clockface"
+	"clockface/sync/wire"
+)
+
+// Sender uploads one batch; *Client is the real one.
+type Sender interface {
+	Send(ctx context.Context, b wire.Batch) (wire.BatchResponse, error)
+}
+
+// Options tune a relay. Zero values take the defaults.
+type Options struct {
+	KioskID    string
+	BatchSize  int           // ≤ 500; default 500
+	MinBackoff time.Duration // default 1 s
+	MaxBackoff time.Duration // default 5 min
+	Interval   time.Duration // idle poll; default 30 s
+	Clock      clockface.Clock
+	Log        *slog.Logger
+}
+
+// Relay moves outbox events to the hub.
+type Relay struct {
+	src    Source
+	send   Sender
+	o      Options
+	wake   chan struct{}
+	dirSum [32]byte // directory last delivered in this process
+}
+
+// New returns a relay from src to send.
+func New(src Source, send Sender, o Options) *Relay {
+	if o.BatchSize <= 0 || o.BatchSize > wire.MaxBatchEvents {
+		o.BatchSize = wire.MaxBatchEvents
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Minute
+	}
+	if o.Interval <= 0 {
+		o.Interval = 30 * time.Second
+	}
+	if o.Clock == nil {
+		o.Clock = clockface.SystemClock{}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Relay{src: src, send: send, o: o, wake: make(chan struct{}, 1)}
+}
+
+// Notify asks a running relay to sync soon. It never blocks, so the kiosk
+// can call it right after a punch.
+func (r *Relay) Notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// PassStats counts one pass.
+type PassStats struct {
+	Batches, Events, Accepted, Duplicates int
+}
+
+// RunOnce sends batches until the outbox is empty or an error occurs. It
+// acknowledges each batch only after the hub stored it; a batch whose
+// answer was lost is resent later and counted as duplicates by the hub.
+func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
+	var st PassStats
+	dir, dirSum, err := r.directory(ctx)
+	if err != nil {
+		return st, err
+	}
+	for {
+		evs, err := r.src.Pending(ctx, r.o.BatchSize)
+		if err != nil {
+			return st, fmt.Errorf("read outbox: %w", err)
+		}
+		if len(evs) == 0 && dir == nil {
+			return st, nil
+		}
+		seq, hash, err := r.src.AuditHead(ctx)
+		if err != nil {
+			return st, fmt.Errorf("audit head: %w", err)
+		}
+		b := wire.Batch{KioskID: r.o.KioskID, KioskClock: r.o.Clock.Now(), AuditHead: wire.AuditHead{Seq: seq, Hash: hash},
+			Employees: dir, Events: make([]wire.Event, len(evs))}
+		seqs := make([]int64, len(evs))
+		for i, e := range evs {
+			b.Events[i] = wire.Event{ID: e.ID, Seq: e.Seq, Type: e.Type, At: e.At, Punch: wire.FromPunch(e.Punch)}
+			seqs[i] = e.Seq
+		}
+		resp, err := r.send.Send(ctx, b)
+		if err != nil {
+			return st, err
+		}
+		if len(seqs) > 0 {
+			if err := r.src.Ack(ctx, seqs); err != nil {
+				return st, fmt.Errorf("ack outbox: %w", err)
+			}
+		}
+		if dir != nil {
+			r.dirSum, dir = dirSum, nil
+		}
+		st.Batches++
+		st.Events += len(evs)
+		st.Accepted += resp.Accepted
+		st.Duplicates += resp.Duplicates
+		if resp.SkewFlagged {
+			r.o.Log.Warn("hub flagged this kiosk's clock", "skew_ms", resp.SkewMillis)
+		}
+		if len(evs) < r.o.BatchSize && dir == nil {
+			return st, nil
+		}
+	}
+}
+
+// directory returns the employee directory if it changed since this
+// process last delivered it, else nil.
+func (r *Relay) directory(ctx context.Context) ([]wire.Employee, [32]byte, error) {
+	es, err := r.src.Employees(ctx)
+	if err != nil {
+		return nil, [32]byte{}, fmt.Errorf("employees: %w", err)
+	}
+	dir := make([]wire.Employee, 0, len(es))
+	for _, e := range es {
+		// The directory is a convenience for exports: an entry the hub
+		// would refuse is left out rather than blocking every punch.
+		w := wire.FromEmployee(e)
+		if len(w.Name) > 200 {
+			w.Name = w.Name[:200]
+		}
+		if (&wire.Batch{KioskID: "k", KioskClock: time.Unix(1e9, 0), Employees: []wire.Employee{w}}).Validate() != nil {
+			r.o.Log.Warn("employee left out of the hub directory", "number", e.Number)
+			continue
+		}
+		dir = append(dir, w)
+	}
+	if len(dir) > wire.MaxEmployees {
+		dir = dir[:wire.MaxEmployees]
+	}
+	data, _ := json.Marshal(dir)
+	sum := sha256.Sum256(data)
+	if sum == r.dirSum || len(dir) == 0 {
+		return nil, sum, nil
+	}
+	return dir, sum, nil
+}
+
+// Run relays until ctx ends: a pass at start, after each Notify and
+// every Interval; after a failure it waits an exponential backoff with
+// jitter. Run it in its own goroutine; it never blocks the caller.
+func (r *Relay) Run(ctx context.Context) {
+	failures := 0
+	for {
+		st, err := r.RunOnce(ctx)
+		wait := r.o.Interval
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			wait = Backoff(failures, r.o.MinBackoff, r.o.MaxBackoff, rand.Float64())
+			failures++
+			r.o.Log.Warn("sync failed", "err", err, "retry_in", wait, "failures", failures)
+		} else {
+			failures = 0
+			if st.Events > 0 {
+				r.o.Log.Info("synced", "events", st.Events, "accepted", st.Accepted, "duplicates", st.Duplicates)
+			}
+		}
+		wake := r.wake
+		if err != nil {
+			wake = nil // a punch does not cut a backoff short
+		}
+		t := time.NewTimer(wait) // monotonic: wall-clock jumps do not matter
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// Backoff is the wait after failures consecutive failures: min·2^failures
+// capped at max, with "equal jitter" (a uniform draw from the upper half,
+// u in [0,1)), so a fleet that lost the hub together does not return in
+// lockstep.
+func Backoff(failures int, min, max time.Duration, u float64) time.Duration {
+	d := min
+	for i := 0; i < failures && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	return d/2 + time.Duration(u*float64(d/2))
+}

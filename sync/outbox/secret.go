@@ -1,0 +1,5 @@
+package outbox
+
+import "encoding/base64"
+
+func decodeSecret(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
