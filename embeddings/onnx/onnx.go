@@ -234,7 +234,7 @@ func (e *Engine) Faces(jpeg []byte) ([]embeddings.Face, error) {
 
 	out := make([]embeddings.Face, 0, len(dets))
 	for _, d := range dets {
-		pts, err := e.points(d.Shapes)
+		pts, noseBase, err := e.points(d.Shapes)
 		if err != nil {
 			return nil, fmt.Errorf("onnx faces: %w", err)
 		}
@@ -249,7 +249,7 @@ func (e *Engine) Faces(jpeg []byte) ([]embeddings.Face, error) {
 		out = append(out, embeddings.Face{
 			Box:       d.Rectangle,
 			Landmarks: lm,
-			Quality:   quality(img, d.Rectangle, pts),
+			Quality:   quality(img, d.Rectangle, pts[0], pts[1], noseBase),
 			Embedding: emb,
 		})
 	}
@@ -273,8 +273,9 @@ func (e *Engine) FacesImage(img image.Image) ([]embeddings.Face, error) {
 
 // points turns dlib's landmarks into alignment points: with 68 points the
 // 5 ArcFace points (eye centres, nose tip, mouth corners); with 5 points
-// the eye centres and the base of the nose.
-func (e *Engine) points(shapes []image.Point) ([]align.Point, error) {
+// the eye centres and the base of the nose. It also returns the base of the
+// nose, for the pose estimate.
+func (e *Engine) points(shapes []image.Point) (pts []align.Point, noseBase align.Point, err error) {
 	pt := func(i int) align.Point { return align.Point{X: float64(shapes[i].X), Y: float64(shapes[i].Y)} }
 	mean := func(from, to int) align.Point {
 		var m align.Point
@@ -289,11 +290,11 @@ func (e *Engine) points(shapes []image.Point) ([]align.Point, error) {
 	case e.opts.Landmarks5 && len(shapes) == 5:
 		// dlib's 5-point model: 0–1 the corners of the eye on the image's
 		// right, 2–3 the eye on the image's left, 4 the base of the nose.
-		return []align.Point{mean(2, 3), mean(0, 1), pt(4)}, nil
+		return []align.Point{mean(2, 3), mean(0, 1), pt(4)}, pt(4), nil
 	case !e.opts.Landmarks5 && len(shapes) == 68:
-		return []align.Point{mean(36, 41), mean(42, 47), pt(30), pt(48), pt(54)}, nil
+		return []align.Point{mean(36, 41), mean(42, 47), pt(30), pt(48), pt(54)}, pt(33), nil
 	}
-	return nil, fmt.Errorf("landmarks: got %d points from the shape predictor", len(shapes))
+	return nil, align.Point{}, fmt.Errorf("landmarks: got %d points from the shape predictor", len(shapes))
 }
 
 // embed warps the face onto the reference and runs the network.

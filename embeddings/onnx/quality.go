@@ -12,8 +12,8 @@ import (
 
 // quality measures the face box of a BGR image: width, sharpness (variance
 // of the Laplacian of the grey crop), brightness (its mean grey level) and
-// pose from the landmarks (eye centres first, nose third).
-func quality(img gocv.Mat, box image.Rectangle, pts []align.Point) embeddings.Quality {
+// pose from the eye centres and the base of the nose.
+func quality(img gocv.Mat, box image.Rectangle, le, re, noseBase align.Point) embeddings.Quality {
 	q := embeddings.Quality{Width: box.Dx()}
 	r := box.Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
 	if !r.Empty() {
@@ -32,27 +32,35 @@ func quality(img gocv.Mat, box image.Rectangle, pts []align.Point) embeddings.Qu
 			m.Close()
 		}
 	}
-	q.Yaw, q.Frontal = pose(pts)
+	q.Yaw, q.Frontal = pose(le, re, noseBase)
 	return q
 }
 
-// pose estimates yaw from how far the nose sits from the midpoint between
-// the eyes, as a fraction of half the eye distance: 0 frontal, −1 or +1 with
-// the nose over an eye (a turn of roughly 45° or more). Negative means the
-// face is turned towards the image's left. Frontal is 1 − |yaw|.
-func pose(pts []align.Point) (yaw, frontal float64) {
-	if len(pts) < 3 {
+// Pose constants, the same as the dlib engine's so that Quality means the
+// same for both models.
+const (
+	// noseDepth is the nose base's depth in front of the eye line, as a
+	// fraction of the distance between the eye centres (anthropometric
+	// average). It turns the nose's sideways offset into a yaw angle.
+	noseDepth = 0.35
+	// maxYaw is the yaw, in degrees, at which Frontal reaches 0.
+	maxYaw = 60.0
+)
+
+// pose estimates yaw (degrees, negative: turned to the image's left) and
+// frontality (1 straight on, 0 at maxYaw or beyond) from the eye centres
+// (image-left eye first) and the base of the nose: a head turned by yaw
+// moves the nose base off the eyes' midpoint by noseDepth·tan(yaw)
+// eye-distances.
+func pose(le, re, noseBase align.Point) (yaw, frontal float64) {
+	eyes := math.Hypot(re.X-le.X, re.Y-le.Y)
+	if eyes == 0 {
 		return 0, 0
 	}
-	le, re, nose := pts[0], pts[1], pts[2]
-	dx, dy := re.X-le.X, re.Y-le.Y
-	half := math.Hypot(dx, dy) / 2
-	if half == 0 {
-		return 0, 0
-	}
-	// Project the nose's offset from the eye midpoint onto the eye axis.
-	mx, my := (le.X+re.X)/2, (le.Y+re.Y)/2
-	off := ((nose.X-mx)*dx + (nose.Y-my)*dy) / (2 * half)
-	yaw = max(-1, min(1, off/half))
-	return yaw, 1 - math.Abs(yaw)
+	// Project the nose onto the eye line to ignore roll.
+	ux, uy := (re.X-le.X)/eyes, (re.Y-le.Y)/eyes
+	mx, my := (re.X+le.X)/2, (re.Y+le.Y)/2
+	off := ((noseBase.X-mx)*ux + (noseBase.Y-my)*uy) / eyes
+	yaw = math.Atan(off/noseDepth) * 180 / math.Pi
+	return yaw, max(0, 1-math.Abs(yaw)/maxYaw)
 }
