@@ -1,0 +1,146 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"clockface"
+	"clockface/ledger"
+)
+
+// auditLedger makes a ledger with n audit entries beyond what Open writes.
+func auditLedger(t *testing.T, n int) (*ledger.Ledger, int64) {
+	t.Helper()
+	e := newEnv(t)
+	l := e.open(t)
+	for i := 0; i < n; i++ {
+		if err := l.Audit(context.Background(), "tester", "test.entry", "S"+itoa(i), map[string]int{"i": i}); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(time.Second)
+	}
+	seq, _, err := l.AuditHead(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.VerifyAudit(context.Background()); err != nil {
+		t.Fatalf("fresh chain: %v", err)
+	}
+	return l, seq
+}
+
+// Promise 13: editing, deleting or reordering any audit row is detected, and
+// the error names the first broken entry.
+func TestVerifyAuditDetectsTampering(t *testing.T) {
+	ctx := context.Background()
+	_, total := auditLedger(t, 5)
+	type mutation struct {
+		name    string
+		sql     func(seq int64) string
+		wantSeq func(seq, total int64) int64
+	}
+	same := func(seq, _ int64) int64 { return seq }
+	muts := []mutation{
+		{"edit detail", func(s int64) string { return fmt.Sprintf(`UPDATE audit SET detail = '{"i":99}' WHERE seq = %d`, s) }, same},
+		{"edit actor", func(s int64) string { return fmt.Sprintf(`UPDATE audit SET actor = 'mallory' WHERE seq = %d`, s) }, same},
+		{"edit time", func(s int64) string { return fmt.Sprintf(`UPDATE audit SET at = at + 1 WHERE seq = %d`, s) }, same},
+		{"edit hash", func(s int64) string {
+			return fmt.Sprintf(`UPDATE audit SET hash = '%064d' WHERE seq = %d`, 0, s)
+		}, same},
+		{"delete", func(s int64) string { return fmt.Sprintf(`DELETE FROM audit WHERE seq = %d`, s) }, same},
+		{"renumber", func(s int64) string { return fmt.Sprintf(`UPDATE audit SET seq = seq + 1000 WHERE seq = %d`, s) }, same},
+	}
+	for seq := int64(1); seq <= total; seq++ {
+		for _, m := range muts {
+			t.Run(fmt.Sprintf("%s %d", m.name, seq), func(t *testing.T) {
+				l, _ := auditLedger(t, 5)
+				if _, err := l.DB().Exec(m.sql(seq)); err != nil {
+					t.Fatal(err)
+				}
+				err := l.VerifyAudit(ctx)
+				var be *ledger.BrokenLinkError
+				if !errors.As(err, &be) {
+					t.Fatalf("got %v, want BrokenLinkError", err)
+				}
+				if got, want := be.Seq, m.wantSeq(seq, total); got != want {
+					t.Errorf("broken link named at %d, want %d (%v)", got, want, err)
+				}
+			})
+		}
+		if seq == total {
+			continue
+		}
+		// Reorder: swap the contents of two neighbouring rows.
+		t.Run(fmt.Sprintf("swap %d and %d", seq, seq+1), func(t *testing.T) {
+			l, _ := auditLedger(t, 5)
+			_, err := l.DB().Exec(fmt.Sprintf(`UPDATE audit SET seq = -seq WHERE seq IN (%d, %d);
+				UPDATE audit SET seq = CASE seq WHEN -%d THEN %d ELSE %d END WHERE seq < 0`, seq, seq+1, seq, seq+1, seq))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = l.VerifyAudit(ctx)
+			var be *ledger.BrokenLinkError
+			if !errors.As(err, &be) || be.Seq != seq {
+				t.Errorf("got %v, want a broken link at %d", err, seq)
+			}
+		})
+	}
+}
+
+// Every admin action writes an audit entry.
+func TestAdminActionsAudited(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	addEmployee(t, l, "A", "1234")
+	enrol(t, l, "A", 1)
+	steps := []func() error{
+		func() error { return l.Restrict(ctx, "A", true, "admin") },
+		func() error { return l.Restrict(ctx, "A", false, "admin") },
+		func() error { return l.SetPIN(ctx, "A", "4321", "admin") },
+		func() error { return l.DeleteTemplates(ctx, "A", "admin", "employer request") },
+		func() error { return l.WithdrawConsent(ctx, "A", "A") },
+		func() error {
+			p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+			if err != nil {
+				return err
+			}
+			_, err = l.CorrectPunch(ctx, p.ID, p.At.Add(-time.Minute), "admin", "late badge")
+			return err
+		},
+		func() error { return l.ExportDSAR(ctx, "A", e.dir+"/a.zip") },
+		func() error { return l.Erase(ctx, "A", "admin") },
+		func() error { _, err := l.Purge(ctx); return err },
+		func() error { _, err := l.RotateKey(ctx, "admin"); return err },
+		func() error { return l.Terminate(ctx, "A", "admin") },
+	}
+	for i, s := range steps {
+		if err := s(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	entries, err := l.AuditEntries(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range entries {
+		got = append(got, a.Action)
+	}
+	want := []string{
+		"retention.purge", // at open
+		"employee.add", "consent.record", "template.save",
+		"employee.restrict", "employee.unrestrict", "employee.pin", "template.delete", "consent.withdraw",
+		"punch.correct", "dsar.export", "employee.erase", "retention.purge", "key.rotate", "employee.terminate",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("audit actions\n got %v\nwant %v", got, want)
+	}
+	if err := l.VerifyAudit(ctx); err != nil {
+		t.Error(err)
+	}
+}
