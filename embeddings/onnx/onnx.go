@@ -89,28 +89,6 @@ type Engine struct {
 
 var _ embeddings.Engine = (*Engine)(nil)
 
-// Decision thresholds for this model, as Euclidean distances between unit
-// vectors (d² = 2 − 2·cos, so a distance d is a cosine similarity of
-// 1 − d²/2). Calibrated on the test media (BENCHMARKS.md, "ONNX model"):
-// there genuine pairs had a median of 0.52 and a 99th percentile of 0.92,
-// and the closest of 3,573 impostor pairs was at 1.11.
-const (
-	// AcceptDistance (cosine ≥ 0.595) accepted 98% of genuine media pairs
-	// with no false accept, 0.2 under the closest impostor.
-	AcceptDistance = 0.90
-	// ReviewDistance (cosine ≥ 0.50) asks for the PIN up to here.
-	ReviewDistance = 1.00
-	// MarginDistance is the lead a 1:N best match must have over the
-	// runner-up. The margin did not measurably help this model (issue 7);
-	// this small one is a guard against look-alikes, not a tuned value.
-	MarginDistance = 0.05
-)
-
-// Thresholds are the calibrated bands for this model.
-func Thresholds() embeddings.Thresholds {
-	return embeddings.Thresholds{Accept: AcceptDistance, Review: ReviewDistance, Margin: MarginDistance}
-}
-
 // New loads the models from modelsDir after checking each file's SHA-256.
 // A missing, unreadable or wrong-hash file gives an error naming it that
 // wraps embeddings.ErrModel.

@@ -53,6 +53,15 @@ func oneFace(t *testing.T, e embeddings.Engine, jpg []byte, name string) embeddi
 	return fs[0]
 }
 
+func thresholds(t testing.TB) embeddings.Thresholds {
+	t.Helper()
+	th, err := embeddings.ThresholdsFor(engine(t).Model())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
+}
+
 func TestModel(t *testing.T) {
 	got := engine(t).Model()
 	want := embeddings.Model{Name: "onnx", Version: "87aacdfe5751", Dim: 512}
@@ -116,7 +125,7 @@ func TestFranckStillsMatch(t *testing.T) {
 	for i, probe := range embs {
 		others := append(append([]embeddings.Embedding(nil), embs[:i]...), embs[i+1:]...)
 		tmpl := embeddings.Template{Owner: "franck", Model: e.Model(), Samples: others}
-		v, err := embeddings.Verify(tmpl, e.Model(), probe, onnx.Thresholds())
+		v, err := embeddings.Verify(tmpl, e.Model(), probe, thresholds(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,8 +163,8 @@ func TestBaldGuysToldApart(t *testing.T) {
 			if d < bestD {
 				best, bestD = b.who, d
 			}
-			if a.who != b.who && d <= onnx.AcceptDistance {
-				t.Errorf("%s at %v and %s at %v: distance %.3f, within accept %.2f", a.who, a.face.Box.Min, b.who, b.face.Box.Min, d, onnx.AcceptDistance)
+			if a.who != b.who && d <= thresholds(t).Accept {
+				t.Errorf("%s at %v and %s at %v: distance %.3f, within accept %.2f", a.who, a.face.Box.Min, b.who, b.face.Box.Min, d, thresholds(t).Accept)
 			}
 		}
 		if got, want := best, a.who; got != want {
@@ -171,18 +180,22 @@ func TestThresholdsOnMedia(t *testing.T) {
 	if len(s.Genuine) < 500 || len(s.Impostor) < 2000 {
 		t.Fatalf("media pairs: got %d genuine, %d impostor; want at least 500 and 2000", len(s.Genuine), len(s.Impostor))
 	}
-	r := s.At(onnx.AcceptDistance)
+	r := s.At(thresholds(t).Accept)
 	if got := r.FalseAccepts; got != 0 {
-		t.Errorf("false accepts at %.2f: got %d, want 0", onnx.AcceptDistance, got)
+		t.Errorf("false accepts at %.2f: got %d, want 0", thresholds(t).Accept, got)
 	}
 	if got := r.TAR; got < 0.95 {
-		t.Errorf("TAR at %.2f: got %.3f, want at least 0.95", onnx.AcceptDistance, got)
+		t.Errorf("TAR at %.2f: got %.3f, want at least 0.95", thresholds(t).Accept, got)
 	}
 	if got := s.AUC(); got < 0.99 {
 		t.Errorf("AUC: got %.4f, want at least 0.99", got)
 	}
-	if err := onnx.Thresholds().Validate(); err != nil {
+	if err := thresholds(t).Validate(); err != nil {
 		t.Error(err)
+	}
+	// The Review band is safe on the media too.
+	if got := s.At(thresholds(t).Review).FalseAccepts; got != 0 {
+		t.Errorf("false accepts at review %.2f: got %d, want 0", thresholds(t).Review, got)
 	}
 }
 
@@ -234,8 +247,8 @@ func TestGreyAndPNG(t *testing.T) {
 		}
 		f := oneFace(t, engine(t), append([]byte(nil), buf.GetBytes()...), "grey "+string(ext))
 		buf.Close()
-		if d := f.Embedding.Dist(color.Embedding); d > onnx.AcceptDistance {
-			t.Errorf("grey %s vs colour: distance %.3f, want under %.2f", ext, d, onnx.AcceptDistance)
+		if d := f.Embedding.Dist(color.Embedding); d > thresholds(t).Accept {
+			t.Errorf("grey %s vs colour: distance %.3f, want under %.2f", ext, d, thresholds(t).Accept)
 		}
 	}
 }

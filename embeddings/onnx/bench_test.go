@@ -1,0 +1,248 @@
+package onnx_test
+
+import (
+	"bufio"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	face "github.com/Kagami/go-face"
+
+	"clockface/embeddings"
+	"clockface/embeddings/onnx"
+	"clockface/internal/testmedia"
+)
+
+// goFace is the dlib model as go-face computes it (HOG detector, 5-point
+// predictor, 128-d ResNet descriptor): the reference the ONNX model is
+// measured against, on the same pairs.
+type goFace struct{ rec *face.Recognizer }
+
+func newGoFace(tb testing.TB, dir string) goFace {
+	tb.Helper()
+	rec, err := face.NewRecognizer(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return goFace{rec}
+}
+
+func (g goFace) Faces(jpg []byte) ([]embeddings.Face, error) {
+	fs, err := g.rec.Recognize(jpg)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]embeddings.Face, len(fs))
+	for i, f := range fs {
+		out[i] = embeddings.Face{Box: f.Rectangle, Embedding: append(embeddings.Embedding(nil), f.Descriptor[:]...)}
+	}
+	return out, nil
+}
+func (g goFace) Model() embeddings.Model { return embeddings.Model{Name: "dlib", Dim: 128} }
+func (g goFace) Close() error            { g.rec.Close(); return nil }
+
+// predictorDir is a models folder whose shape_predictor_5 name points at
+// the given predictor, for go-face.
+func predictorDir(tb testing.TB, models, predictor string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for link, target := range map[string]string{
+		"shape_predictor_5_face_landmarks.dat":      predictor,
+		"dlib_face_recognition_resnet_model_v1.dat": "dlib_face_recognition_resnet_model_v1.dat",
+		"mmod_human_face_detector.dat":              "mmod_human_face_detector.dat",
+	} {
+		abs, _ := filepath.Abs(filepath.Join(models, target))
+		if err := os.Symlink(abs, filepath.Join(dir, link)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkCalibration measures each configuration on the labelled media
+// (see media_test.go) and reports AUC, TAR at FAR 1% and 0.1%, and the
+// zero-false-accept point as metrics. One iteration is the whole set.
+func BenchmarkCalibration(b *testing.B) {
+	dir := testmedia.Models(b)
+	configs := []struct {
+		name string
+		open func() embeddings.Engine
+	}{
+		{"dlib", func() embeddings.Engine { return newGoFace(b, dir) }},
+		{"onnx", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{}) }},
+		{"onnx-flip", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Flip: true}) }},
+		{"onnx-5pt", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }},
+	}
+	for _, c := range configs {
+		b.Run(c.name, func(b *testing.B) {
+			e := c.open()
+			defer e.Close()
+			var set []sample
+			for b.Loop() {
+				set = mediaSet(b, e)
+			}
+			s := scores(set)
+			report(b, "", s)
+			var hard []sample
+			for _, x := range set {
+				switch x.who {
+				case "vin", "jason", "bruce", "dwayne":
+					hard = append(hard, x)
+				}
+			}
+			report(b, "bald-", scores(hard))
+			g, im := sorted(s.Genuine), sorted(s.Impostor)
+			b.Logf("%s: %d faces; genuine median %.3f p99 %.3f max %.3f; impostor min %.3f p1 %.3f median %.3f",
+				c.name, len(set), q(g, 0.5), q(g, 0.99), q(g, 1), q(im, 0), q(im, 0.01), q(im, 0.5))
+			for _, th := range []float64{0.40, 0.42, 0.45, 0.50, 0.55, 0.80, 0.85, 0.90, 0.95, 1.00, 1.05} {
+				r := s.At(th)
+				b.Logf("%s: at %.2f TAR %.4f FAR %.4f (%d false accepts)", c.name, th, r.TAR, r.FAR, r.FalseAccepts)
+			}
+		})
+	}
+}
+
+func report(b *testing.B, prefix string, s embeddings.Scores) {
+	z, f1, f01 := s.ZeroFA(), s.AtFAR(0.01), s.AtFAR(0.001)
+	b.ReportMetric(float64(len(s.Genuine)), prefix+"genuine")
+	b.ReportMetric(float64(len(s.Impostor)), prefix+"impostor")
+	b.ReportMetric(s.AUC(), prefix+"AUC")
+	b.ReportMetric(f1.TAR, prefix+"TAR@FAR1%")
+	b.ReportMetric(f01.TAR, prefix+"TAR@FAR0.1%")
+	b.ReportMetric(z.TAR, prefix+"TAR@zeroFA")
+	b.ReportMetric(z.Threshold, prefix+"zeroFA-dist")
+}
+
+func sorted(v []float64) []float64 {
+	w := append([]float64(nil), v...)
+	sort.Float64s(w)
+	return w
+}
+
+func q(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return math.NaN()
+	}
+	return sorted[int(math.Round(p*float64(len(sorted)-1)))]
+}
+
+func mustNew(tb testing.TB, dir string, o onnx.Options) *onnx.Engine {
+	tb.Helper()
+	e, err := onnx.New(dir, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// BenchmarkFaces is detection, landmarks and embedding of the one face in
+// a 640×480 frame, per engine. go-face always computes its dlib descriptor,
+// so the ONNX engine pays for it too.
+func BenchmarkFaces(b *testing.B) {
+	dir := testmedia.Models(b)
+	jpg := testmedia.Read(b, "gocv/face.jpg")
+	for _, c := range []struct {
+		name string
+		open func() embeddings.Engine
+	}{
+		{"dlib", func() embeddings.Engine { return newGoFace(b, dir) }},
+		{"onnx", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{}) }},
+		{"onnx-flip", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Flip: true}) }},
+		{"onnx-5pt", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			e := c.open()
+			defer e.Close()
+			for b.Loop() {
+				fs, err := e.Faces(jpg)
+				if err != nil || len(fs) != 1 {
+					b.Fatalf("got %d faces, %v; want 1", len(fs), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLandmarks is go-face's whole pass (HOG detection, shape
+// predictor, dlib descriptor) with the 68-point and with the 5-point
+// predictor: the difference is the cost of the landmark source.
+func BenchmarkLandmarks(b *testing.B) {
+	models := testmedia.Models(b)
+	jpg := testmedia.Read(b, "gocv/face.jpg")
+	for _, c := range []struct{ name, file string }{
+		{"68pt", "shape_predictor_68_face_landmarks.dat"},
+		{"5pt", "shape_predictor_5_face_landmarks.dat"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			g := newGoFace(b, predictorDir(b, models, c.file))
+			defer g.Close()
+			for b.Loop() {
+				if fs, err := g.rec.Recognize(jpg); err != nil || len(fs) != 1 {
+					b.Fatalf("got %d faces, %v; want 1", len(fs), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEngineMemory reports the resident memory of the process with a
+// loaded engine that has described one face (MB-rss), and what loading
+// added (MB-rss-added). Run one sub-benchmark per process for a clean
+// baseline.
+func BenchmarkEngineMemory(b *testing.B) {
+	dir := testmedia.Models(b)
+	jpg := testmedia.Read(b, "gocv/face.jpg")
+	for _, c := range []struct {
+		name string
+		open func() embeddings.Engine
+	}{
+		{"dlib", func() embeddings.Engine { return newGoFace(b, dir) }},
+		{"onnx", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{}) }},
+		{"onnx-5pt", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			runtime.GC()
+			before := vmRSS(b)
+			var e embeddings.Engine
+			for b.Loop() {
+				e = c.open()
+				if _, err := e.Faces(jpg); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				runtime.GC()
+				after := vmRSS(b)
+				b.ReportMetric(after/1024, "MB-rss")
+				b.ReportMetric((after-before)/1024, "MB-rss-added")
+				e.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// vmRSS is the process's resident set size in KiB, from /proc/self/status.
+func vmRSS(tb testing.TB) float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return kb
+		}
+	}
+	tb.Fatal("no VmRSS in /proc/self/status")
+	return 0
+}
