@@ -32,6 +32,21 @@ func (b Band) String() string {
 // MarshalText writes the band's name.
 func (b Band) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
 
+// UnmarshalText reads what MarshalText wrote.
+func (b *Band) UnmarshalText(text []byte) error {
+	switch string(text) {
+	case "accept":
+		*b = Accept
+	case "review":
+		*b = Review
+	case "reject":
+		*b = Reject
+	default:
+		return fmt.Errorf("unknown band %q", text)
+	}
+	return nil
+}
+
 // Thresholds turn distances into bands. A distance at or under Accept (and,
 // for identification, a margin over the runner-up of at least Margin) is
 // Accept; at or under Review is Review; anything else is Reject.

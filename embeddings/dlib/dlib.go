@@ -18,6 +18,7 @@ import (
 	"image/jpeg"
 	_ "image/png"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -118,6 +119,9 @@ func New(modelsDir string, o Options) (*Engine, error) {
 // verifyFile checks a model file's SHA-256.
 func verifyFile(path, want string) error {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("dlib: model %s is missing (run scripts/setup): %w", path, embeddings.ErrModel)
+	}
 	if err != nil {
 		return fmt.Errorf("dlib: model %s: %v (run scripts/setup): %w", path, err, embeddings.ErrModel)
 	}
