@@ -144,7 +144,13 @@ type Report struct {
 	// FAR1 and FAR01 are the rates at FAR 1% and 0.1%.
 	FAR1  Rates `json:"far_1pct"`
 	FAR01 Rates `json:"far_0_1pct"`
-	// FARUpper95 is the 95% upper bound on the true FAR at the configured
+	// Recommended is the operating point for this deployment: the
+	// configured threshold if no enrolled pair of different people falls
+	// under it, else the largest threshold with no false accept. It never
+	// loosens the configured threshold: a deployment's few people cannot
+	// show that a looser one is safe.
+	Recommended Rates `json:"recommended"`
+	// FARUpper95 is the 95% upper bound on the true FAR at the recommended
 	// threshold given what was observed (the "rule of three" when no
 	// impostor pair was accepted): few pairs cannot show a small FAR.
 	FARUpper95 float64 `json:"far_upper_95"`
@@ -189,7 +195,12 @@ func Calibrate(ts []Template, th Thresholds) (Report, error) {
 	for _, t := range ts {
 		r.Samples += len(t.Samples)
 	}
-	r.FARUpper95 = farUpper95(r.Configured.FalseAccepts, r.Impostor)
+	r.Recommended = r.Configured
+	if r.Configured.FalseAccepts > 0 {
+		r.Recommended = r.ZeroFA
+		r.Notes = append(r.Notes, fmt.Sprintf("%d pairs of different people are within the configured accept distance %.3g: lower it to %.3g or review those employees' enrolment", r.Configured.FalseAccepts, th.Accept, r.ZeroFA.Threshold))
+	}
+	r.FARUpper95 = farUpper95(r.Recommended.FalseAccepts, r.Impostor)
 	if r.People < MinCalibrationPeople {
 		r.Notes = append(r.Notes, fmt.Sprintf("only %d people enrolled (want at least %d): the impostor figures describe these few faces, not a workforce", r.People, MinCalibrationPeople))
 	}

@@ -109,11 +109,38 @@ func TestPairScoresAndCalibrate(t *testing.T) {
 	if got, want := r.FARUpper95, 3.0/11; math.Abs(got-want) > 1e-12 {
 		t.Errorf("FAR upper bound: got %v, want %v", got, want)
 	}
+	if r.Recommended != r.Configured {
+		t.Errorf("recommended: got %+v, want the configured %+v", r.Recommended, r.Configured)
+	}
 	notes := strings.Join(r.Notes, "\n")
 	for _, want := range []string{"only 3 people", "only 4 genuine pairs", "11 impostor pairs"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes %q lack %q", notes, want)
 		}
+	}
+}
+
+// A configured threshold that lets two enrolled people match is lowered to
+// the zero-false-accept point, and the report says so.
+func TestCalibrateRecommendsTighter(t *testing.T) {
+	m := embeddings.Model{Name: "onnx", Version: "v1", Dim: 2}
+	ts := []embeddings.Template{tmpl("a", m, 0, 0.1), tmpl("b", m, 0.3, 0.35)}
+	r, err := embeddings.Calibrate(ts, embeddings.Thresholds{Accept: 0.25, Review: 0.3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// impostor distances: 0.3, 0.35, 0.2, 0.25 → two within 0.25
+	if got, want := r.Configured.FalseAccepts, 2; got != want {
+		t.Errorf("configured false accepts: got %d, want %d", got, want)
+	}
+	if got, want := r.Recommended.Threshold, math.Nextafter(0.2, 0); math.Abs(got-want) > 1e-6 {
+		t.Errorf("recommended threshold: got %v, want %v", got, want)
+	}
+	if got := r.Recommended.FalseAccepts; got != 0 {
+		t.Errorf("recommended false accepts: got %d, want 0", got)
+	}
+	if notes := strings.Join(r.Notes, "\n"); !strings.Contains(notes, "2 pairs of different people") {
+		t.Errorf("notes %q do not flag the 2 close pairs", notes)
 	}
 }
 

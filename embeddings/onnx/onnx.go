@@ -136,7 +136,7 @@ func New(modelsDir string, opts Options) (*Engine, error) {
 	}
 	return &Engine{
 		opts:  opts,
-		model: embeddings.Model{Name: "onnx", Version: ONNXSHA256[:12], Dim: Dim},
+		model: Model(),
 		rec:   rec,
 		net:   net,
 	}, nil
@@ -159,7 +159,16 @@ func checkSum(path, want string) error {
 	return nil
 }
 
-// Model is {onnx, first 12 hex digits of the network's SHA-256, 512}.
+// ModelName is the model's name in templates.
+const ModelName = "onnx"
+
+// Model is {onnx, first 12 hex digits of the network's SHA-256, 512}: what
+// templates made by this engine record, known without loading it.
+func Model() embeddings.Model {
+	return embeddings.Model{Name: ModelName, Version: ONNXSHA256[:12], Dim: Dim}
+}
+
+// Model is the engine's model.
 func (e *Engine) Model() embeddings.Model { return e.model }
 
 // Close frees the models.
