@@ -15,6 +15,7 @@ import (
 
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
+	"clockface/embeddings/onnx"
 )
 
 // faceCommands are faces, verify and identify: the face engine and
@@ -32,8 +33,12 @@ func (a *app) openEngine() (embeddings.Engine, error) {
 			return nil, fmt.Errorf("open engine: %w", err)
 		}
 		return e, nil
-	case "onnx":
-		return nil, errors.New("open engine: model onnx is not available yet; use --model dlib")
+	case onnx.ModelName:
+		e, err := onnx.New(a.modelsDir, onnx.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open engine: %w", err)
+		}
+		return e, nil
 	}
 	return nil, fmt.Errorf("open engine: unknown model %q (want dlib or onnx)", a.modelName)
 }
