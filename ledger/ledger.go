@@ -143,6 +143,12 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if err := precheckFile(cfg.Path); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
+	// Create a new file owner-only; SQLite gives -wal and -shm the same mode.
+	if f, err := os.OpenFile(cfg.Path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
 	db := sql.OpenDB(connector{dsn: dsn(cfg.Path), drv: &sqlite3.SQLiteDriver{}})
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
