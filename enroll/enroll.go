@@ -260,14 +260,16 @@ type Session struct {
 	frames   [][]byte // accepted JPEGs, kept only with KeepImages
 }
 
-// New starts an enrolment for an applicant.
+// New starts an enrolment for an applicant. eng may be nil for a session
+// that will only show the notice and record a refusal; Offer and Finish
+// need it.
 func New(cfg Config, eng embeddings.Engine, store Store, who Applicant) (*Session, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("enrol: %w", err)
 	}
-	if eng == nil || store == nil {
-		return nil, errors.New("enrol: need an engine and a store")
+	if store == nil {
+		return nil, errors.New("enrol: no store")
 	}
 	who.Number = strings.TrimSpace(who.Number)
 	if who.Number == "" {
@@ -389,6 +391,9 @@ func (s *Session) ensureEmployee(ctx context.Context, signature string) (clockfa
 	if name == "" {
 		name = signature
 	}
+	if name == "" {
+		return clockface.Employee{}, fmt.Errorf("enrol: %s is a new employee and needs a name", s.who.Number)
+	}
 	locale := s.who.Locale
 	if locale == "" {
 		locale = s.notice.Locale
@@ -397,7 +402,7 @@ func (s *Session) ensureEmployee(ctx context.Context, signature string) (clockfa
 		Number: s.who.Number, Name: name, Locale: locale, BadgeID: s.who.BadgeID, Status: clockface.StatusActive,
 	}, s.who.PIN)
 	if err != nil {
-		return clockface.Employee{}, fmt.Errorf("add employee %s: %w", s.who.Number, err)
+		return clockface.Employee{}, fmt.Errorf("enrol: %w", err)
 	}
 	return emp, nil
 }
@@ -449,6 +454,9 @@ func (s *Session) OfferFaces(faces []embeddings.Face, jpeg []byte) (Feedback, er
 }
 
 func (s *Session) canOffer() error {
+	if s.eng == nil {
+		return errors.New("offer: no face engine")
+	}
 	if s.state != StateCapture {
 		return fmt.Errorf("offer in state %s: %w", s.state, ErrState)
 	}
