@@ -1,6 +1,433 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-// syncCommands: owned by the sync area; replaced as that area lands.
-func (a *app) syncCommands() []*cobra.Command { return nil }
+	"github.com/spf13/cobra"
+
+	"clockface"
+	"clockface/sync/hub"
+	"clockface/sync/outbox"
+	"clockface/sync/payroll"
+	"clockface/sync/timesheet"
+)
+
+// syncCommands are the hub, the kiosk's relay and payroll export:
+//
+//	clockface hub serve [--db URL|FILE] [--addr] [--tls-self-signed DIR | --insecure-behind-proxy]
+//	clockface hub kiosk pair|revoke|list
+//	clockface sync [pair --hub URL --code CODE [--ca FILE]]
+//	clockface export --from D --to D --format F --out FILE
+func (a *app) syncCommands() []*cobra.Command {
+	var db, pgSchema string
+	addDB := func(c *cobra.Command) {
+		c.Flags().StringVar(&db, "db", "", "hub database: postgres://… URL or SQLite file (default DATA/hub.db)")
+		c.Flags().StringVar(&pgSchema, "pg-schema", "", "PostgreSQL schema to use (created if missing)")
+	}
+	openStore := func(ctx context.Context) (hub.Store, error) {
+		path := db
+		if path == "" {
+			if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("data folder: %w", err)
+			}
+			path = filepath.Join(a.dataDir, "hub.db")
+		}
+		return hub.Open(ctx, path, pgSchema)
+	}
+
+	hubCmd := &cobra.Command{Use: "hub", Short: "The employer's hub: receives punches from kiosks"}
+	hubCmd.AddCommand(a.hubServeCmd(addDB, openStore), a.hubKioskCmd(addDB, openStore))
+	exportCmd := a.exportCmd(addDB, openStore)
+	return []*cobra.Command{hubCmd, a.syncCmd(), exportCmd}
+}
+
+type storeOpener func(ctx context.Context) (hub.Store, error)
+
+func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
+	var addr, tlsDir string
+	var behindProxy bool
+	var hosts []string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the hub's HTTP API",
+		Long: `Run the hub. Choose one transport:
+  --tls-self-signed DIR   HTTPS with a private CA created in DIR on first run;
+                          give kiosks DIR/ca.pem (sync pair --ca).
+  --insecure-behind-proxy plain HTTP, for a reverse proxy that terminates TLS.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (tlsDir == "") == !behindProxy {
+				return errors.New("choose exactly one of --tls-self-signed DIR and --insecure-behind-proxy")
+			}
+			ctx := cmd.Context()
+			st, err := open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			srv := hub.NewServer(st, a.clock, slog.New(slog.NewTextHandler(a.stderr, nil)))
+			scheme := "http"
+			var tlsCfg *tls.Config
+			if tlsDir != "" {
+				if tlsCfg, err = hub.SelfSignedTLS(tlsDir, hosts, a.clock.Now()); err != nil {
+					return err
+				}
+				scheme = "https"
+			}
+			if addr == "" {
+				addr = "127.0.0.1:8080"
+				if tlsDir != "" {
+					addr = ":8443"
+				}
+			}
+			return srv.ListenAndServe(ctx, addr, tlsCfg, func(na net.Addr) {
+				fmt.Fprintf(a.stdout, "hub listening on %s://%s\n", scheme, na)
+				if tlsDir != "" {
+					fmt.Fprintf(a.stdout, "kiosks trust %s\n", filepath.Join(tlsDir, hub.CAFile))
+				}
+			})
+		},
+	}
+	addDB(c)
+	c.Flags().StringVar(&addr, "addr", "", "listen address (default :8443 with TLS, 127.0.0.1:8080 behind a proxy)")
+	c.Flags().StringVar(&tlsDir, "tls-self-signed", "", "folder for the hub's private CA and certificate")
+	c.Flags().BoolVar(&behindProxy, "insecure-behind-proxy", false, "serve plain HTTP behind a TLS-terminating reverse proxy")
+	c.Flags().StringSliceVar(&hosts, "tls-host", nil, "extra DNS names or IPs for the certificate (first run only)")
+	return c
+}
+
+func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
+	k := &cobra.Command{Use: "kiosk", Short: "Pair, revoke and list kiosks"}
+	var ttl time.Duration
+	pair := &cobra.Command{
+		Use:   "pair",
+		Short: "Create a one-time pairing code for a new kiosk",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			code, err := hub.NewPairingCode(cmd.Context(), st, a.clock.Now(), ttl)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				return json.NewEncoder(a.stdout).Encode(map[string]any{"code": code, "expires": a.clock.Now().Add(ttl)})
+			}
+			fmt.Fprintf(a.stdout, "%s\n(valid once, for %s: on the kiosk run `clockface sync pair --hub URL --code %s`)\n", code, ttl, code)
+			return nil
+		},
+	}
+	pair.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the code stays valid")
+	addDB(pair)
+	revoke := &cobra.Command{
+		Use:   "revoke KIOSK-ID",
+		Short: "Revoke a kiosk's credential; its requests are refused from now on",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.Revoke(cmd.Context(), args[0], a.clock.Now()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "revoked %s\n", args[0])
+			return nil
+		},
+	}
+	addDB(revoke)
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List paired kiosks with their last contact and clock skew",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ks, err := st.Kiosks(cmd.Context())
+			if err != nil {
+				return err
+			}
+			type row struct {
+				ID        string     `json:"id"`
+				Paired    time.Time  `json:"paired"`
+				Revoked   *time.Time `json:"revoked,omitempty"`
+				LastSeen  *time.Time `json:"last_seen,omitempty"`
+				SkewMS    int64      `json:"skew_ms"`
+				AuditSeq  int64      `json:"audit_seq"`
+				AuditHash string     `json:"audit_hash"`
+			}
+			rows := make([]row, len(ks))
+			for i, k := range ks {
+				rows[i] = row{k.ID, k.CreatedAt, k.RevokedAt, k.LastSeen, k.LastSkew.Milliseconds(), k.AuditSeq, k.AuditHash}
+			}
+			if a.jsonOut {
+				return json.NewEncoder(a.stdout).Encode(rows)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KIOSK\tPAIRED\tSTATUS\tLAST SEEN\tCLOCK SKEW\tAUDIT HEAD")
+			for _, r := range rows {
+				status, seen := "active", "never"
+				if r.Revoked != nil {
+					status = "revoked"
+				}
+				if r.LastSeen != nil {
+					seen = r.LastSeen.Format(time.RFC3339)
+				}
+				skew := (time.Duration(r.SkewMS) * time.Millisecond).String()
+				if r.SkewMS > 120000 || r.SkewMS < -120000 {
+					skew += " (!)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.Paired.Format(time.RFC3339), status, seen, skew, r.AuditSeq)
+			}
+			return tw.Flush()
+		},
+	}
+	addDB(list)
+	k.AddCommand(pair, revoke, list)
+	return k
+}
+
+// credentialPath is where a kiosk keeps its hub credential.
+func (a *app) credentialPath() string { return filepath.Join(a.dataDir, "hub.json") }
+
+func (a *app) syncCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "sync",
+		Short: "Send this kiosk's pending punches to the hub (one pass)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cred, err := outbox.LoadCredential(a.credentialPath())
+			if err != nil {
+				return err
+			}
+			client, err := outbox.NewClient(cred, nil, a.clock)
+			if err != nil {
+				return err
+			}
+			l, err := a.openLedger(ctx)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			relay := outbox.New(outbox.FromLedger(l), client, outbox.Options{KioskID: cred.KioskID, Clock: a.clock,
+				Log: slog.New(slog.NewTextHandler(a.stderr, nil))})
+			st, err := relay.RunOnce(ctx)
+			if a.jsonOut {
+				_ = json.NewEncoder(a.stdout).Encode(st)
+			} else {
+				fmt.Fprintf(a.stdout, "sent %d events in %d batches: %d new, %d already on the hub\n", st.Events, st.Batches, st.Accepted, st.Duplicates)
+			}
+			if err != nil {
+				return fmt.Errorf("sync: %w", err)
+			}
+			left, err := l.OutboxLen(ctx)
+			if err == nil && left > 0 {
+				fmt.Fprintf(a.stdout, "%d events still pending\n", left)
+			}
+			return err
+		},
+	}
+	var hubURL, code, caFile string
+	pair := &cobra.Command{
+		Use:   "pair",
+		Short: "Pair this kiosk with the hub using a one-time code (stores DATA/hub.json, mode 0600)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if hubURL == "" || code == "" {
+				return errors.New("--hub and --code are required")
+			}
+			var caPEM string
+			if caFile != "" {
+				b, err := os.ReadFile(caFile)
+				if err != nil {
+					return fmt.Errorf("read CA: %w", err)
+				}
+				caPEM = string(b)
+			}
+			if !strings.HasPrefix(hubURL, "https://") && caPEM != "" {
+				return errors.New("--ca given but the hub URL is not https://")
+			}
+			hc, err := outbox.HTTPClient(caPEM)
+			if err != nil {
+				return err
+			}
+			cred, err := outbox.Pair(cmd.Context(), hc, hubURL, code, a.kioskID, caPEM)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+				return fmt.Errorf("data folder: %w", err)
+			}
+			if err := cred.Save(a.credentialPath()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "paired kiosk %s with %s\n", cred.KioskID, cred.HubURL)
+			return nil
+		},
+	}
+	pair.Flags().StringVar(&hubURL, "hub", "", "hub URL, e.g. https://hub.lan:8443")
+	pair.Flags().StringVar(&code, "code", "", "one-time pairing code from `clockface hub kiosk pair`")
+	pair.Flags().StringVar(&caFile, "ca", "", "the hub's ca.pem, for a hub with a self-signed CA")
+	c.AddCommand(pair)
+	return c
+}
+
+func (a *app) exportCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
+	var from, to, format, out, tz, weekStart string
+	var fromLedger bool
+	var rounding int
+	var dailyOT, doubleTime time.Duration
+	var o payroll.Options
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Compute timesheets for a period and write a payroll file",
+		Long: `Compute timesheets for --from to --to (inclusive dates) and write a payroll file.
+Punches come from the hub database (--db), which holds every kiosk's punches;
+--from-ledger reads this kiosk's own ledger (--data) instead, for a site with
+one kiosk and no hub. A reconciliation summary is printed before the file is
+written, and the file's totals equal it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			loc := time.Local
+			if tz != "" {
+				var err error
+				if loc, err = time.LoadLocation(tz); err != nil {
+					return fmt.Errorf("--tz: %w", err)
+				}
+			}
+			f, err := time.ParseInLocation(time.DateOnly, from, loc)
+			if err != nil {
+				return fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
+			}
+			t, err := time.ParseInLocation(time.DateOnly, to, loc)
+			if err != nil {
+				return fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
+			}
+			end := t.AddDate(0, 0, 1)
+			o.Format = payroll.Format(format)
+			if out == "" {
+				return errors.New("--out is required")
+			}
+			path, err := exportPath(out, o)
+			if err != nil {
+				return err
+			}
+			ws, err := parseWeekday(weekStart)
+			if err != nil {
+				return err
+			}
+			rules := timesheet.Rules{Location: loc, WeekStart: ws, DailyOT: dailyOT, DoubleTime: doubleTime,
+				Rounding: time.Duration(rounding) * time.Minute}
+			var punches []clockface.Punch
+			var people []clockface.Employee
+			qFrom, qTo := f.Add(-24*time.Hour), end.Add(24*time.Hour)
+			if fromLedger {
+				l, err := a.openLedger(ctx)
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				if punches, err = l.Punches(ctx, qFrom, qTo); err != nil {
+					return err
+				}
+				if people, err = l.Employees(ctx); err != nil {
+					return err
+				}
+			} else {
+				st, err := open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if punches, err = st.Punches(ctx, qFrom, qTo); err != nil {
+					return err
+				}
+				if people, err = st.Employees(ctx); err != nil {
+					return err
+				}
+			}
+			sheet, err := timesheet.Build(punches, f, end, rules)
+			if err != nil {
+				return err
+			}
+			names := map[string]string{}
+			for _, p := range people {
+				names[p.Number] = p.Name
+			}
+			sum := payroll.Summarise(sheet, names)
+			if _, err := payroll.Render(sum, o); err != nil {
+				return err // before printing: a summary for a file never written misleads
+			}
+			if err := sum.WriteText(a.stdout); err != nil {
+				return err
+			}
+			if err := payroll.Write(path, sum, o); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s (%s)\n", path, o.Format)
+			return nil
+		},
+	}
+	addDB(c)
+	fl := c.Flags()
+	fl.StringVar(&from, "from", "", "first day, YYYY-MM-DD")
+	fl.StringVar(&to, "to", "", "last day (inclusive), YYYY-MM-DD")
+	fl.StringVar(&format, "format", "generic", "generic, adp, paychex, gusto or iif")
+	fl.StringVar(&out, "out", "", "output file (for adp, a folder or a file named PRcccEPI.csv)")
+	fl.BoolVar(&fromLedger, "from-ledger", false, "read punches from this kiosk's ledger (--data) instead of the hub")
+	fl.StringVar(&tz, "tz", "", "time zone for days and weeks (default: the system's)")
+	fl.StringVar(&weekStart, "week-start", "sunday", "first day of the work week")
+	fl.IntVar(&rounding, "rounding", 0, "round punches to 0 (none), 5, 6 or 15 minutes")
+	fl.DurationVar(&dailyOT, "daily-ot", 0, "daily overtime after this (e.g. 8h); 0 = weekly only")
+	fl.DurationVar(&doubleTime, "double-time", 0, "double time after this many hours a day (e.g. 12h); 0 = none")
+	fl.StringVar(&o.Company, "company", "", "ADP Co Code, Paychex Company ID or QuickBooks company name")
+	fl.StringVar(&o.BatchID, "batch-id", "", "ADP Batch ID (default CLOCKFACE)")
+	c.MarkFlagRequired("from")
+	c.MarkFlagRequired("to")
+	return c
+}
+
+// exportPath applies ADP's file-name rule: a folder gets PRcccEPI.csv
+// inside it; a file must already be named so.
+func exportPath(out string, o payroll.Options) (string, error) {
+	want := payroll.FileName(o)
+	if want == "" {
+		return out, nil
+	}
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return filepath.Join(out, want), nil
+	}
+	if filepath.Base(out) != want {
+		return "", fmt.Errorf("ADP needs the file named %s (or give a folder as --out)", want)
+	}
+	return out, nil
+}
+
+func parseWeekday(s string) (time.Weekday, error) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(s, d.String()) {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("--week-start %q: want a day name", s)
+}

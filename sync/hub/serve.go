@@ -1,0 +1,70 @@
+package hub
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ListenAndServe serves the API on addr until ctx ends, over TLS when
+// tlsCfg is set. ready, if not nil, gets the bound address (addr may use
+// port 0). It also prunes old nonces.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, tlsCfg *tls.Config, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.RunPruner(pctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+// IsPostgresURL reports whether a --db value names PostgreSQL rather
+// than a SQLite file.
+func IsPostgresURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// Open opens the store a --db value names: a postgres:// URL, or a SQLite
+// file path.
+func Open(ctx context.Context, db, pgSchema string) (Store, error) {
+	if IsPostgresURL(db) {
+		return OpenPostgres(ctx, db, pgSchema)
+	}
+	return OpenSQLite(ctx, db)
+}
