@@ -153,23 +153,26 @@ func (g *Gallery) Identify(probe Embedding, th Thresholds) Identification {
 }
 
 // sqDistBelow returns the squared distance between a and b if it is below
-// bound, abandoning the sum early once it cannot be.
+// bound, abandoning the sum early once it cannot be. Four independent
+// accumulators keep the floating-point adders busy.
 func sqDistBelow(a, b []float32, bound float32) (float32, bool) {
 	b = b[:len(a)]
-	var sum float32
+	var s0, s1, s2, s3 float32
 	i := 0
-	for ; i+16 <= len(a); i += 16 {
-		x, y := a[i:i+16:i+16], b[i:i+16:i+16]
-		d0, d1, d2, d3 := x[0]-y[0], x[1]-y[1], x[2]-y[2], x[3]-y[3]
-		d4, d5, d6, d7 := x[4]-y[4], x[5]-y[5], x[6]-y[6], x[7]-y[7]
-		d8, d9, d10, d11 := x[8]-y[8], x[9]-y[9], x[10]-y[10], x[11]-y[11]
-		d12, d13, d14, d15 := x[12]-y[12], x[13]-y[13], x[14]-y[14], x[15]-y[15]
-		sum += (d0*d0 + d1*d1 + d2*d2 + d3*d3) + (d4*d4 + d5*d5 + d6*d6 + d7*d7) +
-			(d8*d8 + d9*d9 + d10*d10 + d11*d11) + (d12*d12 + d13*d13 + d14*d14 + d15*d15)
-		if sum >= bound {
-			return sum, false
+	for ; i+32 <= len(a); i += 32 {
+		x, y := a[i:i+32:i+32], b[i:i+32:i+32]
+		for j := 0; j < 32; j += 4 {
+			d0, d1, d2, d3 := x[j]-y[j], x[j+1]-y[j+1], x[j+2]-y[j+2], x[j+3]-y[j+3]
+			s0 += d0 * d0
+			s1 += d1 * d1
+			s2 += d2 * d2
+			s3 += d3 * d3
+		}
+		if (s0+s1)+(s2+s3) >= bound {
+			return (s0 + s1) + (s2 + s3), false
 		}
 	}
+	sum := (s0 + s1) + (s2 + s3)
 	for ; i < len(a); i++ {
 		d := a[i] - b[i]
 		sum += d * d
