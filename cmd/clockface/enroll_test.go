@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"clockface"
+	"clockface/enroll"
+	"clockface/internal/testmedia"
+)
+
+type enrolTestClock struct{}
+
+func (enrolTestClock) Now() time.Time { return time.Date(2026, 3, 2, 8, 30, 0, 0, time.UTC) }
+
+// runEnrolCLI runs the CLI with args against a data folder and returns
+// stdout, stderr and the error.
+func runEnrolCLI(t *testing.T, data string, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, clock: enrolTestClock{}}
+	root := a.rootCmd()
+	root.SetArgs(append([]string{"--data", data, "--master-key", filepath.Join(data, "keys", "master.key"), "--models", testmedia.Models(t), "--kiosk-id", "cli-test"}, args...))
+	root.SetOut(&stderr)
+	root.SetErr(&stderr)
+	err := root.ExecuteContext(context.Background())
+	return stdout.String(), stderr.String(), err
+}
+
+func TestEnrollCLI(t *testing.T) {
+	data := t.TempDir()
+	franck := testmedia.Franck(t)
+
+	out, errOut, err := runEnrolCLI(t, data, "--json", "enroll", "E1", "--signature", "Franck", "--locale", "es", franck[0], franck[1], franck[2], franck[3], franck[4], franck[5])
+	if err != nil {
+		t.Fatalf("enroll: %v\n%s", err, errOut)
+	}
+	var sum enrolSummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if got, want := sum.Samples, enroll.DefaultSamples; got != want {
+		t.Errorf("samples: got %d, want %d", got, want)
+	}
+	if sum.Consent == nil || sum.Consent.TextSHA256 != sum.Notice.SHA256 || sum.Consent.Locale != "es" || sum.Consent.KioskID != "cli-test" {
+		t.Errorf("consent: got %+v, want the Spanish notice %s signed at kiosk cli-test", sum.Consent, sum.Notice.SHA256)
+	}
+	// The notice was shown, and a rejected still was explained in Spanish.
+	for _, want := range []string{"Verificación facial", sum.Notice.SHA256, "franck_02683.jpg: no se mueva", "(5/5)"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr does not show %q", want)
+		}
+	}
+
+	// The same face under another number: exit status 3, naming E1.
+	_, _, err = runEnrolCLI(t, data, "enroll", "E2", "--signature", "Someone Else", franck[6], franck[7], franck[8], franck[9], franck[10], franck[0])
+	var ec exitCoder
+	if !errors.Is(err, enroll.ErrDuplicate) || !errors.As(err, &ec) || ec.ExitCode() != 3 || !strings.Contains(err.Error(), "E1") {
+		t.Fatalf("duplicate: got %v, want exit 3 naming E1", err)
+	}
+
+	// Declining adds a PIN-only employee.
+	out, _, err = runEnrolCLI(t, data, "--json", "enroll", "E3", "--decline", "--name", "Pat Pin", "--pin", "4711")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declined enrolSummary
+	if err := json.Unmarshal([]byte(out), &declined); err != nil || !declined.Declined || declined.Consent != nil || declined.Samples != 0 {
+		t.Fatalf("decline: got %+v (%v), want declined without consent", declined, err)
+	}
+
+	a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: enrolTestClock{}}
+	l, err := a.openLedger(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	e3, err := l.Employee(context.Background(), "E3")
+	if err != nil || e3.HasFace {
+		t.Fatalf("E3: got %+v, %v; want a PIN-only employee", e3, err)
+	}
+	if _, err := l.LiveConsent(context.Background(), "E3"); !errors.Is(err, clockface.ErrNoConsent) {
+		t.Fatalf("E3 consent: got %v, want ErrNoConsent", err)
+	}
+	e1, err := l.Employee(context.Background(), "E1")
+	if err != nil || !e1.HasFace {
+		t.Fatalf("E1: got %+v, %v; want enrolled", e1, err)
+	}
+}
+
+func TestEnrollCLIBadInput(t *testing.T) {
+	franck := testmedia.Franck(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no signature", []string{"enroll", "E1", franck[0]}, "--signature is required"},
+		{"no source", []string{"enroll", "E1", "--signature", "X"}, "--camera N, --video FILE or IMAGE"},
+		{"two sources", []string{"enroll", "E1", "--signature", "X", "--video", "v.mp4", franck[0]}, "one frame source"},
+		{"missing video", []string{"enroll", "E1", "--signature", "X", "--video", "missing.mp4"}, "missing.mp4"},
+		{"not an image", []string{"enroll", "E1", "--signature", "X", "enroll.go"}, "not a decodable image"},
+		{"decline new without name", []string{"enroll", "E1", "--decline"}, "give --name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := t.TempDir()
+			_, _, err := runEnrolCLI(t, data, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error saying %q", err, tt.want)
+			}
+			// Nothing was recorded: no consent for E1.
+			a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: enrolTestClock{}}
+			l, err := a.openLedger(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			if _, err := l.LiveConsent(context.Background(), "E1"); !errors.Is(err, clockface.ErrUnknownEmployee) && !errors.Is(err, clockface.ErrNoConsent) {
+				t.Fatalf("consent after bad input: got %v, want none", err)
+			}
+		})
+	}
+}
