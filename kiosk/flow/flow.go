@@ -70,6 +70,8 @@ const (
 	DefaultClaimTimeout = 10 * time.Second
 	// DefaultFaceLost ends a session when no face was seen for this long.
 	DefaultFaceLost = 1500 * time.Millisecond
+	// DefaultPINTimeout closes an untouched PIN pad.
+	DefaultPINTimeout = 20 * time.Second
 )
 
 // Config configures a Machine.
@@ -84,6 +86,7 @@ type Config struct {
 	MessageHold  time.Duration
 	ClaimTimeout time.Duration
 	FaceLost     time.Duration
+	PINTimeout   time.Duration
 	KioskID      string
 }
 
@@ -102,7 +105,7 @@ func (c *Config) defaults() error {
 	for _, d := range []struct {
 		p   *time.Duration
 		def time.Duration
-	}{{&c.UndoWindow, DefaultUndoWindow}, {&c.MessageHold, DefaultMessageHold}, {&c.ClaimTimeout, DefaultClaimTimeout}, {&c.FaceLost, DefaultFaceLost}} {
+	}{{&c.UndoWindow, DefaultUndoWindow}, {&c.MessageHold, DefaultMessageHold}, {&c.ClaimTimeout, DefaultClaimTimeout}, {&c.FaceLost, DefaultFaceLost}, {&c.PINTimeout, DefaultPINTimeout}} {
 		if *d.p <= 0 {
 			*d.p = d.def
 		}
@@ -288,8 +291,20 @@ func (m *Machine) idleState() State {
 // set replaces the state and returns it for notify (called with mu held).
 func (m *Machine) set(s State) State {
 	s.Mode = m.cfg.Mode
+	if s.Screen == AskPIN {
+		m.until = m.clock.Now().Add(m.cfg.PINTimeout)
+	}
 	m.st = s
 	return s
+}
+
+// Touch keeps the PIN pad open while someone types on it.
+func (m *Machine) Touch() {
+	m.mu.Lock()
+	if m.st.Screen == AskPIN {
+		m.until = m.clock.Now().Add(m.cfg.PINTimeout)
+	}
+	m.mu.Unlock()
 }
 
 func (m *Machine) notify(s State) {
@@ -483,7 +498,9 @@ func (m *Machine) confirm(s State, e clockface.Employee, p clockface.Punch, crea
 func (m *Machine) livenessFailed(ctx context.Context, r liveness.Result) State {
 	claimed := m.st.Employee
 	m.sess = nil
-	s := State{Screen: AskPIN, Msg: MsgLivenessFailed, Liveness: r.String()}
+	// A short message, then the camera tries again; the PIN button stays.
+	m.until = m.clock.Now().Add(m.cfg.MessageHold)
+	s := State{Screen: Message, Msg: MsgLivenessFailed, Liveness: r.String()}
 	if m.cfg.Mode == Verify {
 		s.Employee = claimed
 		if err := m.store.RecordFailure(ctx, claimed.Number, clockface.MethodFace); err != nil {
@@ -553,7 +570,7 @@ func (m *Machine) tick(ctx context.Context, now time.Time) (State, bool) {
 		return s, true
 	}
 	switch m.st.Screen {
-	case Confirm, Message, WaitFace:
+	case Confirm, Message, WaitFace, AskPIN:
 		if !now.Before(m.until) {
 			m.sess = nil
 			return m.set(m.idleState()), true

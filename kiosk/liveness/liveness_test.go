@@ -45,8 +45,9 @@ func run(cfg Config, c Challenge, frames [][]image.Point) Result {
 }
 
 func TestAStillPictureNeverPasses(t *testing.T) {
+	n := int(DefaultTimeLimit/(100*time.Millisecond)) + 10
 	var still, handHeld [][]image.Point
-	for i := range 60 { // 6 s, past the time limit
+	for i := range n { // past the time limit
 		still = append(still, face(200, 1, 0.02, 0, 1))
 		// A photo waved, brought closer, rotated and tilted about its
 		// vertical axis: all rigid or affine, so the face keeps its shape.
@@ -66,7 +67,7 @@ func TestAStillPictureNeverPasses(t *testing.T) {
 func TestTurnsPassOnlyTheirOwnChallenge(t *testing.T) {
 	turn := func(sign float64) [][]image.Point {
 		var fs [][]image.Point
-		for i := range 50 {
+		for i := range int(DefaultTimeLimit/(100*time.Millisecond)) + 10 {
 			y := sign * 0.3 * math.Min(1, float64(i)/10) // turn over 1 s, then hold
 			fs = append(fs, face(200, 1, y, 0, 1))
 		}
@@ -98,7 +99,7 @@ func TestTurnsPassOnlyTheirOwnChallenge(t *testing.T) {
 
 func TestCloserNeedsALiveFace(t *testing.T) {
 	var live, photo [][]image.Point
-	for i := range 50 {
+	for i := range int(DefaultTimeLimit/(100*time.Millisecond)) + 10 {
 		s := 1 + 0.02*float64(i)
 		live = append(live, face(200, s, 0.05*math.Sin(float64(i)/2), 0, 1))
 		photo = append(photo, face(200, s, 0.05, 0, 1))

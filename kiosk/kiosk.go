@@ -1,0 +1,243 @@
+// Package kiosk runs the time clock: frames from kiosk/camera, faces from
+// the engine, decisions from kiosk/flow, and (in kiosk/ui) the Fyne screen.
+// This file is the pipeline without widgets: capture in one goroutine,
+// recognition at its own pace in another, each reading its own
+// latest-frame slot, so the preview never waits for the engine and the
+// engine never queues frames.
+package kiosk
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"sync"
+	"time"
+
+	"clockface"
+	"clockface/embeddings"
+	"clockface/enroll"
+	"clockface/kiosk/camera"
+	"clockface/kiosk/flow"
+)
+
+// The live preview's frame size (and the size the engine analyses).
+const (
+	PreviewWidth  = 640
+	PreviewHeight = 480
+)
+
+// TickEvery is how often the state machine's timers are checked.
+const TickEvery = 100 * time.Millisecond
+
+// Pipeline connects a frame source, the engine and the state machine.
+type Pipeline struct {
+	Machine *flow.Machine
+	Engine  flow.Recognizer
+	Clock   clockface.Clock
+	// Preview receives every captured frame for the screen.
+	Preview *camera.Slot
+	recog   *camera.Slot
+
+	mu       sync.Mutex
+	faces    []image.Rectangle // boxes of the last analysed frame
+	facesSeq uint64
+	analysed int
+	recTime  time.Duration // total engine time
+	enrol    *enrolJob
+}
+
+// NewPipeline builds a pipeline; Run starts it.
+func NewPipeline(m *flow.Machine, eng flow.Recognizer, clock clockface.Clock) *Pipeline {
+	return &Pipeline{Machine: m, Engine: eng, Clock: clock, Preview: camera.NewSlot(), recog: camera.NewSlot()}
+}
+
+// Run captures from src until ctx ends or a finite source runs out, and
+// returns the capture's error. Recognition and the timers stop with it.
+func (p *Pipeline) Run(ctx context.Context, src camera.Source, opt camera.Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if opt.Size == (image.Point{}) {
+		opt.Size = image.Pt(PreviewWidth, PreviewHeight)
+	}
+	if opt.Now == nil {
+		opt.Now = p.Clock.Now
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); p.recognise(ctx) }()
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(TickEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p.Machine.Tick(ctx)
+			}
+		}
+	}()
+	err := camera.Capture(ctx, src, opt, p.Preview, p.recog)
+	cancel()
+	wg.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// recognise analyses the latest frame, as fast as the engine allows.
+func (p *Pipeline) recognise(ctx context.Context) {
+	for {
+		f, err := p.recog.Wait(ctx)
+		if err != nil {
+			return
+		}
+		start := time.Now()
+		faces, err := p.Engine.FacesImage(f.Image)
+		took := time.Since(start)
+		if err != nil {
+			faces = nil // an engine error on one frame is no face
+		}
+		boxes := make([]image.Rectangle, len(faces))
+		for i, fc := range faces {
+			boxes[i] = fc.Box
+		}
+		p.mu.Lock()
+		p.faces, p.facesSeq = boxes, f.Seq
+		p.analysed++
+		p.recTime += took
+		job := p.enrol
+		p.mu.Unlock()
+		if job != nil {
+			job.offer(ctx, f, faces)
+			continue
+		}
+		p.Machine.Frame(ctx, f.Image, f.At, faces)
+	}
+}
+
+// Faces returns the face boxes of the last analysed frame.
+func (p *Pipeline) Faces() []image.Rectangle {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.faces
+}
+
+// Stats reports how many frames the engine analysed and its mean time.
+func (p *Pipeline) Stats() (analysed int, mean time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.analysed == 0 {
+		return 0, 0
+	}
+	return p.analysed, p.recTime / time.Duration(p.analysed)
+}
+
+// enrolJob routes analysed frames to an enrolment session instead of the
+// punch machine while HR enrols someone at the kiosk.
+type enrolJob struct {
+	s        *enroll.Session
+	every    int
+	n        int
+	progress func(enroll.Feedback)
+	done     chan struct{}
+	once     sync.Once
+}
+
+func (j *enrolJob) offer(ctx context.Context, f camera.Frame, faces []embeddings.Face) {
+	j.n++
+	if j.n%j.every != 0 || j.s.Complete() {
+		return
+	}
+	jpg, err := encodeJPEG(f.Image)
+	if err != nil {
+		return
+	}
+	fb, err := j.s.OfferFaces(faces, jpg)
+	if err != nil {
+		return
+	}
+	if j.progress != nil {
+		j.progress(fb)
+	}
+	if j.s.Complete() {
+		j.once.Do(func() { close(j.done) })
+	}
+}
+
+// EnrolFrameEvery offers every nth analysed frame to enrolment, so samples
+// spread over the person's small movements instead of near-duplicates.
+const EnrolFrameEvery = 3
+
+// EnrolLive takes samples for a consented session from the live camera
+// until it is complete (or ctx ends), then finishes it. progress receives
+// each frame's feedback (from the recognition goroutine).
+func (p *Pipeline) EnrolLive(ctx context.Context, s *enroll.Session, progress func(enroll.Feedback)) (enroll.Result, error) {
+	job := &enrolJob{s: s, every: EnrolFrameEvery, progress: progress, done: make(chan struct{})}
+	p.mu.Lock()
+	if p.enrol != nil {
+		p.mu.Unlock()
+		return enroll.Result{}, errors.New("enrol: another enrolment is running")
+	}
+	p.enrol = job
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.enrol = nil
+		p.mu.Unlock()
+	}()
+	select {
+	case <-ctx.Done():
+		return enroll.Result{}, fmt.Errorf("enrol: %w", ctx.Err())
+	case <-job.done:
+	}
+	p.mu.Lock()
+	p.enrol = nil // no more offers while finishing
+	p.mu.Unlock()
+	res, err := s.Finish(ctx)
+	if err != nil {
+		return res, err
+	}
+	return res, p.Machine.Reload(ctx)
+}
+
+// EnrolFromSource takes samples for a consented session from a frame source
+// (a video or image folder: the demo and tests), offering every nth frame,
+// and finishes it. It fails if the source ends first.
+func EnrolFromSource(ctx context.Context, s *enroll.Session, src camera.Source, every int) (enroll.Result, error) {
+	slot := camera.NewSlot()
+	for n := 0; !s.Complete(); n++ {
+		if err := camera.Capture(ctx, src, camera.Options{MaxFrames: 1}, slot); err != nil {
+			return enroll.Result{}, fmt.Errorf("enrol: %w", err)
+		}
+		f, ok := slot.Take()
+		if !ok {
+			got, of := s.Progress()
+			return enroll.Result{}, fmt.Errorf("enrol: the source ended with %d of %d samples", got, of)
+		}
+		if n%every != 0 {
+			continue
+		}
+		jpg, err := encodeJPEG(f.Image)
+		if err != nil {
+			return enroll.Result{}, fmt.Errorf("enrol: %w", err)
+		}
+		if _, err := s.Offer(jpg); err != nil {
+			return enroll.Result{}, fmt.Errorf("enrol: %w", err)
+		}
+	}
+	return s.Finish(ctx)
+}
+
+func encodeJPEG(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		return nil, fmt.Errorf("encode frame: %w", err)
+	}
+	return buf.Bytes(), nil
+}
