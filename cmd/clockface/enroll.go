@@ -322,3 +322,26 @@ func (a *app) printEnrol(sum enrolSummary) error {
 	}
 	return nil
 }
+
+// enrolledTemplates is identify's gallery without --gallery: the templates
+// of every employee face matching may consider (active, enrolled, not
+// restricted to PIN). It never creates a ledger.
+func (a *app) enrolledTemplates(ctx context.Context, m embeddings.Model) ([]embeddings.Template, error) {
+	db := filepath.Join(a.dataDir, "ledger.db")
+	if _, err := os.Stat(db); err != nil {
+		return nil, fmt.Errorf("identify: no ledger (%w): enrol employees with clockface enroll, or pass --gallery DIR", err)
+	}
+	l, err := a.openLedger(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	ts, err := l.Templates(ctx, m)
+	if err != nil {
+		return nil, fmt.Errorf("identify: %w", err)
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("identify: nobody in %s is enrolled for model %s: enrol with clockface enroll, or pass --gallery DIR", db, m)
+	}
+	return ts, nil
+}

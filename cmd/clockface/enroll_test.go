@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,6 +66,28 @@ func TestEnrollCLI(t *testing.T) {
 		t.Fatalf("duplicate: got %v, want exit 3 naming E1", err)
 	}
 
+	// identify without --gallery matches against the ledger: franck's
+	// stills not used for enrolment come out as E1.
+	out, errOut, err = runEnrolCLI(t, data, "--json", "identify", franck[7], franck[9])
+	if err != nil {
+		t.Fatalf("identify: %v\n%s", err, errOut)
+	}
+	var ids []struct {
+		Identity string `json:"identity"`
+		Decision string `json:"decision"`
+	}
+	if err := json.Unmarshal([]byte(out), &ids); err != nil {
+		t.Fatalf("identify --json: %v\n%s", err, out)
+	}
+	if len(ids) != 2 {
+		t.Fatalf("identify: got %d results, want 2", len(ids))
+	}
+	for i, id := range ids {
+		if id.Identity != "E1" || id.Decision != "accept" {
+			t.Errorf("identify %d: got %s (%s), want E1 (accept)", i, id.Identity, id.Decision)
+		}
+	}
+
 	// Declining adds a PIN-only employee.
 	out, _, err = runEnrolCLI(t, data, "--json", "enroll", "E3", "--decline", "--name", "Pat Pin", "--pin", "4711")
 	if err != nil {
@@ -91,6 +114,17 @@ func TestEnrollCLI(t *testing.T) {
 	e1, err := l.Employee(context.Background(), "E1")
 	if err != nil || !e1.HasFace {
 		t.Fatalf("E1: got %+v, %v; want enrolled", e1, err)
+	}
+}
+
+func TestIdentifyWithoutLedger(t *testing.T) {
+	data := t.TempDir()
+	_, _, err := runEnrolCLI(t, data, "identify", testmedia.Franck(t)[0])
+	if err == nil || !strings.Contains(err.Error(), "no ledger") {
+		t.Fatalf("got %v, want an error saying there is no ledger", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "ledger.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("identify created a ledger: %v", err)
 	}
 }
 

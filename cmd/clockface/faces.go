@@ -138,20 +138,16 @@ func (a *app) verifyCmd() *cobra.Command {
 func (a *app) identifyCmd() *cobra.Command {
 	var galleryDir string
 	cmd := &cobra.Command{
-		Use:   "identify [--json] --gallery DIR IMAGE...",
+		Use:   "identify [--json] [--gallery DIR] IMAGE...",
 		Short: "Find who the face in each image is (1:N), with the runner-up and margin",
 		Long: "identify matches the one face in each image against a gallery: DIR holds one\n" +
-			"sub-folder of reference photos per person, named after the person. It prints the\n" +
+			"sub-folder of reference photos per person, named after the person. Without\n" +
+			"--gallery it matches against the employees enrolled in the ledger (--data). It prints the\n" +
 			"best identity, its distance, the runner-up, the margin and the decision (accept,\n" +
 			"review or reject). Accept needs both a close match and a clear margin. The exit\n" +
 			"status is 0 whatever the decision.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if galleryDir == "" {
-				// Matching against the ledger's enrolled templates lands
-				// with the kiosk; until then a gallery folder is required.
-				return errors.New("identify: --gallery DIR is required (matching against the ledger is not available yet)")
-			}
 			eng, err := a.openEngine()
 			if err != nil {
 				return err
@@ -161,7 +157,12 @@ func (a *app) identifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ts, err := readGallery(eng, galleryDir)
+			var ts []embeddings.Template
+			if galleryDir != "" {
+				ts, err = readGallery(eng, galleryDir)
+			} else {
+				ts, err = a.enrolledTemplates(cmd.Context(), eng.Model())
+			}
 			if err != nil {
 				return err
 			}
@@ -196,7 +197,7 @@ func (a *app) identifyCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&galleryDir, "gallery", "", "folder with one sub-folder of reference photos per person")
+	cmd.Flags().StringVar(&galleryDir, "gallery", "", "folder with one sub-folder of reference photos per person (default: the ledger's enrolled employees)")
 	return cmd
 }
 
