@@ -71,6 +71,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.AddCommand(a.enrollCommands()...)
 	root.AddCommand(a.kioskCommands()...)
 	root.AddCommand(a.syncCommands()...)
+	root.AddCommand(a.calibrateCommands()...)
 	return root
 }
 
