@@ -114,15 +114,13 @@ func (m *MasterKey) NewDataKey(owner string) (DataKey, []byte, error) {
 }
 
 func (m *MasterKey) wrap(owner string, k DataKey) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(wrapHead + KeySize + 32)
-	buf.WriteString(wrapMagic)
-	buf.Write(m.id[:])
-	kek := derive(m.key[:], wrapLabel, owner)
-	if _, err := sio.Encrypt(&buf, bytes.NewReader(k.key[:]), dareConfig(kek)); err != nil {
+	head := make([]byte, 0, wrapHead+KeySize+32)
+	head = append(append(head, wrapMagic...), m.id[:]...)
+	w, err := seal(head, derive(m.key[:], wrapLabel, owner), k.key[:])
+	if err != nil {
 		return nil, fmt.Errorf("wrap: %w", err)
 	}
-	return buf.Bytes(), nil
+	return w, nil
 }
 
 // Unwrap recovers owner's data key. It returns ErrWrongKey if wrapped was
@@ -172,16 +170,30 @@ func (k DataKey) Seal(owner, purpose string, plaintext []byte) ([]byte, error) {
 	if owner == "" || purpose == "" {
 		return nil, errors.New("seal: empty owner or purpose")
 	}
-	size, err := sio.EncryptedSize(uint64(len(plaintext)))
+	ct, err := seal(nil, derive(k.key[:], sealLabel, owner, purpose), plaintext)
 	if err != nil {
 		return nil, fmt.Errorf("seal %s for %s: %w", purpose, owner, err)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	key := derive(k.key[:], sealLabel, owner, purpose)
-	if _, err := sio.Encrypt(buf, bytes.NewReader(plaintext), dareConfig(key)); err != nil {
-		return nil, fmt.Errorf("seal %s for %s: %w", purpose, owner, err)
+	return ct, nil
+}
+
+// seal appends the DARE 2.0 stream of plaintext under key to dst, reading
+// sio's encrypting reader straight into a buffer of the exact size.
+func seal(dst, key, plaintext []byte) ([]byte, error) {
+	size, err := sio.EncryptedSize(uint64(len(plaintext)))
+	if err != nil {
+		return nil, err
 	}
-	return buf.Bytes(), nil
+	r, err := sio.EncryptReader(bytes.NewReader(plaintext), dareConfig(key))
+	if err != nil {
+		return nil, err
+	}
+	n := len(dst)
+	dst = append(dst, make([]byte, size)...)
+	if _, err := io.ReadFull(r, dst[n:]); err != nil {
+		return nil, err
+	}
+	return dst, nil
 }
 
 // Open decrypts what Seal wrote for the same owner and purpose. Any change
