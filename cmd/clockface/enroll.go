@@ -57,7 +57,33 @@ encrypted template in the ledger. An unknown EMPLOYEE is added.`,
 	f.StringVar(&o.name, "name", "", "name of a new employee (default: the signature)")
 	f.StringVar(&o.pin, "pin", "", "PIN of a new employee")
 	f.StringVar(&o.badge, "badge", "", "badge id of a new employee")
-	return []*cobra.Command{cmd}
+	return []*cobra.Command{cmd, a.withdrawCmd()}
+}
+
+// withdrawCmd is `clockface withdraw EMPLOYEE`: the employee withdraws
+// their consent; their templates are deleted in the same transaction and
+// they punch with PIN or badge from then on.
+func (a *app) withdrawCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "withdraw EMPLOYEE",
+		Short: "Withdraw an employee's face consent: their templates are deleted at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := a.openLedger(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			if err := l.WithdrawConsent(cmd.Context(), args[0], "cli"); err != nil {
+				return fmt.Errorf("withdraw: %w", err)
+			}
+			if a.jsonOut {
+				return json.NewEncoder(a.stdout).Encode(map[string]any{"employee": args[0], "withdrawn": true})
+			}
+			_, err = fmt.Fprintf(a.stdout, "%s withdrew consent: face templates deleted; PIN/badge from now on\n", args[0])
+			return err
+		},
+	}
 }
 
 type enrolOptions struct {

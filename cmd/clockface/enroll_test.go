@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"clockface"
+	"clockface/embeddings/dlib"
 	"clockface/enroll"
 	"clockface/internal/testmedia"
 )
@@ -88,6 +89,18 @@ func TestEnrollCLI(t *testing.T) {
 		}
 	}
 
+	// Withdrawal deletes the template at once: identify finds nobody, and
+	// a second withdrawal says there is no consent.
+	if _, errOut, err := runEnrolCLI(t, data, "withdraw", "E1"); err != nil {
+		t.Fatalf("withdraw: %v\n%s", err, errOut)
+	}
+	if _, _, err := runEnrolCLI(t, data, "identify", franck[7]); err == nil || !strings.Contains(err.Error(), "nobody") {
+		t.Fatalf("identify after withdrawal: got %v, want nobody enrolled", err)
+	}
+	if _, _, err := runEnrolCLI(t, data, "withdraw", "E1"); !errors.Is(err, clockface.ErrNoConsent) {
+		t.Fatalf("second withdrawal: got %v, want ErrNoConsent", err)
+	}
+
 	// Declining adds a PIN-only employee.
 	out, _, err = runEnrolCLI(t, data, "--json", "enroll", "E3", "--decline", "--name", "Pat Pin", "--pin", "4711")
 	if err != nil {
@@ -112,8 +125,11 @@ func TestEnrollCLI(t *testing.T) {
 		t.Fatalf("E3 consent: got %v, want ErrNoConsent", err)
 	}
 	e1, err := l.Employee(context.Background(), "E1")
-	if err != nil || !e1.HasFace {
-		t.Fatalf("E1: got %+v, %v; want enrolled", e1, err)
+	if err != nil || e1.HasFace {
+		t.Fatalf("E1: got %+v, %v; want no face after withdrawal", e1, err)
+	}
+	if _, err := l.Template(context.Background(), "E1", dlib.Model()); !errors.Is(err, clockface.ErrNotFound) {
+		t.Fatalf("E1 template after withdrawal: got %v, want ErrNotFound", err)
 	}
 }
 
