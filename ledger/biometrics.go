@@ -292,41 +292,77 @@ func (l *Ledger) Templates(ctx context.Context, m embeddings.Model) ([]embedding
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	type row struct {
+	defer rows.Close()
+	// Decrypt on every core while this goroutine keeps reading rows.
+	type job struct {
+		i           int
 		number      string
 		wrapped, ct []byte
 	}
-	var all []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.number, &r.wrapped, &r.ct); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("templates: %w", err)
-		}
-		all = append(all, r)
+	type result struct {
+		i   int
+		t   embeddings.Template
+		err error
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
-	}
-	out := make([]embeddings.Template, len(all))
-	errs := make([]error, len(all))
-	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan job, 256)
+	results := make(chan result, 256)
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
-			for i := w; i < len(all); i += workers {
-				out[i], errs[i] = l.openTemplate(all[i].number, m, all[i].wrapped, all[i].ct)
+			for j := range jobs {
+				t, err := l.openTemplate(j.number, m, j.wrapped, j.ct)
+				if err != nil {
+					err = fmt.Errorf("%s: %w", j.number, err)
+				}
+				results <- result{j.i, t, err}
 			}
-		}(w)
+		}()
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("templates: %s: %w", all[i].number, err)
+	var (
+		out      []embeddings.Template
+		firstErr error
+		collect  = make(chan struct{})
+	)
+	go func() {
+		defer close(collect)
+		for r := range results {
+			for len(out) <= r.i {
+				out = append(out, embeddings.Template{})
+			}
+			out[r.i] = r.t
+			if r.err != nil && firstErr == nil {
+				firstErr = r.err
+			}
 		}
+	}()
+	var scanErr error
+	n := 0
+	for rows.Next() {
+		var j job
+		if scanErr = rows.Scan(&j.number, &j.wrapped, &j.ct); scanErr != nil {
+			break
+		}
+		j.i = n
+		n++
+		jobs <- j
+	}
+	close(jobs)
+	wg.Wait()
+	close(results)
+	<-collect
+	if scanErr == nil {
+		scanErr = rows.Err()
+	}
+	if scanErr != nil {
+		return nil, fmt.Errorf("templates: %w", scanErr)
+	}
+	if firstErr != nil {
+		return nil, fmt.Errorf("templates: %w", firstErr)
+	}
+	if out == nil {
+		out = []embeddings.Template{}
 	}
 	return out, nil
 }
