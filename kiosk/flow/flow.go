@@ -207,6 +207,7 @@ type Machine struct {
 	OnDecision func(Decision)
 
 	mu      sync.Mutex
+	paused  bool // locked by HR: no punches of any kind
 	st      State
 	until   time.Time // when the current Message/Confirm/WaitFace ends
 	gallery *embeddings.Gallery
@@ -298,6 +299,23 @@ func (m *Machine) set(s State) State {
 	return s
 }
 
+// Pause stops (true) or resumes punching: HR locks the kiosk.
+func (m *Machine) Pause(paused bool) {
+	m.mu.Lock()
+	m.paused = paused
+	m.sess = nil
+	s := m.set(m.idleState())
+	m.mu.Unlock()
+	m.notify(s)
+}
+
+// Paused reports whether HR locked the kiosk.
+func (m *Machine) Paused() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.paused
+}
+
 // Touch keeps the PIN pad open while someone types on it.
 func (m *Machine) Touch() {
 	m.mu.Lock()
@@ -327,6 +345,9 @@ func (m *Machine) Frame(ctx context.Context, img image.Image, at time.Time, face
 }
 
 func (m *Machine) frame(ctx context.Context, img image.Image, at time.Time, faces []embeddings.Face) (State, bool, *Decision) {
+	if m.paused {
+		return m.st, false, nil
+	}
 	switch m.st.Screen {
 	case Idle:
 		if m.cfg.Mode == Verify {
@@ -615,6 +636,8 @@ func (m *Machine) claim(ctx context.Context, e clockface.Employee, err error) {
 	m.mu.Lock()
 	var s State
 	switch {
+	case m.paused:
+		s = m.st
 	case errors.Is(err, clockface.ErrUnknownEmployee):
 		s = m.message(MsgNotRecognised, nil)
 	case err != nil:
@@ -652,6 +675,9 @@ func (m *Machine) SubmitPIN(ctx context.Context, number, pin string) {
 
 func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 	m.sess = nil
+	if m.paused {
+		return m.st
+	}
 	err := m.store.CheckPIN(ctx, number, pin) // records the failure itself
 	var le *clockface.LockedError
 	switch {

@@ -1,0 +1,248 @@
+package ui
+
+import (
+	"context"
+	"image"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"clockface"
+	"clockface/embeddings"
+	"clockface/embeddings/vault"
+	"clockface/enroll"
+	"clockface/kiosk/flow"
+	"clockface/ledger"
+)
+
+// Logic tests of the screen with Fyne's test driver: the real ledger and
+// state machine, hand-made faces (the end-to-end test in package kiosk
+// uses the engine and real video). fyne.Do runs inline under the test
+// driver, so nothing here sleeps.
+
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *manualClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *manualClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var testModel = embeddings.Model{Name: "test", Version: "1", Dim: 4}
+
+type ledgerAdmin struct{ *ledger.Ledger }
+
+func (ledgerAdmin) Enrol(context.Context, enroll.Applicant, string, func(enroll.Feedback)) (enroll.Result, error) {
+	panic("not used in these tests")
+}
+
+type rig struct {
+	ctx    context.Context
+	clock  *manualClock
+	led    *ledger.Ledger
+	m      *flow.Machine
+	u      *UI
+	sounds int
+}
+
+func newRig(t *testing.T, mode flow.Mode) *rig {
+	t.Helper()
+	a := test.NewApp()
+	t.Cleanup(a.Quit)
+	ctx := context.Background()
+	clock := &manualClock{t: time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC)}
+	key, err := vault.NewMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	led, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(t.TempDir(), "ledger.db"), Key: key, Clock: clock, KioskID: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { led.Close() })
+	if _, err := led.AddEmployee(ctx, clockface.Employee{Number: "1001", Name: "Alice Ávila"}, "4321"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := led.RecordConsent(ctx, clockface.Consent{EmployeeNumber: "1001", TextVersion: "v1", Locale: "en",
+		TextSHA256: strings.Repeat("ab", 32), Signature: "Alice Ávila", RetentionPolicy: "r1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := led.SaveTemplate(ctx, embeddings.Template{Owner: "1001", Model: testModel, Samples: []embeddings.Embedding{{1, 0, 0, 0}}}, "hr"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := flow.New(ctx, flow.Config{Mode: mode, Thresholds: embeddings.Thresholds{Accept: 0.42, Review: 0.55, Margin: 0.1}, Model: testModel}, led, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{ctx: ctx, clock: clock, led: led, m: m}
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(1280, 720))
+	r.u = New(ctx, w, m, Options{HRPIN: "9999", Admin: ledgerAdmin{led}, Sound: func() { r.sounds++ }, Clock: clock, Location: time.UTC})
+	m.OnChange = r.u.OnChange
+	return r
+}
+
+func (r *rig) title() string { return r.u.title.Text }
+
+func typePIN(r *rig, number, pin string) {
+	test.Type(r.u.NumberEntry, number)
+	test.Tap(r.u.OKButton)
+	for _, d := range pin {
+		test.Tap(r.u.Digits[d-'0'])
+	}
+	test.Tap(r.u.OKButton)
+}
+
+func TestPINPunchConfirmAndUndo(t *testing.T) {
+	r := newRig(t, flow.Identify)
+	if got, want := r.title(), "Look at the camera"; got != want {
+		t.Fatalf("idle title: got %q, want %q", got, want)
+	}
+	test.AssertRendersToMarkup(t, "idle_en.xml", r.u.Window.Canvas())
+	test.Tap(r.u.PINButton)
+	typePIN(r, "1001", "4321")
+	if got, want := r.title(), "Clocked in 08:58"; got != want {
+		t.Fatalf("confirm title: got %q, want %q", got, want)
+	}
+	if got, want := r.u.sub.Text, "Alice Ávila"; got != want {
+		t.Errorf("name: got %q, want %q", got, want)
+	}
+	if got, want := r.sounds, 1; got != want {
+		t.Errorf("sounds: got %d, want %d", got, want)
+	}
+	test.AssertRendersToMarkup(t, "confirm_pin.xml", r.u.Window.Canvas())
+	test.Tap(r.u.UndoButton)
+	if got, want := r.title(), "Punch undone"; got != want {
+		t.Errorf("after undo: got %q, want %q", got, want)
+	}
+	ps, err := r.led.EmployeePunches(r.ctx, "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].Voided == nil || ps[0].Method != clockface.MethodPIN {
+		t.Errorf("punches: got %+v, want one voided PIN punch", ps)
+	}
+}
+
+func TestWrongPINThenLock(t *testing.T) {
+	r := newRig(t, flow.Identify)
+	for range 2 {
+		test.Tap(r.u.PINButton)
+		typePIN(r, "1001", "0000")
+		if got, want := r.title(), "Wrong number or PIN"; got != want {
+			t.Fatalf("title: got %q, want %q", got, want)
+		}
+	}
+	typePIN(r, "1001", "0000")
+	if got, want := r.title(), "Locked until 08:58"; got != want {
+		t.Errorf("third failure: got %q, want %q", got, want)
+	}
+	if got, want := r.sounds, 0; got != want {
+		t.Errorf("sounds: got %d, want %d", got, want)
+	}
+}
+
+func TestSpanishFacePunch(t *testing.T) {
+	r := newRig(t, flow.Identify)
+	test.Tap(r.u.LangButton)
+	if got, want := r.title(), "Mire a la cámara"; got != want {
+		t.Fatalf("idle title: got %q, want %q", got, want)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	r.m.Frame(r.ctx, img, r.clock.Now(), []embeddings.Face{{Box: image.Rect(16, 8, 48, 40), Embedding: embeddings.Embedding{1, 0, 0, 0}}})
+	if got, want := r.title(), "Entrada registrada 08:58"; got != want {
+		t.Fatalf("confirm title: got %q, want %q", got, want)
+	}
+	if r.u.thumb.Image == nil || r.u.thumb.Image.Bounds().Dx() < 32 {
+		t.Error("no thumbnail on the confirmation")
+	}
+	test.AssertRendersToMarkup(t, "confirm_face_es.xml", r.u.Window.Canvas())
+	r.clock.Add(flow.DefaultUndoWindow)
+	r.m.Tick(r.ctx)
+	if got, want := r.title(), "Mire a la cámara"; got != want {
+		t.Errorf("after the undo window: got %q, want %q", got, want)
+	}
+}
+
+func TestPreviewDrawsTheFaceBoxOnACopy(t *testing.T) {
+	r := newRig(t, flow.Identify)
+	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	r.u.SetFrame(frame, []image.Rectangle{image.Rect(100, 100, 300, 300)})
+	shown := r.u.preview.Image.(*image.RGBA)
+	if got := shown.RGBAAt(100, 150); got.G != 0xff || got.R != 0 {
+		t.Errorf("box edge pixel: got %v, want green", got)
+	}
+	if got := frame.RGBAAt(100, 150); got.G != 0 {
+		t.Errorf("the source frame was drawn on: %v", got)
+	}
+}
+
+func TestAdminModeBehindHRPIN(t *testing.T) {
+	r := newRig(t, flow.Identify)
+	test.Tap(r.u.PINButton)
+	typePIN(r, "1001", "4321")
+	r.clock.Add(flow.DefaultUndoWindow)
+	r.m.Tick(r.ctx)
+
+	test.Tap(r.u.AdminButton)
+	test.Type(r.u.HRPINEntry, "1234")
+	test.Tap(r.u.OKButton)
+	if r.u.admin == nil || !r.u.admin.login {
+		t.Fatal("a wrong HR PIN opened admin mode")
+	}
+	test.Type(r.u.HRPINEntry, "9999")
+	test.Tap(r.u.OKButton)
+	a := r.u.admin
+	if a == nil || a.login {
+		t.Fatal("the HR PIN did not open admin mode")
+	}
+	test.Tap(a.Employees)
+	if got, want := a.out.Text, "1001  Alice Ávila  (active, face+PIN)\n"; got != want {
+		t.Errorf("employees: got %q, want %q", got, want)
+	}
+	test.Tap(a.Today)
+	if got, want := a.out.Text, "08:58  1001  in  pin\n"; got != want {
+		t.Errorf("today: got %q, want %q", got, want)
+	}
+	test.AssertRendersToMarkup(t, "admin.xml", r.u.Window.Canvas())
+	test.Tap(a.Lock)
+	test.Tap(a.Close)
+	if got, want := r.title(), "Out of service"; got != want {
+		t.Errorf("locked kiosk: got %q, want %q", got, want)
+	}
+	// Locked: a face is not matched and a PIN does not punch.
+	r.m.Frame(r.ctx, image.NewRGBA(image.Rect(0, 0, 64, 48)), r.clock.Now(), []embeddings.Face{{Box: image.Rect(16, 8, 48, 40), Embedding: embeddings.Embedding{1, 0, 0, 0}}})
+	r.m.SubmitPIN(r.ctx, "1001", "4321")
+	ps, _ := r.led.EmployeePunches(r.ctx, "1001")
+	if got, want := len(ps), 1; got != want {
+		t.Errorf("punches while locked: got %d, want %d", got, want)
+	}
+}
+
+func TestVerifyModeClaimByKeypad(t *testing.T) {
+	r := newRig(t, flow.Verify)
+	if got, want := r.title(), "Type your employee number"; got != want {
+		t.Fatalf("idle: got %q, want %q", got, want)
+	}
+	for _, d := range "1001" {
+		test.Tap(r.u.Digits[d-'0'])
+	}
+	test.Tap(r.u.OKButton)
+	if got, want := r.m.State().Screen, flow.WaitFace; got != want {
+		t.Fatalf("after the claim: got %v, want %v", got, want)
+	}
+	if got, want := r.u.sub.Text, "Alice Ávila"; got != want {
+		t.Errorf("claimed name: got %q, want %q", got, want)
+	}
+	test.AssertRendersToMarkup(t, "verify_wait.xml", r.u.Window.Canvas())
+}
