@@ -15,25 +15,46 @@ type PurgeReport struct {
 	DataKeys int `json:"data_keys"`
 }
 
-// Purge applies the retention rules, in one transaction:
-//   - snapshots captured Config.ImageRetention ago or earlier;
+// purgeBatch bounds how many snapshots one purge transaction deletes, so a
+// large backlog (after downtime, or a shorter retention) never holds the
+// write lock long enough to make a punch wait.
+const purgeBatch = 500
+
+// Purge applies the retention rules:
+//   - snapshots captured Config.ImageRetention ago or earlier (in batches of
+//     purgeBatch, each its own transaction);
 //   - templates of employees terminated Config.TemplateGrace ago or earlier;
 //   - templates of employees whose last punch (or, with no punch, the
 //     template itself) is Config.InactivityCap old;
 //   - data keys with nothing left sealed under them.
 //
-// Every run writes an audit entry with the counts. Open runs it, and the
-// kiosk calls it hourly.
+// The last three and an audit entry with the run's counts share one
+// transaction. Open runs Purge, and the kiosk calls it hourly.
 func (l *Ledger) Purge(ctx context.Context) (PurgeReport, error) {
 	var r PurgeReport
 	now := l.now()
-	err := l.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM snapshots WHERE captured_at <= ?`, nanos(now.Add(-l.cfg.ImageRetention)))
+	cutoff := nanos(now.Add(-l.cfg.ImageRetention))
+	for {
+		var n int
+		err := l.tx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM snapshots WHERE id IN (
+				SELECT id FROM snapshots WHERE captured_at <= ? ORDER BY captured_at LIMIT ?)`, cutoff, purgeBatch)
+			if err != nil {
+				return err
+			}
+			n = rowsAffected(res)
+			return nil
+		})
 		if err != nil {
-			return err
+			return PurgeReport{}, fmt.Errorf("purge snapshots: %w", err)
 		}
-		r.Snapshots = rowsAffected(res)
-		res, err = tx.ExecContext(ctx, `DELETE FROM templates WHERE employee_id IN (
+		r.Snapshots += n
+		if n < purgeBatch {
+			break
+		}
+	}
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM templates WHERE employee_id IN (
 			SELECT id FROM employees WHERE status = 'terminated' AND terminated_at <= ?)`, nanos(now.Add(-l.cfg.TemplateGrace)))
 		if err != nil {
 			return err

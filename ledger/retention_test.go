@@ -382,3 +382,38 @@ func found(t testing.TB, dbPath string, b []byte) bool {
 	}
 	return false
 }
+
+// A backlog bigger than one purge batch is purged completely, oldest
+// first, and nothing younger than the limit goes.
+func TestPurgeLargeBacklogInBatches(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	emp := addEmployee(t, l, "A", "")
+	old := e.clock.Now().UnixNano()
+	const n = 1201
+	if _, err := l.DB().Exec(`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
+		INSERT INTO snapshots (uid, employee_id, purpose, captured_at, ciphertext)
+		SELECT 'old-' || i, ?, 'punch', ? + i, randomblob(64) FROM s`, n, emp.ID, old); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(50 * day)
+	young, err := l.SaveSnapshot(ctx, "A", []byte("young"), ledger.SnapshotPunch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(41 * day)
+	r, err := l.Purge(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Snapshots != n {
+		t.Errorf("purged %d, want %d", r.Snapshots, n)
+	}
+	if got := count(t, l, `SELECT count(*) FROM snapshots`); got != 1 {
+		t.Errorf("%d snapshots left, want 1", got)
+	}
+	if _, err := l.Snapshot(ctx, young); err != nil {
+		t.Errorf("young snapshot: %v", err)
+	}
+}
