@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif" // Faces accepts GIF and PNG and converts them
 	"image/jpeg"
 	_ "image/png"
@@ -159,15 +160,38 @@ var ErrClosed = errors.New("dlib: engine closed")
 // are converted first. Undecodable or truncated input wraps
 // embeddings.ErrNotImage. No face is an empty result, not an error.
 func (e *Engine) Faces(data []byte) ([]embeddings.Face, error) {
-	img, format, err := image.Decode(bytes.NewReader(data))
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("faces: %w: %v", embeddings.ErrNotImage, err)
 	}
-	jpg := data
-	if _, ok := img.(*image.YCbCr); !ok || format != "jpeg" || e.opts.CNN {
-		jpg = nil // convert (or, for the CNN, downscale) below
+	if format != "jpeg" || cfg.ColorModel != color.YCbCrModel || e.opts.CNN {
+		// Convert (or, for the CNN, downscale) first.
+		img, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("faces: %w: %v", embeddings.ErrNotImage, err)
+		}
+		return e.faces(img, nil)
 	}
-	return e.faces(img, jpg)
+	// The hot path: dlib reads the bytes as they are while Go decodes them
+	// on the other core for the quality measures.
+	type decoded struct {
+		img image.Image
+		err error
+	}
+	ch := make(chan decoded, 1)
+	go func() {
+		img, err := jpeg.Decode(bytes.NewReader(data))
+		ch <- decoded{img, err}
+	}()
+	found, err := e.recognize(data)
+	d := <-ch
+	if d.err != nil {
+		return nil, fmt.Errorf("faces: %w: %v", embeddings.ErrNotImage, d.err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return describe(d.img, found, 1), nil
 }
 
 // FacesImage returns every face in an image, left to right. The image is
@@ -180,8 +204,8 @@ func (e *Engine) FacesImage(img image.Image) ([]embeddings.Face, error) {
 	return e.faces(img, nil)
 }
 
-// faces runs dlib on jpg (the encoded img), encoding img first if jpg is
-// nil, and measures quality on img.
+// faces encodes img for dlib (downscaled for the CNN), runs it and
+// measures quality on img.
 func (e *Engine) faces(img image.Image, jpg []byte) ([]embeddings.Face, error) {
 	scale := 1.0
 	if e.opts.CNN {
@@ -199,10 +223,19 @@ func (e *Engine) faces(img image.Image, jpg []byte) ([]embeddings.Face, error) {
 			return nil, err
 		}
 	}
+	found, err := e.recognize(jpg)
+	if err != nil {
+		return nil, err
+	}
+	return describe(img, found, scale), nil
+}
 
+// recognize runs go-face's detector, landmarks and descriptor on JPEG
+// bytes.
+func (e *Engine) recognize(jpg []byte) ([]face.Face, error) {
 	e.mu.RLock()
+	defer e.mu.RUnlock()
 	if e.rec == nil {
-		e.mu.RUnlock()
 		return nil, ErrClosed
 	}
 	var found []face.Face
@@ -212,7 +245,6 @@ func (e *Engine) faces(img image.Image, jpg []byte) ([]embeddings.Face, error) {
 	} else {
 		found, err = e.rec.Recognize(jpg)
 	}
-	e.mu.RUnlock()
 	if err != nil {
 		var le face.ImageLoadError
 		if errors.As(err, &le) {
@@ -220,7 +252,12 @@ func (e *Engine) faces(img image.Image, jpg []byte) ([]embeddings.Face, error) {
 		}
 		return nil, fmt.Errorf("faces: %w", err)
 	}
+	return found, nil
+}
 
+// describe turns go-face's results, found on img scaled by scale, into
+// faces in img's coordinates with their quality.
+func describe(img image.Image, found []face.Face, scale float64) []embeddings.Face {
 	out := make([]embeddings.Face, 0, len(found))
 	off := img.Bounds().Min
 	for _, f := range found {
@@ -238,7 +275,7 @@ func (e *Engine) faces(img image.Image, jpg []byte) ([]embeddings.Face, error) {
 			Embedding: desc,
 		})
 	}
-	return out, nil
+	return out
 }
 
 func scaleRect(r image.Rectangle, s float64) image.Rectangle {
