@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"strings"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"clockface/embeddings"
 )
@@ -62,4 +65,19 @@ func BulkEnrol(ctx context.Context, l *Ledger, n int, m embeddings.Model, sample
 		}
 		return nil
 	})
+}
+
+// RunMigrationsFS runs the migration runner over fsys (files under
+// migrations/), for testing the runner itself.
+func RunMigrationsFS(ctx context.Context, db *sql.DB, fsys fs.FS) error {
+	ms, err := loadMigrations(fsys)
+	if err != nil {
+		return err
+	}
+	return runMigrations(ctx, db, ms)
+}
+
+// OpenDB opens a SQLite file with the ledger's connection settings.
+func OpenDB(path string) *sql.DB {
+	return sql.OpenDB(connector{dsn: dsn(path), drv: &sqlite3.SQLiteDriver{}})
 }
