@@ -117,7 +117,22 @@ func TestLoad(t *testing.T) {
 				sc.name, kiosks, per, total, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), len(lat),
 				p(0.5).Round(time.Millisecond), p(0.99).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
 			t.Log(msg)
-			fmt.Fprintln(os.Stderr, msg)
+
+			// One more kiosk alone: the cost of a batch without queueing.
+			solo := pairAll(t, st, base, []string{"solo"})
+			c, err := outbox.NewClient(solo[0], nil, clockface.SystemClock{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := newMemSource("solo", 20*wire.MaxBatchEvents, start)
+			lat = nil
+			if _, err := outbox.New(src, timedSender{c, &mu, &lat}, outbox.Options{KioskID: "solo"}).RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			t.Logf("load %s: one kiosk alone, %d batches of 500: p50 %s p99 %s", sc.name, len(lat),
+				p(0.5).Round(100*time.Microsecond), p(0.99).Round(100*time.Microsecond))
+			checkExactlyOnce(t, st, append(srcs, src)...)
 		})
 	}
 }
