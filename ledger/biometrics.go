@@ -77,7 +77,7 @@ func (l *Ledger) RecordConsent(ctx context.Context, c clockface.Consent) (clockf
 		if c.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return l.audit(ctx, tx, c.Signature, "consent.record", c.EmployeeNumber,
+		return l.audit(ctx, tx, "kiosk:"+c.KioskID, "consent.record", c.EmployeeNumber,
 			map[string]any{"consent_id": c.ID, "text_version": c.TextVersion, "text_sha256": c.TextSHA256, "kiosk_id": c.KioskID, "retention_policy": c.RetentionPolicy})
 	})
 	if err != nil {
@@ -143,7 +143,7 @@ func (l *Ledger) Consents(ctx context.Context, number string) ([]clockface.Conse
 
 // WithdrawConsent withdraws the employee's live consent. Their templates
 // are deleted in the same transaction (by a trigger, so the database itself
-// keeps the promise).
+// keeps the promise), and so are their enrolment images.
 func (l *Ledger) WithdrawConsent(ctx context.Context, number, actor string) error {
 	err := l.tx(ctx, func(tx *sql.Tx) error {
 		id, err := employeeID(ctx, tx, number)
@@ -161,7 +161,12 @@ func (l *Ledger) WithdrawConsent(ctx context.Context, number, actor string) erro
 		if k, _ := res.RowsAffected(); k == 0 {
 			return clockface.ErrNoConsent
 		}
-		return l.audit(ctx, tx, actor, "consent.withdraw", number, map[string]any{"templates_deleted": n})
+		// Enrolment images exist only for the template: they go too.
+		res, err = tx.ExecContext(ctx, `DELETE FROM snapshots WHERE employee_id = ? AND purpose = 'enrol'`, id)
+		if err != nil {
+			return err
+		}
+		return l.audit(ctx, tx, actor, "consent.withdraw", number, map[string]any{"templates_deleted": n, "enrol_images_deleted": rowsAffected(res)})
 	})
 	if err != nil {
 		return fmt.Errorf("withdraw consent of %s: %w", number, err)

@@ -81,8 +81,23 @@ func TestWithdrawConsentDeletesTemplates(t *testing.T) {
 	l := newEnv(t).open(t)
 	addEmployee(t, l, "A", "")
 	enrol(t, l, "A", 1)
+	enrolImg, err := l.SaveSnapshot(ctx, "A", []byte("enrolment frame"), ledger.SnapshotEnrol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	punchImg, err := l.SaveSnapshot(ctx, "A", []byte("punch frame"), ledger.SnapshotPunch)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := l.WithdrawConsent(ctx, "A", "A"); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := l.Snapshot(ctx, enrolImg); !errors.Is(err, clockface.ErrNotFound) {
+		t.Errorf("enrolment image after withdrawal: got %v, want ErrNotFound", err)
+	}
+	// Punch images follow the 90-day rule instead.
+	if _, err := l.Snapshot(ctx, punchImg); err != nil {
+		t.Errorf("punch image after withdrawal: %v", err)
 	}
 	var n int
 	if err := l.DB().QueryRow(`SELECT count(*) FROM templates`).Scan(&n); err != nil {

@@ -76,6 +76,11 @@ type dsarProfile struct {
 // same folder, fsynced, renamed over path, and the folder fsynced. An export
 // writes an audit entry.
 func (l *Ledger) ExportDSAR(ctx context.Context, number, path string) error {
+	return l.ExportDSARAs(ctx, number, path, "")
+}
+
+// ExportDSARAs is ExportDSAR recording actor as who exported.
+func (l *Ledger) ExportDSARAs(ctx context.Context, number, path, actor string) error {
 	files, err := l.dsarFiles(ctx, number)
 	if err != nil {
 		return fmt.Errorf("export %s: %w", number, err)
@@ -118,7 +123,7 @@ func (l *Ledger) ExportDSAR(ctx context.Context, number, path string) error {
 	if err := writeFileAtomic(path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("export %s: %w", number, err)
 	}
-	if err := l.Audit(ctx, "", "dsar.export", number, map[string]any{"files": len(m.Files) + 1}); err != nil {
+	if err := l.Audit(ctx, actor, "dsar.export", number, map[string]any{"files": len(m.Files) + 1}); err != nil {
 		return fmt.Errorf("export %s: %w", number, err)
 	}
 	return nil

@@ -319,7 +319,7 @@ func (a *app) dsarCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				if err := l.ExportDSAR(cmd.Context(), args[0], out); err != nil {
+				if err := l.ExportDSARAs(cmd.Context(), args[0], out, actor()); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "wrote %s\n", out)
