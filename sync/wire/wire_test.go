@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -14,11 +15,13 @@ import (
 	"clockface/sync/wire"
 )
 
-// TestNoBiometricFields walks every wire type and fails if any field could
-// carry image or embedding bytes (privacy promise 7).
-func TestNoBiometricFields(t *testing.T) {
-	types := []any{wire.Batch{}, wire.BatchResponse{}, wire.PairRequest{}, wire.PairResponse{}, wire.ErrorResponse{}}
-	banned := []string{"image", "snapshot", "embedding", "descriptor", "template", "jpeg", "photo", "face"}
+// schemaProblems walks the types and reports every field that could carry
+// image or embedding bytes: byte/float slices, interfaces, or a name that
+// suggests biometrics. It returns the problems and how many struct types
+// it walked.
+func schemaProblems(types ...any) ([]string, int) {
+	banned := []string{"image", "snapshot", "embedding", "descriptor", "template", "jpeg", "photo", "face", "sample"}
+	var problems []string
 	seen := map[reflect.Type]bool{}
 	var walk func(path string, tp reflect.Type)
 	walk = func(path string, tp reflect.Type) {
@@ -27,7 +30,7 @@ func TestNoBiometricFields(t *testing.T) {
 			if tp.Kind() == reflect.Slice || tp.Kind() == reflect.Array {
 				switch tp.Elem().Kind() {
 				case reflect.Uint8, reflect.Float32, reflect.Float64, reflect.Int8, reflect.Uint16, reflect.Int16:
-					t.Errorf("%s is %s: could carry image or descriptor bytes", path, tp)
+					problems = append(problems, fmt.Sprintf("%s is %s: could carry image or descriptor bytes", path, tp))
 				}
 			}
 			if tp.Kind() == reflect.Map {
@@ -35,7 +38,7 @@ func TestNoBiometricFields(t *testing.T) {
 			}
 			walk(path+"[]", tp.Elem())
 		case reflect.Interface:
-			t.Errorf("%s is an interface: could carry anything", path)
+			problems = append(problems, path+" is an interface: could carry anything")
 		case reflect.Struct:
 			if seen[tp] || tp == reflect.TypeOf(time.Time{}) {
 				return
@@ -44,9 +47,12 @@ func TestNoBiometricFields(t *testing.T) {
 			for i := range tp.NumField() {
 				f := tp.Field(i)
 				name := strings.ToLower(f.Name + " " + f.Tag.Get("json"))
+				if f.Anonymous {
+					name = ""
+				}
 				for _, b := range banned {
 					if strings.Contains(name, b) {
-						t.Errorf("%s.%s: field name suggests biometric data (%q)", path, f.Name, b)
+						problems = append(problems, fmt.Sprintf("%s.%s: field name suggests biometric data (%q)", path, f.Name, b))
 					}
 				}
 				walk(path+"."+f.Name, f.Type)
@@ -57,8 +63,46 @@ func TestNoBiometricFields(t *testing.T) {
 		tp := reflect.TypeOf(v)
 		walk(tp.Name(), tp)
 	}
-	if len(seen) < 8 {
-		t.Fatalf("walked %d struct types, want the whole schema", len(seen))
+	return problems, len(seen)
+}
+
+// TestNoBiometricFields: no sync message can carry image or embedding
+// bytes (privacy promise 7).
+func TestNoBiometricFields(t *testing.T) {
+	problems, walked := schemaProblems(wire.Batch{}, wire.BatchResponse{}, wire.PairRequest{}, wire.PairResponse{}, wire.ErrorResponse{})
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if walked < 8 {
+		t.Fatalf("walked %d struct types, want the whole schema", walked)
+	}
+}
+
+// TestTemplateShareCarriesOnlyCiphertext: the opt-in sharing messages
+// have no byte or float fields either; their one payload field is the
+// sealed string, which the hub cannot open.
+func TestTemplateShareCarriesOnlyCiphertext(t *testing.T) {
+	problems, walked := schemaProblems(wire.TemplatePush{}, wire.TemplatePull{}, wire.TemplatePullResponse{}, wire.TemplatePushResponse{})
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if walked < 5 {
+		t.Fatalf("walked %d struct types, want 5", walked)
+	}
+	var strs []string
+	tp := reflect.TypeOf(wire.TemplateShare{})
+	for i := range tp.NumField() {
+		if tp.Field(i).Type.Kind() == reflect.String {
+			strs = append(strs, tp.Field(i).Name)
+		}
+	}
+	if got, want := strings.Join(strs, ","), "Employee,Model,KeyID,Sealed"; got != want {
+		t.Errorf("TemplateShare string fields: got %s, want %s (a new field needs a privacy review)", got, want)
+	}
+	// The walker does catch a forbidden field.
+	type bad struct{ Descriptor []float32 }
+	if p, _ := schemaProblems(bad{}); len(p) != 2 {
+		t.Errorf("walker found %v in a bad type, want 2 problems", p)
 	}
 }
 
