@@ -1,0 +1,153 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"clockface"
+	"clockface/embeddings"
+	"clockface/enroll"
+	"clockface/kiosk/camera"
+	"clockface/kiosk/flow"
+	"clockface/kiosk/liveness"
+	"clockface/kiosk/ui"
+	"clockface/ledger"
+)
+
+// Engine is the face engine as the kiosk uses it: both interfaces.
+type Engine interface {
+	embeddings.Engine
+	FacesImage(img image.Image) ([]embeddings.Face, error)
+}
+
+// Config assembles a kiosk.
+type Config struct {
+	Ledger *ledger.Ledger
+	Engine Engine
+	Source camera.Source
+	// Pace plays a file source at its own frame rate (not for cameras).
+	Pace     bool
+	Mode     flow.Mode
+	Liveness *liveness.Config // nil: off
+	Clock    clockface.Clock
+	KioskID  string
+	HRPIN    string
+	Lang     ui.Lang
+	Debug    bool
+	Sound    func()
+	Location *time.Location
+	// OnPunch is called once for every punch the kiosk creates (from any
+	// goroutine).
+	OnPunch func(clockface.Punch)
+	// OnDecision is called for every face decision (from the recognition
+	// goroutine).
+	OnDecision func(flow.Decision)
+}
+
+// App is a running kiosk: the machine, the pipeline and the screen.
+type App struct {
+	Machine  *flow.Machine
+	Pipeline *Pipeline
+	UI       *ui.UI
+	cfg      Config
+	done     chan struct{}
+	err      error
+	cancel   context.CancelFunc
+
+	mu      sync.Mutex
+	punched map[string]bool
+}
+
+// Start builds the kiosk in window w and starts capture, recognition and
+// the preview. Call it on the Fyne goroutine (before the app runs, or in
+// a test). The capture stops when ctx ends, Stop is called or a finite
+// source runs out; Done is closed then.
+func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
+	if cfg.Ledger == nil || cfg.Engine == nil || cfg.Source == nil {
+		return nil, errors.New("kiosk: need a ledger, an engine and a camera")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockface.SystemClock{}
+	}
+	model := cfg.Engine.Model()
+	th, err := embeddings.ThresholdsFor(model)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	m, err := flow.New(ctx, flow.Config{Mode: cfg.Mode, Thresholds: th, Model: model, Liveness: cfg.Liveness, KioskID: cfg.KioskID}, cfg.Ledger, cfg.Clock)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	a := &App{Machine: m, Pipeline: NewPipeline(m, cfg.Engine, cfg.Clock), cfg: cfg, done: make(chan struct{}), cancel: cancel, punched: map[string]bool{}}
+	a.UI = ui.New(ctx, w, m, ui.Options{Lang: cfg.Lang, HRPIN: cfg.HRPIN, Admin: a, Sound: cfg.Sound, Debug: cfg.Debug, Clock: cfg.Clock, Location: cfg.Location})
+	m.OnChange = func(s flow.State) {
+		if s.Screen == flow.Confirm && s.Created && cfg.OnPunch != nil {
+			a.mu.Lock()
+			first := !a.punched[s.Punch.ID]
+			a.punched[s.Punch.ID] = true
+			a.mu.Unlock()
+			if first {
+				cfg.OnPunch(s.Punch)
+			}
+		}
+		a.UI.OnChange(s)
+	}
+	m.OnDecision = cfg.OnDecision
+	go func() {
+		a.err = a.Pipeline.Run(ctx, cfg.Source, camera.Options{Pace: cfg.Pace})
+		close(a.done)
+	}()
+	go a.UI.Preview(ctx, a.Pipeline.Preview, a.Pipeline.Faces, func() time.Duration {
+		_, mean := a.Pipeline.Stats()
+		return mean
+	})
+	return a, nil
+}
+
+// Done is closed when capture has stopped; Err says why.
+func (a *App) Done() <-chan struct{} { return a.done }
+
+// Err is the capture's error after Done (nil at the end of a file).
+func (a *App) Err() error { return a.err }
+
+// Stop ends capture, recognition and the preview, and waits for capture.
+func (a *App) Stop() {
+	a.cancel()
+	<-a.done
+}
+
+// Employees, Punches and Enrol make the App the UI's admin backend.
+
+// Employees lists the ledger's employees.
+func (a *App) Employees(ctx context.Context) ([]clockface.Employee, error) {
+	return a.cfg.Ledger.Employees(ctx)
+}
+
+// Punches lists the punches in [from, to).
+func (a *App) Punches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error) {
+	return a.cfg.Ledger.Punches(ctx, from, to)
+}
+
+// Enrol records the consent (the HR screen showed the notice in the
+// person's language and they typed their name) and takes samples from the
+// live camera.
+func (a *App) Enrol(ctx context.Context, who enroll.Applicant, signature string, progress func(enroll.Feedback)) (enroll.Result, error) {
+	s, err := enroll.New(enroll.Config{KioskID: a.cfg.KioskID, Actor: "hr:kiosk", Clock: a.cfg.Clock}, a.cfg.Engine, a.cfg.Ledger, who)
+	if err != nil {
+		return enroll.Result{}, err
+	}
+	if _, err := s.Notice(who.Locale); err != nil {
+		return enroll.Result{}, err
+	}
+	if _, err := s.Consent(ctx, signature); err != nil {
+		return enroll.Result{}, err
+	}
+	return a.Pipeline.EnrolLive(ctx, s, progress)
+}
