@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"syscall"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -39,11 +40,18 @@ func BenchmarkEmbed(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer img.Close()
+			var ru0, ru1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			n := 0
 			for b.Loop() {
 				if _, err := e.embed(img, pts); err != nil {
 					b.Fatal(err)
 				}
+				n++
 			}
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
+			b.ReportMetric(float64(cpu)/1e6/float64(n), "cpu-ms/op")
 		})
 	}
 }
