@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 )
 
 // Gallery holds every enrolled sample of one model in one contiguous
@@ -120,25 +122,8 @@ func (g *Gallery) Identify(probe Embedding, th Thresholds) Identification {
 		panic(fmt.Sprintf("embeddings: identify a %d-d probe in a %d-d gallery", len(probe), g.dim))
 	}
 	inf := math.Inf(1)
-	best, second := -1, -1
-	d1, d2 := float32(inf), float32(inf) // squared distances
-	for p := range g.owners {
-		// A sample only matters if it beats the runner-up; within a person
-		// only if it also beats their best so far.
-		pd := d2
-		for s := g.first[p]; s < g.first[p+1]; s++ {
-			if d, ok := sqDistBelow(probe, g.vecs[s*g.dim:(s+1)*g.dim], pd); ok {
-				pd = d
-			}
-		}
-		switch {
-		case pd >= d2:
-		case pd < d1:
-			best, second, d1, d2 = p, best, pd, d1
-		default:
-			second, d2 = p, pd
-		}
-	}
+	top := g.search(probe)
+	best, second, d1, d2 := top.best, top.second, top.d1, top.d2
 	id := Identification{Distance: inf, RunnerUpDistance: inf, Margin: inf}
 	if best < 0 {
 		return id
@@ -150,6 +135,73 @@ func (g *Gallery) Identify(probe Embedding, th Thresholds) Identification {
 	}
 	id.Band = th.Band(id.Distance, id.Margin)
 	return id
+}
+
+// parallelSamples is the gallery size (in samples) from which a search
+// is split across the available cores: below it, starting goroutines costs
+// more than it saves.
+const parallelSamples = 8192
+
+// top2 is the best and runner-up person of a search, with squared
+// distances; -1 for none.
+type top2 struct {
+	best, second int
+	d1, d2       float32
+}
+
+func (t *top2) offer(p int, d float32) {
+	switch {
+	case d >= t.d2:
+	case d < t.d1:
+		t.best, t.second, t.d1, t.d2 = p, t.best, d, t.d1
+	default:
+		t.second, t.d2 = p, d
+	}
+}
+
+// search finds the two closest people, splitting a large gallery into
+// contiguous ranges of people searched in parallel.
+func (g *Gallery) search(probe Embedding) top2 {
+	workers := min(runtime.GOMAXPROCS(0), 4, len(g.vecs)/(g.dim*parallelSamples/2))
+	if workers < 2 {
+		return g.searchRange(probe, 0, len(g.owners))
+	}
+	parts := make([]top2, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(g.owners)/workers, (w+1)*len(g.owners)/workers
+		wg.Go(func() { parts[w] = g.searchRange(probe, lo, hi) })
+	}
+	wg.Wait()
+	inf := float32(math.Inf(1))
+	all := top2{best: -1, second: -1, d1: inf, d2: inf}
+	for _, t := range parts {
+		if t.best >= 0 {
+			all.offer(t.best, t.d1)
+		}
+		if t.second >= 0 {
+			all.offer(t.second, t.d2)
+		}
+	}
+	return all
+}
+
+// searchRange finds the two closest of people lo..hi-1.
+func (g *Gallery) searchRange(probe Embedding, lo, hi int) top2 {
+	inf := float32(math.Inf(1))
+	t := top2{best: -1, second: -1, d1: inf, d2: inf}
+	for p := lo; p < hi; p++ {
+		// A sample only matters if it beats the runner-up; within a person
+		// only if it also beats their best so far.
+		pd := t.d2
+		for s := g.first[p]; s < g.first[p+1]; s++ {
+			if d, ok := sqDistBelow(probe, g.vecs[s*g.dim:(s+1)*g.dim], pd); ok {
+				pd = d
+			}
+		}
+		t.offer(p, pd)
+	}
+	return t
 }
 
 // sqDistBelow returns the squared distance between a and b if it is below

@@ -51,37 +51,43 @@ func bruteForce(ts []embeddings.Template, probe embeddings.Embedding) (best, sec
 	return best, second, d1, d2
 }
 
+// TestIdentifyMatchesBruteForce covers a small gallery (searched on one
+// goroutine) and a large one (split across cores).
 func TestIdentifyMatchesBruteForce(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	ts := randomTemplates(r, testModel, 500)
-	g, err := embeddings.NewGallery(testModel, ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := g.Len(), 500; got != want {
-		t.Fatalf("len: got %d, want %d", got, want)
-	}
-	th := embeddings.Thresholds{Accept: 0.4, Review: 0.5, Margin: 0.1}
-	for i := range 200 {
-		probe := randomUnit(r, testModel.Dim)
-		if i%2 == 0 {
-			// Half the probes sit near an enrolled sample.
-			s := ts[r.IntN(len(ts))].Samples[0]
-			for j := range probe {
-				probe[j] = s[j] + 0.02*probe[j]
+	for _, n := range []int{500, 6000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(1, uint64(n)))
+			ts := randomTemplates(r, testModel, n)
+			g, err := embeddings.NewGallery(testModel, ts)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		id := g.Identify(probe, th)
-		best, second, d1, d2 := bruteForce(ts, probe)
-		if id.Owner != best || id.RunnerUp != second {
-			t.Fatalf("probe %d: got %s, %s; want %s, %s", i, id.Owner, id.RunnerUp, best, second)
-		}
-		if math.Abs(id.Distance-d1) > 1e-5 || math.Abs(id.RunnerUpDistance-d2) > 1e-5 || math.Abs(id.Margin-(d2-d1)) > 1e-5 {
-			t.Fatalf("probe %d: got %.6f, %.6f, margin %.6f; want %.6f, %.6f", i, id.Distance, id.RunnerUpDistance, id.Margin, d1, d2)
-		}
-		if got, want := id.Band, th.Band(d1, d2-d1); got != want {
-			t.Fatalf("probe %d: band got %v, want %v", i, got, want)
-		}
+			if got, want := g.Len(), n; got != want {
+				t.Fatalf("len: got %d, want %d", got, want)
+			}
+			th := embeddings.Thresholds{Accept: 0.4, Review: 0.5, Margin: 0.1}
+			for i := range 100 {
+				probe := randomUnit(r, testModel.Dim)
+				if i%2 == 0 {
+					// Half the probes sit near an enrolled sample.
+					s := ts[r.IntN(len(ts))].Samples[0]
+					for j := range probe {
+						probe[j] = s[j] + 0.02*probe[j]
+					}
+				}
+				id := g.Identify(probe, th)
+				best, second, d1, d2 := bruteForce(ts, probe)
+				if id.Owner != best || id.RunnerUp != second {
+					t.Fatalf("probe %d: got %s, %s; want %s, %s", i, id.Owner, id.RunnerUp, best, second)
+				}
+				if math.Abs(id.Distance-d1) > 1e-5 || math.Abs(id.RunnerUpDistance-d2) > 1e-5 || math.Abs(id.Margin-(d2-d1)) > 1e-5 {
+					t.Fatalf("probe %d: got %.6f, %.6f, margin %.6f; want %.6f, %.6f", i, id.Distance, id.RunnerUpDistance, id.Margin, d1, d2)
+				}
+				if got, want := id.Band, th.Band(d1, d2-d1); got != want {
+					t.Fatalf("probe %d: band got %v, want %v", i, got, want)
+				}
+			}
+		})
 	}
 }
 
