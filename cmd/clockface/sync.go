@@ -56,7 +56,7 @@ type storeOpener func(ctx context.Context) (hub.Store, error)
 
 func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	var addr, tlsDir string
-	var behindProxy bool
+	var behindProxy, sharing bool
 	var hosts []string
 	c := &cobra.Command{
 		Use:   "serve",
@@ -77,6 +77,9 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 			}
 			defer st.Close()
 			srv := hub.NewServer(st, a.clock, slog.New(slog.NewTextHandler(a.stderr, nil)))
+			if sharing {
+				srv.EnableTemplateSharing()
+			}
 			scheme := "http"
 			var tlsCfg *tls.Config
 			if tlsDir != "" {
@@ -103,6 +106,7 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 	c.Flags().StringVar(&addr, "addr", "", "listen address (default :8443 with TLS, 127.0.0.1:8080 behind a proxy)")
 	c.Flags().StringVar(&tlsDir, "tls-self-signed", "", "folder for the hub's private CA and certificate")
 	c.Flags().BoolVar(&behindProxy, "insecure-behind-proxy", false, "serve plain HTTP behind a TLS-terminating reverse proxy")
+	c.Flags().BoolVar(&sharing, "allow-template-sharing", false, "opt in: store and forward fleet-sealed templates between kiosks (ciphertext only)")
 	c.Flags().StringSliceVar(&hosts, "tls-host", nil, "extra DNS names or IPs for the certificate (first run only)")
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -42,15 +43,30 @@ var stores = []storeCase{
 	{"postgres", openPostgres},
 }
 
+// sqlitePaths remembers where each test store lives, for byte scans.
+var sqlitePaths sync.Map
+
 func openSQLite(t testing.TB) hub.Store {
 	t.Helper()
-	st, err := hub.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "hub.db"))
+	path := filepath.Join(t.TempDir(), "hub.db")
+	st, err := hub.OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sqlitePaths.Store(st, path)
 	t.Cleanup(func() { st.Close() })
 	return st
 }
+
+func dbPath(t testing.TB, st hub.Store) string {
+	p, ok := sqlitePaths.Load(st)
+	if !ok {
+		t.Fatal("not a test sqlite store")
+	}
+	return p.(string)
+}
+
+func encode(secret []byte) string { return base64.RawURLEncoding.EncodeToString(secret) }
 
 // openPostgres opens a store in a fresh schema and drops it afterwards.
 func openPostgres(t testing.TB) hub.Store {
@@ -100,10 +116,16 @@ type testHub struct {
 	clock *fakeClock
 }
 
-func newHub(t testing.TB, st hub.Store) *testHub {
+func newHub(t testing.TB, st hub.Store) *testHub { return newHubWith(t, st, false) }
+
+func newHubWith(t testing.TB, st hub.Store, sharing bool) *testHub {
 	t.Helper()
 	c := &fakeClock{t: t0}
-	srv := httptest.NewServer(hub.NewServer(st, c, nil).Handler())
+	s := hub.NewServer(st, c, nil)
+	if sharing {
+		s.EnableTemplateSharing()
+	}
+	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return &testHub{st: st, srv: srv, clock: c}
 }

@@ -24,10 +24,11 @@ import (
 
 // Server is the hub's HTTP API.
 type Server struct {
-	store Store
-	clock clockface.Clock
-	log   *slog.Logger
-	reg   *prometheus.Registry
+	store   Store
+	clock   clockface.Clock
+	sharing bool // opt-in template sharing
+	log     *slog.Logger
+	reg     *prometheus.Registry
 
 	batches  *prometheus.CounterVec
 	events   *prometheus.CounterVec
@@ -68,6 +69,8 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+wire.PathPair, s.pair)
 	mux.HandleFunc("POST "+wire.PathBatches, s.batch)
+	mux.HandleFunc("POST "+wire.PathTemplatesPush, s.templatesPush)
+	mux.HandleFunc("POST "+wire.PathTemplatesPull, s.templatesPull)
 	mux.HandleFunc("GET "+wire.PathHealth, s.health)
 	mux.Handle("GET "+wire.PathMetrics, promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	return mux
@@ -144,41 +147,63 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// EnableTemplateSharing turns on the opt-in template-sharing endpoints.
+// The hub then stores and forwards sealed shares; it never has the key.
+func (s *Server) EnableTemplateSharing() { s.sharing = true }
+
+// failure is an error answer: code, status and message.
+type failure struct {
+	code   string
+	status int
+	msg    string
+}
+
+// authenticate reads the body (at most max bytes) and checks the
+// signature, the kiosk and the time window. The nonce is left for the
+// caller to spend, in the same transaction as the write where possible.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, max int64) ([]byte, Kiosk, wire.SigParams, *failure) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, Kiosk{}, wire.SigParams{}, &failure{wire.CodeTooLarge, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", max)}
+		}
+		return nil, Kiosk{}, wire.SigParams{}, &failure{wire.CodeMalformed, http.StatusBadRequest, "could not read the body"}
+	}
+	p, err := wire.ParseSignature(r.Header)
+	if err != nil {
+		return nil, Kiosk{}, p, &failure{wire.CodeBadSignature, http.StatusUnauthorized, err.Error()}
+	}
+	k, err := s.store.Kiosk(r.Context(), p.KeyID)
+	switch {
+	case errors.Is(err, ErrUnknownKiosk):
+		return nil, k, p, &failure{wire.CodeUnknownKiosk, http.StatusUnauthorized, fmt.Sprintf("unknown kiosk %q: pair it first", p.KeyID)}
+	case err != nil:
+		s.log.Error("kiosk lookup", "err", err)
+		return nil, k, p, &failure{wire.CodeInternal, http.StatusInternalServerError, "store unavailable"}
+	}
+	if err := wire.Verify(r, body, p, k.Secret); err != nil {
+		return nil, k, p, &failure{wire.CodeBadSignature, http.StatusUnauthorized, err.Error()}
+	}
+	if k.RevokedAt != nil {
+		return nil, k, p, &failure{wire.CodeRevokedKiosk, http.StatusForbidden, fmt.Sprintf("kiosk %q was revoked", k.ID)}
+	}
+	if d := s.clock.Now().Sub(p.Created); d > wire.MaxAge || d < -wire.MaxAge {
+		return nil, k, p, &failure{wire.CodeStale, http.StatusUnauthorized,
+			fmt.Sprintf("signature time %s is %s from hub time: resend with the hub's time", p.Created.Format(time.RFC3339), d.Round(time.Second))}
+	}
+	return body, k, p, nil
+}
+
 // applyBatch authenticates, decodes and stores one batch. It writes the
 // 200 itself; on failure it returns the error code, status and message.
 func (s *Server) applyBatch(w http.ResponseWriter, r *http.Request) (string, int, string) {
 	ctx := r.Context()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wire.MaxBatchBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return wire.CodeTooLarge, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", wire.MaxBatchBytes)
-		}
-		return wire.CodeMalformed, http.StatusBadRequest, "could not read the body"
-	}
-	p, err := wire.ParseSignature(r.Header)
-	if err != nil {
-		return wire.CodeBadSignature, http.StatusUnauthorized, err.Error()
-	}
-	k, err := s.store.Kiosk(ctx, p.KeyID)
-	switch {
-	case errors.Is(err, ErrUnknownKiosk):
-		return wire.CodeUnknownKiosk, http.StatusUnauthorized, fmt.Sprintf("unknown kiosk %q: pair it first", p.KeyID)
-	case err != nil:
-		s.log.Error("kiosk lookup", "err", err)
-		return wire.CodeInternal, http.StatusInternalServerError, "store unavailable"
-	}
-	if err := wire.Verify(r, body, p, k.Secret); err != nil {
-		return wire.CodeBadSignature, http.StatusUnauthorized, err.Error()
-	}
-	if k.RevokedAt != nil {
-		return wire.CodeRevokedKiosk, http.StatusForbidden, fmt.Sprintf("kiosk %q was revoked", k.ID)
+	body, k, p, f := s.authenticate(w, r, wire.MaxBatchBytes)
+	if f != nil {
+		return f.code, f.status, f.msg
 	}
 	now := s.clock.Now()
-	if d := now.Sub(p.Created); d > wire.MaxAge || d < -wire.MaxAge {
-		return wire.CodeStale, http.StatusUnauthorized,
-			fmt.Sprintf("signature time %s is %s from hub time: resend with the hub's time", p.Created.Format(time.RFC3339), d.Round(time.Second))
-	}
 	b, err := wire.DecodeBatch(bytes.NewReader(body), wire.MaxBatchBytes)
 	if err != nil {
 		return wire.CodeMalformed, http.StatusBadRequest, err.Error()
@@ -213,6 +238,75 @@ func (s *Server) applyBatch(w http.ResponseWriter, r *http.Request) (string, int
 	writeJSON(w, http.StatusOK, wire.BatchResponse{Accepted: res.Accepted, Duplicates: res.Duplicates,
 		HubTime: now, SkewMillis: skew.Milliseconds(), SkewFlagged: flag})
 	return "ok", 0, ""
+}
+
+func (s *Server) templatesPush(w http.ResponseWriter, r *http.Request) {
+	if !s.sharing {
+		s.fail(w, http.StatusForbidden, wire.CodeSharingOff, "template sharing is off on this hub (hub serve --allow-template-sharing)")
+		return
+	}
+	body, k, p, f := s.authenticate(w, r, wire.MaxTemplateBody)
+	if f != nil {
+		s.fail(w, f.status, f.code, f.msg)
+		return
+	}
+	push, err := wire.DecodeTemplatePush(bytes.NewReader(body))
+	if err != nil {
+		s.fail(w, http.StatusBadRequest, wire.CodeMalformed, err.Error())
+		return
+	}
+	if push.KioskID != k.ID {
+		s.fail(w, http.StatusForbidden, wire.CodeKioskMismatch, fmt.Sprintf("push names kiosk %q, signed by %q", push.KioskID, k.ID))
+		return
+	}
+	now := s.clock.Now()
+	if err := s.store.SpendNonce(r.Context(), k.ID, p.Nonce, now); err != nil {
+		s.fail(w, http.StatusUnauthorized, wire.CodeReplay, "nonce already used: every request needs a fresh nonce")
+		return
+	}
+	n, err := s.store.PutShares(r.Context(), k.ID, push.Shares, now)
+	if err != nil {
+		s.log.Error("put shares", "err", err)
+		s.fail(w, http.StatusServiceUnavailable, wire.CodeInternal, "could not store the shares; retry")
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.TemplatePushResponse{Stored: n})
+}
+
+func (s *Server) templatesPull(w http.ResponseWriter, r *http.Request) {
+	if !s.sharing {
+		s.fail(w, http.StatusForbidden, wire.CodeSharingOff, "template sharing is off on this hub (hub serve --allow-template-sharing)")
+		return
+	}
+	body, k, p, f := s.authenticate(w, r, wire.MaxPairBytes)
+	if f != nil {
+		s.fail(w, f.status, f.code, f.msg)
+		return
+	}
+	pull, err := wire.DecodeTemplatePull(bytes.NewReader(body))
+	if err != nil {
+		s.fail(w, http.StatusBadRequest, wire.CodeMalformed, err.Error())
+		return
+	}
+	if pull.KioskID != k.ID {
+		s.fail(w, http.StatusForbidden, wire.CodeKioskMismatch, fmt.Sprintf("pull names kiosk %q, signed by %q", pull.KioskID, k.ID))
+		return
+	}
+	if err := s.store.SpendNonce(r.Context(), k.ID, p.Nonce, s.clock.Now()); err != nil {
+		s.fail(w, http.StatusUnauthorized, wire.CodeReplay, "nonce already used: every request needs a fresh nonce")
+		return
+	}
+	shares, err := s.store.Shares(r.Context(), pull.After, wire.MaxPullShares)
+	if err != nil {
+		s.log.Error("shares", "err", err)
+		s.fail(w, http.StatusServiceUnavailable, wire.CodeInternal, "could not read shares; retry")
+		return
+	}
+	resp := wire.TemplatePullResponse{Shares: shares, Next: pull.After}
+	if len(shares) > 0 {
+		resp.Next = shares[len(shares)-1].Seq
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) decodeFail(w http.ResponseWriter, err error) {

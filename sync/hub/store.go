@@ -77,5 +77,14 @@ type Store interface {
 	Punches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
 	Employees(ctx context.Context) ([]clockface.Employee, error)
 	Stats(ctx context.Context) (Stats, error)
+
+	// Opt-in template sharing: opaque ciphertext only.
+	// SpendNonce records a nonce outside a batch (ErrReplay if seen).
+	SpendNonce(ctx context.Context, kioskID, nonce string, now time.Time) error
+	// PutShares stores shares from origin; per employee and model the
+	// newest (by At) wins. It returns how many replaced what was stored.
+	PutShares(ctx context.Context, origin string, shares []wire.TemplateShare, now time.Time) (int, error)
+	// Shares returns up to limit shares stored after sequence number after.
+	Shares(ctx context.Context, after int64, limit int) ([]wire.SharedTemplate, error)
 	Close() error
 }

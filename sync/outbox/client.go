@@ -171,39 +171,59 @@ func (c *Client) Offset() time.Duration {
 // Send uploads one batch. On a stale_timestamp answer it adopts the hub's
 // time and resends once.
 func (c *Client) Send(ctx context.Context, b wire.Batch) (wire.BatchResponse, error) {
-	body, err := json.Marshal(b)
+	var br wire.BatchResponse
+	err := c.call(ctx, wire.PathBatches, b, &br)
+	return br, err
+}
+
+// PushTemplates uploads sealed template shares (opt-in sharing).
+func (c *Client) PushTemplates(ctx context.Context, shares []wire.TemplateShare) (int, error) {
+	var r wire.TemplatePushResponse
+	err := c.call(ctx, wire.PathTemplatesPush, wire.TemplatePush{KioskID: c.kiosk, Shares: shares}, &r)
+	return r.Stored, err
+}
+
+// PullTemplates fetches shares stored after sequence number after.
+func (c *Client) PullTemplates(ctx context.Context, after int64) (wire.TemplatePullResponse, error) {
+	var r wire.TemplatePullResponse
+	err := c.call(ctx, wire.PathTemplatesPull, wire.TemplatePull{KioskID: c.kiosk, After: after}, &r)
+	return r, err
+}
+
+// call posts v as JSON to path, signed, and decodes the answer into out.
+func (c *Client) call(ctx context.Context, path string, v, out any) error {
+	body, err := json.Marshal(v)
 	if err != nil {
-		return wire.BatchResponse{}, fmt.Errorf("encode batch: %w", err)
+		return fmt.Errorf("encode request: %w", err)
 	}
-	resp, err := c.post(ctx, body)
+	err = c.post(ctx, path, body, out)
 	var he *HubError
 	if errors.As(err, &he) && he.Code == wire.CodeStale && !he.HubTime.IsZero() {
 		c.mu.Lock()
 		c.offset = he.HubTime.Sub(c.clock.Now())
 		c.mu.Unlock()
-		resp, err = c.post(ctx, body)
+		err = c.post(ctx, path, body, out)
 	}
-	return resp, err
+	return err
 }
 
-func (c *Client) post(ctx context.Context, body []byte) (wire.BatchResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+wire.PathBatches, bytes.NewReader(body))
+func (c *Client) post(ctx context.Context, path string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
 	if err != nil {
-		return wire.BatchResponse{}, fmt.Errorf("send batch: %w", err)
+		return fmt.Errorf("post %s: %w", path, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	wire.Sign(req, body, c.kiosk, c.secret, c.clock.Now().Add(c.Offset()), wire.NewNonce())
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return wire.BatchResponse{}, fmt.Errorf("send batch: %w", err)
+		return fmt.Errorf("post %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return wire.BatchResponse{}, hubError(resp)
+		return hubError(resp)
 	}
-	var br wire.BatchResponse
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&br); err != nil {
-		return wire.BatchResponse{}, fmt.Errorf("send batch: bad answer: %w", err)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, wire.MaxTemplateBody)).Decode(out); err != nil {
+		return fmt.Errorf("post %s: bad answer: %w", path, err)
 	}
-	return br, nil
+	return nil
 }
