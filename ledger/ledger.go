@@ -128,6 +128,11 @@ type Ledger struct {
 	mu  sync.RWMutex // guards key (RotateKey swaps it)
 	key *vault.MasterKey
 
+	// wmu queues this process's writers in Go, so they wait for each other
+	// without SQLite's busy-handler sleeps; busy_timeout still covers other
+	// processes.
+	wmu sync.Mutex
+
 	// testHook, set only by tests, stops an operation at a named step as a
 	// crash would.
 	testHook func(step string) bool
@@ -380,8 +385,11 @@ func nullTime(n sql.NullInt64) *time.Time {
 	return &t
 }
 
-// tx runs f in an immediate transaction and commits it.
+// tx runs f in an immediate transaction and commits it. Calls must not
+// nest.
 func (l *Ledger) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
