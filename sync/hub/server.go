@@ -104,7 +104,7 @@ func hashCode(code string) string {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.store.Stats(r.Context()); err != nil {
+	if err := s.store.Ping(r.Context()); err != nil {
 		s.fail(w, http.StatusServiceUnavailable, wire.CodeInternal, "store unavailable")
 		return
 	}

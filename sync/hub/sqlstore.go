@@ -561,6 +561,14 @@ func (s *sqlStore) Shares(ctx context.Context, after int64, limit int) ([]wire.S
 	return out, rows.Err()
 }
 
+func (s *sqlStore) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
 func (s *sqlStore) Close() error {
 	err := s.db.Close()
 	if s.onClose != nil {

@@ -77,6 +77,8 @@ type Store interface {
 	Punches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
 	Employees(ctx context.Context) ([]clockface.Employee, error)
 	Stats(ctx context.Context) (Stats, error)
+	// Ping checks the database answers (for /healthz; cheap).
+	Ping(ctx context.Context) error
 
 	// Opt-in template sharing: opaque ciphertext only.
 	// SpendNonce records a nonce outside a batch (ErrReplay if seen).
