@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -402,5 +403,50 @@ func TestCorrectAndVoidKeepOriginal(t *testing.T) {
 	}
 	if want := []string{"punch.correct", "punch.correct", "punch.void"}; !reflect.DeepEqual(actions, want) {
 		t.Errorf("audit %v, want %v", actions, want)
+	}
+}
+
+// Promise 7: what sync sends (the outbox) carries no image or descriptor
+// bytes: a face punch's event holds the evidence numbers and a snapshot id.
+func TestOutboxCarriesNoBiometrics(t *testing.T) {
+	ctx := context.Background()
+	l := newEnv(t).open(t)
+	addEmployee(t, l, "A", "")
+	enrol(t, l, "A", 1)
+	img := []byte("JPEG-MARKER-BYTES-OF-A-FACE")
+	sid, err := l.SaveSnapshot(ctx, "A", img, ledger.SnapshotPunch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodFace,
+		Evidence: clockface.Evidence{Distance: 0.3, Margin: 0.25, Liveness: "pass", SnapshotID: sid, Model: testModel.String()}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := l.PendingOutbox(ctx, 10)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("outbox: %d events, %v", len(evs), err)
+	}
+	b, _ := json.Marshal(evs[0])
+	var stored []byte
+	for _, q := range []string{`SELECT ciphertext FROM snapshots`, `SELECT ciphertext FROM templates`} {
+		if err := l.DB().QueryRow(q).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) < 32 || strings.Contains(string(b), string(stored[:16])) || strings.Contains(string(b), base64.StdEncoding.EncodeToString(stored[:12])) {
+			t.Errorf("outbox event carries stored bytes of %q", q)
+		}
+	}
+	if strings.Contains(string(b), "MARKER") || strings.Contains(string(b), base64.StdEncoding.EncodeToString(img[:12])) {
+		t.Error("outbox event carries image bytes")
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	var keys []string
+	for k := range m["punch"].(map[string]any)["evidence"].(map[string]any) {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if got, want := strings.Join(keys, ","), "distance,liveness,margin,model,snapshot_id"; got != want {
+		t.Errorf("evidence fields %s, want %s", got, want)
 	}
 }
