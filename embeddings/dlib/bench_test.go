@@ -61,22 +61,6 @@ func BenchmarkDescriptorCrop(b *testing.B) {
 	}
 }
 
-// BenchmarkFacesParallel is throughput with two callers on the 2 cores.
-func BenchmarkFacesParallel(b *testing.B) {
-	e := testEngine(b)
-	frame := testmedia.Read(b, "gocv/face.jpg")
-	b.SetParallelism(1)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := e.Faces(frame); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
-
 // BenchmarkJPEGRoundTrip is the cost of feeding go-face something other
 // than 3-channel JPEG bytes: encoding a decoded frame (RGBA from a camera,
 // grey) and decoding a PNG then encoding it.
