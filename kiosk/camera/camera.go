@@ -22,7 +22,7 @@ import (
 // finite source is exhausted. Sources are not safe for concurrent use.
 type Source interface {
 	Read(dst *gocv.Mat) error
-	// FPS is the source's nominal frame rate, 0 when unknown (folders).
+	// FPS is the source's nominal frame rate, 0 when unknown.
 	FPS() float64
 	Close() error
 }
@@ -134,7 +134,10 @@ func (s *folderSource) Read(dst *gocv.Mat) error {
 	return io.EOF
 }
 
-func (s *folderSource) FPS() float64 { return 0 }
+// FolderFPS is the rate a paced folder source plays its images at.
+const FolderFPS = 5
+
+func (s *folderSource) FPS() float64 { return FolderFPS }
 
 func (s *folderSource) Close() error { return nil }
 

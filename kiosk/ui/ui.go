@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -103,6 +104,10 @@ type UI struct {
 	fpsSince  time.Time
 	fps       float64
 	engineDur func() time.Duration
+	lastDec   flow.State // the last state that carried a face decision
+	// shown counts every preview frame shown, since firstShown.
+	shown      atomic.Int64
+	firstShown atomic.Int64 // unix nanoseconds
 
 	mu      sync.Mutex // guards sounded
 	sounded map[string]bool
@@ -254,6 +259,9 @@ func (u *UI) ok() {
 func (u *UI) Show(s flow.State) {
 	prev := u.state
 	u.state = s
+	if s.Latency > 0 {
+		u.lastDec = s
+	}
 	if s.Screen == flow.AskPIN && prev.Screen != flow.AskPIN {
 		u.NumberEntry.SetText(s.Employee.Number)
 		u.PINEntry.SetText("")
@@ -370,6 +378,9 @@ func (u *UI) SetFrame(img *image.RGBA, boxes []image.Rectangle) {
 	u.preview.Refresh()
 	u.frames++
 	now := time.Now()
+	if u.shown.Add(1) == 1 {
+		u.firstShown.Store(now.UnixNano())
+	}
 	if u.fpsSince.IsZero() {
 		u.fpsSince = now
 	}
@@ -383,6 +394,16 @@ func (u *UI) SetFrame(img *image.RGBA, boxes []image.Rectangle) {
 // FPS is the preview's measured frame rate over the last second.
 func (u *UI) FPS() float64 { return u.fps }
 
+// MeanFPS is the preview's frame rate since its first frame; safe from any
+// goroutine.
+func (u *UI) MeanFPS() float64 {
+	n, first := u.shown.Load(), u.firstShown.Load()
+	if n < 2 {
+		return 0
+	}
+	return float64(n-1) / time.Since(time.Unix(0, first)).Seconds()
+}
+
 func (u *UI) updateDebug() {
 	if !u.opts.Debug {
 		return
@@ -392,7 +413,7 @@ func (u *UI) updateDebug() {
 		eng = u.engineDur()
 	}
 	u.debug.Text = fmt.Sprintf("preview %.1f fps · engine %d ms · face→decision %d ms (%s) · enrolled %d",
-		u.fps, eng.Milliseconds(), u.state.Latency.Milliseconds(), u.state.Band, u.m.Enrolled())
+		u.fps, eng.Milliseconds(), u.lastDec.Latency.Milliseconds(), u.lastDec.Band, u.m.Enrolled())
 	u.debug.Refresh()
 }
 
