@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"clockface"
+	"clockface/ledger"
+)
+
+// fixedClock is a clock stopped at t.
+type fixedClock struct{ t time.Time }
+
+func (c *fixedClock) Now() time.Time { return c.t }
+
+// TestSyncCLIEndToEnd: pair a kiosk with a hub process, sync its punches,
+// export payroll from the hub, then revoke the kiosk.
+func TestSyncCLIEndToEnd(t *testing.T) {
+	hubData, kiosk, out := t.TempDir(), t.TempDir(), t.TempDir()
+	hubDB := filepath.Join(hubData, "hub.db")
+
+	code := strings.Fields(mustCLI(t, hubData, "", "hub", "kiosk", "pair", "--db", hubDB))[0]
+	srv := exec.Command(cliBinary, "--data", hubData, "hub", "serve", "--db", hubDB, "--insecure-behind-proxy", "--addr", "127.0.0.1:0")
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "hub listening on http://") {
+		t.Fatalf("hub serve: got %q %v", line, err)
+	}
+	hubURL := strings.TrimSpace(strings.TrimPrefix(line, "hub listening on "))
+
+	mustCLI(t, kiosk, "", "sync", "pair", "--hub", hubURL, "--code", code)
+	if st, err := os.Stat(filepath.Join(kiosk, "hub.json")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("hub.json: %v, mode %v, want 0600", err, st.Mode().Perm())
+	}
+	if r := runCLI(t, kiosk, "", "sync", "pair", "--hub", hubURL, "--code", code); r.code == 0 || !strings.Contains(r.stderr, "pairing code") {
+		t.Errorf("spent code: got exit %d %q, want a pairing-code error", r.code, r.stderr)
+	}
+
+	mustCLI(t, kiosk, "1357\n", "employee", "add", "100001", "--name", "Ann Lee")
+	mustCLI(t, kiosk, "2468\n", "employee", "add", "100002", "--name", "=HYPERLINK(\"http://x\")")
+	// Punches on a past Monday, through the ledger's API with a stopped clock.
+	ctx := context.Background()
+	clk := &fixedClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
+	l, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(kiosk, "ledger.db"), KeyFile: filepath.Join(kiosk, "keys", "master.key"),
+		Clock: clk, KioskID: "test-kiosk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct {
+		emp  string
+		kind clockface.PunchKind
+		at   string
+	}{{"100001", clockface.PunchIn, "08:00"}, {"100001", clockface.PunchOut, "17:30"}, {"100002", clockface.PunchIn, "09:00"}, {"100002", clockface.PunchOut, "13:15"}} {
+		at, _ := time.Parse("15:04", p.at)
+		clk.t = time.Date(2026, 3, 2, at.Hour(), at.Minute(), 0, 0, time.UTC)
+		if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: p.emp, Method: clockface.MethodPIN, Kind: p.kind}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+
+	if got := mustCLI(t, kiosk, "", "sync"); !strings.Contains(got, "sent 4 events") || !strings.Contains(got, "4 new") {
+		t.Errorf("sync: got %q, want 4 events sent and new", got)
+	}
+	if got := mustCLI(t, kiosk, "", "sync"); !strings.Contains(got, "sent 0 events") {
+		t.Errorf("second sync: got %q, want nothing left to send", got)
+	}
+
+	csvPath := filepath.Join(out, "hours.csv")
+	summary := mustCLI(t, hubData, "", "export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08", "--tz", "UTC",
+		"--format", "generic", "--out", csvPath)
+	for _, want := range []string{"9.50", "4.25", "13.75"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %s:\n%s", want, summary)
+		}
+	}
+	f, err := os.Open(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[1][4] != "9.50" || rows[2][1] != `'=HYPERLINK("http://x")` || rows[2][4] != "4.25" {
+		t.Errorf("got rows %q, want Ann 9.50 and the neutralised name with 4.25", rows)
+	}
+	mustCLI(t, hubData, "", "export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08", "--tz", "UTC",
+		"--format", "adp", "--company", "AB1", "--out", out)
+	if _, err := os.Stat(filepath.Join(out, "PRAB1EPI.csv")); err != nil {
+		t.Errorf("ADP file: %v", err)
+	}
+	if r := runCLI(t, hubData, "", "export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08", "--format", "adp", "--company", "AB1", "--out", filepath.Join(out, "x.csv")); r.code == 0 {
+		t.Error("ADP export to a wrongly named file: got exit 0")
+	}
+	// The single-kiosk path reads the ledger and agrees with the hub.
+	local := mustCLI(t, kiosk, "", "export", "--from-ledger", "--from", "2026-03-02", "--to", "2026-03-08", "--tz", "UTC",
+		"--format", "generic", "--out", filepath.Join(out, "local.csv"))
+	if !strings.Contains(local, "13.75") {
+		t.Errorf("ledger export: got %q, want the same 13.75 total", local)
+	}
+
+	if got := mustCLI(t, hubData, "", "hub", "kiosk", "list", "--db", hubDB); !strings.Contains(got, "test-kiosk") || !strings.Contains(got, "active") {
+		t.Errorf("kiosk list: got %q", got)
+	}
+	mustCLI(t, hubData, "", "hub", "kiosk", "revoke", "test-kiosk", "--db", hubDB)
+	mustCLI(t, kiosk, "1357\n", "punch", "100001")
+	if r := runCLI(t, kiosk, "", "sync"); r.code == 0 || !strings.Contains(r.stderr, "revoked") {
+		t.Errorf("sync after revoke: got exit %d %q, want a revoked error", r.code, r.stderr)
+	}
+}
