@@ -143,8 +143,7 @@ func mustNew(tb testing.TB, dir string, o onnx.Options) *onnx.Engine {
 }
 
 // BenchmarkFaces is detection, landmarks and embedding of the one face in
-// a 640×480 frame, per engine. go-face always computes its dlib descriptor,
-// so the ONNX engine pays for it too.
+// a 640×480 frame (JPEG decode included), per engine.
 func BenchmarkFaces(b *testing.B) {
 	dir := testmedia.Models(b)
 	jpg := testmedia.Read(b, "gocv/face.jpg")
@@ -163,28 +162,6 @@ func BenchmarkFaces(b *testing.B) {
 			loopCPU(b, func() {
 				fs, err := e.Faces(jpg)
 				if err != nil || len(fs) != 1 {
-					b.Fatalf("got %d faces, %v; want 1", len(fs), err)
-				}
-			})
-		})
-	}
-}
-
-// BenchmarkLandmarks is go-face's whole pass (HOG detection, shape
-// predictor, dlib descriptor) with the 68-point and with the 5-point
-// predictor: the difference is the cost of the landmark source.
-func BenchmarkLandmarks(b *testing.B) {
-	models := testmedia.Models(b)
-	jpg := testmedia.Read(b, "gocv/face.jpg")
-	for _, c := range []struct{ name, file string }{
-		{"68pt", "shape_predictor_68_face_landmarks.dat"},
-		{"5pt", "shape_predictor_5_face_landmarks.dat"},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			g := newGoFace(b, predictorDir(b, models, c.file))
-			defer g.Close()
-			loopCPU(b, func() {
-				if fs, err := g.rec.Recognize(jpg); err != nil || len(fs) != 1 {
 					b.Fatalf("got %d faces, %v; want 1", len(fs), err)
 				}
 			})

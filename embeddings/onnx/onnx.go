@@ -1,6 +1,8 @@
 // Package onnx is the second embedding model: an ArcFace-class 512-d network
 // (fr_feature.onnx, MobileFaceNet-style) run through OpenCV's DNN module.
-// Faces and landmarks come from dlib (go-face, HOG detector); each face is
+// Faces and landmarks come from dlib (its HOG detector and 68-point shape
+// predictor, called directly: go-face's recogniser would also load and run
+// the dlib descriptor network, which costs more than this whole model); each face is
 // warped onto the ArcFace reference points with a least-squares similarity
 // fit and described by a unit-length 512-d vector, compared by Euclidean
 // distance like every other model (d² = 2 − 2·cos for unit vectors).
@@ -17,10 +19,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
-	face "github.com/Kagami/go-face"
 	"gocv.io/x/gocv"
 
 	"clockface/embeddings"
@@ -37,12 +37,6 @@ const (
 	predictor68SHA256 = "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f"
 	predictor5File    = "shape_predictor_5_face_landmarks.dat"
 	predictor5SHA256  = "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888"
-	// go-face insists on loading these two as well, though this engine
-	// uses neither the dlib descriptor nor the CNN detector.
-	resnetFile   = "dlib_face_recognition_resnet_model_v1.dat"
-	resnetSHA256 = "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30"
-	mmodFile     = "mmod_human_face_detector.dat"
-	mmodSHA256   = "be467b1a76f482693de3b0f6a1ff91d092319be71523d4d4b0628f6a53fcb87a"
 )
 
 // Network input: NCHW 1×3×112×112, RGB, (v − 127) / 128; output 512 floats.
@@ -77,14 +71,16 @@ type Options struct {
 }
 
 // Engine implements embeddings.Engine. It is safe for concurrent use: the
-// dlib recogniser is thread-safe and the network is guarded by a mutex.
+// detector and the network each have a mutex, so two goroutines can detect
+// and embed at the same time.
 type Engine struct {
 	opts  Options
 	model embeddings.Model
-	rec   *face.Recognizer
+	lm    *landmarker
 
-	mu  sync.Mutex // guards net
-	net gocv.Net
+	mu     sync.Mutex // guards net and closed
+	net    gocv.Net
+	closed bool
 }
 
 var _ embeddings.Engine = (*Engine)(nil)
@@ -97,47 +93,27 @@ func New(modelsDir string, opts Options) (*Engine, error) {
 	if opts.Landmarks5 {
 		predFile, predSum = predictor5File, predictor5SHA256
 	}
-	for _, f := range []struct{ name, sum string }{
-		{ONNXFile, ONNXSHA256}, {predFile, predSum}, {resnetFile, resnetSHA256}, {mmodFile, mmodSHA256},
-	} {
+	for _, f := range []struct{ name, sum string }{{ONNXFile, ONNXSHA256}, {predFile, predSum}} {
 		if err := checkSum(filepath.Join(modelsDir, f.name), f.sum); err != nil {
 			return nil, err
 		}
 	}
-
-	// go-face loads its one shape predictor under the 5-point file name:
-	// present the chosen predictor under that name in a private folder.
-	tmp, err := os.MkdirTemp("", "clockface-onnx-models-")
+	predPath := filepath.Join(modelsDir, predFile)
+	lm, err := newLandmarker(predPath)
 	if err != nil {
-		return nil, fmt.Errorf("onnx engine: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	for link, target := range map[string]string{
-		predictor5File: predFile, resnetFile: resnetFile, mmodFile: mmodFile,
-	} {
-		abs, err := filepath.Abs(filepath.Join(modelsDir, target))
-		if err != nil {
-			return nil, fmt.Errorf("onnx engine: %w", err)
-		}
-		if err := os.Symlink(abs, filepath.Join(tmp, link)); err != nil {
-			return nil, fmt.Errorf("onnx engine: %w", err)
-		}
-	}
-	rec, err := face.NewRecognizer(tmp)
-	if err != nil {
-		return nil, fmt.Errorf("onnx engine: load dlib models from %s: %v: %w", modelsDir, err, embeddings.ErrModel)
+		return nil, fmt.Errorf("onnx engine: %s: %v: %w", predPath, err, embeddings.ErrModel)
 	}
 
 	onnxPath := filepath.Join(modelsDir, ONNXFile)
 	net := gocv.ReadNetFromONNX(onnxPath)
 	if net.Empty() {
-		rec.Close()
+		lm.close()
 		return nil, fmt.Errorf("onnx engine: %s: not a loadable ONNX network: %w", onnxPath, embeddings.ErrModel)
 	}
 	return &Engine{
 		opts:  opts,
 		model: Model(),
-		rec:   rec,
+		lm:    lm,
 		net:   net,
 	}, nil
 }
@@ -173,20 +149,24 @@ func (e *Engine) Model() embeddings.Model { return e.model }
 
 // Close frees the models.
 func (e *Engine) Close() error {
+	e.lm.close()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.rec != nil {
-		e.rec.Close()
-		e.rec = nil
+	if e.closed {
+		return nil
 	}
+	e.closed = true
 	return e.net.Close()
 }
 
-// Faces finds every face in a JPEG image, left to right, and describes each.
-// A non-image or truncated JPEG gives embeddings.ErrNotImage; an image with
-// no face gives an empty slice.
-func (e *Engine) Faces(jpeg []byte) ([]embeddings.Face, error) {
-	img, err := gocv.IMDecode(jpeg, gocv.IMReadColor)
+// Faces finds every face in an image (JPEG, or any format OpenCV reads),
+// left to right, and describes each. A non-image or a truncated JPEG gives
+// embeddings.ErrNotImage; an image with no face gives an empty slice.
+func (e *Engine) Faces(data []byte) ([]embeddings.Face, error) {
+	if truncatedJPEG(data) {
+		return nil, fmt.Errorf("onnx faces: truncated JPEG: %w", embeddings.ErrNotImage)
+	}
+	img, err := gocv.IMDecode(data, gocv.IMReadColor)
 	if err != nil || img.Empty() {
 		if err == nil {
 			img.Close()
@@ -194,34 +174,25 @@ func (e *Engine) Faces(jpeg []byte) ([]embeddings.Face, error) {
 		return nil, fmt.Errorf("onnx faces: %w", embeddings.ErrNotImage)
 	}
 	defer img.Close()
+	return e.faces(img)
+}
 
-	// go-face takes only 3-channel JPEG: re-encode other formats and
-	// greyscale JPEG. A truncated JPEG, which OpenCV pads with grey, is
-	// refused by go-face's strict loader below.
-	isJPEG := bytes.HasPrefix(jpeg, []byte{0xFF, 0xD8, 0xFF})
-	var dets []face.Face
-	var lerr face.ImageLoadError
-	if isJPEG {
-		dets, err = e.rec.Recognize(jpeg)
+// FacesMat is Faces for a decoded BGR frame (a gocv capture).
+func (e *Engine) FacesMat(img gocv.Mat) ([]embeddings.Face, error) {
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return nil, fmt.Errorf("onnx faces: want a BGR frame: %w", embeddings.ErrNotImage)
 	}
-	if !isJPEG || errors.As(err, &lerr) && strings.Contains(string(lerr), "unsupported pixel size") {
-		buf, encErr := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, []int{gocv.IMWriteJpegQuality, 95})
-		if encErr != nil {
-			return nil, fmt.Errorf("onnx faces: re-encode: %v: %w", encErr, embeddings.ErrNotImage)
-		}
-		dets, err = e.rec.Recognize(buf.GetBytes())
-		buf.Close()
-	}
-	if errors.As(err, &lerr) {
-		return nil, fmt.Errorf("onnx faces: %v: %w", err, embeddings.ErrNotImage)
-	}
+	return e.faces(img)
+}
+
+func (e *Engine) faces(img gocv.Mat) ([]embeddings.Face, error) {
+	dets, err := e.lm.detect(img)
 	if err != nil {
 		return nil, fmt.Errorf("onnx faces: %w", err)
 	}
-
 	out := make([]embeddings.Face, 0, len(dets))
 	for _, d := range dets {
-		pts, noseBase, err := e.points(d.Shapes)
+		pts, noseBase, err := e.points(d.shapes)
 		if err != nil {
 			return nil, fmt.Errorf("onnx faces: %w", err)
 		}
@@ -234,28 +205,37 @@ func (e *Engine) Faces(jpeg []byte) ([]embeddings.Face, error) {
 			lm[i] = image.Pt(int(p.X+0.5), int(p.Y+0.5))
 		}
 		out = append(out, embeddings.Face{
-			Box:       d.Rectangle,
+			Box:       d.box,
 			Landmarks: lm,
-			Quality:   quality(img, d.Rectangle, pts[0], pts[1], noseBase),
+			Quality:   quality(img, d.box, pts[0], pts[1], noseBase),
 			Embedding: emb,
 		})
 	}
 	return out, nil
 }
 
-// FacesImage is Faces for a decoded image (encoded to JPEG at quality 95).
+// truncatedJPEG reports whether data is a JPEG whose last scan has no end
+// marker after it. OpenCV decodes such a file with a grey bottom and only
+// a warning; a face half made of padding must not be enrolled or matched.
+// Entropy-coded data never holds a marker byte pair (0xFF is stuffed), so
+// the last SOS (FFDA) must be followed by an EOI (FFD9).
+func truncatedJPEG(data []byte) bool {
+	if !bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) {
+		return false
+	}
+	sos := bytes.LastIndex(data, []byte{0xFF, 0xDA})
+	return sos < 0 || bytes.LastIndex(data, []byte{0xFF, 0xD9}) < sos
+}
+
+// FacesImage is Faces for a decoded image. Boxes and landmarks are
+// relative to the image's bounds.
 func (e *Engine) FacesImage(img image.Image) ([]embeddings.Face, error) {
-	m, err := gocv.ImageToMatRGB(img)
+	m, err := gocv.ImageToMatRGB(img) // BGR order, despite the name
 	if err != nil {
 		return nil, fmt.Errorf("onnx faces: %v: %w", err, embeddings.ErrNotImage)
 	}
 	defer m.Close()
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, m, []int{gocv.IMWriteJpegQuality, 95})
-	if err != nil {
-		return nil, fmt.Errorf("onnx faces: encode: %v: %w", err, embeddings.ErrNotImage)
-	}
-	defer buf.Close()
-	return e.Faces(append([]byte(nil), buf.GetBytes()...))
+	return e.FacesMat(m)
 }
 
 // points turns dlib's landmarks into alignment points: with 68 points the
@@ -326,7 +306,7 @@ func (e *Engine) forward(chip gocv.Mat) (embeddings.Embedding, error) {
 	defer blob.Close()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.rec == nil {
+	if e.closed {
 		return nil, errors.New("forward: engine closed")
 	}
 	e.net.SetInput(blob, inputName)
