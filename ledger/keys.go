@@ -38,10 +38,14 @@ func (l *Ledger) resolveKey(ctx context.Context) (*vault.MasterKey, error) {
 		}
 	}
 	if dbID == "" {
-		if err := l.setMeta(ctx, metaMasterKeyID, key.ID()); err != nil {
+		// First use. Another process may be doing the same: the first ID
+		// written wins and the other process sees a wrong key.
+		if _, err := l.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, metaMasterKeyID, key.ID()); err != nil {
+			return nil, fmt.Errorf("record master key id: %w", err)
+		}
+		if dbID, err = l.meta(ctx, metaMasterKeyID); err != nil {
 			return nil, err
 		}
-		return key, nil
 	}
 	if key.ID() != dbID {
 		return nil, fmt.Errorf("master key %s, database written with %s: %w", key.ID(), dbID, ErrWrongMasterKey)
@@ -210,14 +214,6 @@ func (l *Ledger) meta(ctx context.Context, key string) (string, error) {
 		return "", fmt.Errorf("read meta %s: %w", key, err)
 	}
 	return v, nil
-}
-
-func (l *Ledger) setMeta(ctx context.Context, key, value string) error {
-	_, err := l.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-	if err != nil {
-		return fmt.Errorf("write meta %s: %w", key, err)
-	}
-	return nil
 }
 
 // dataKey returns the employee's data key, creating it if create is set.
