@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface"
+	"clockface/ledger"
 	"clockface/sync/hub"
 	"clockface/sync/outbox"
 	"clockface/sync/payroll"
@@ -211,6 +212,28 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 
 // credentialPath is where a kiosk keeps its hub credential.
 func (a *app) credentialPath() string { return filepath.Join(a.dataDir, "hub.json") }
+
+// startRelay runs the hub relay in its own goroutine until ctx ends, if
+// this kiosk is paired (DATA/hub.json). The kiosk calls the returned
+// notify after each punch; it never blocks. An unpaired kiosk gets a
+// no-op and keeps its punches in the outbox until `clockface sync pair`.
+func (a *app) startRelay(ctx context.Context, l *ledger.Ledger) (notify func(), err error) {
+	cred, err := outbox.LoadCredential(a.credentialPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return func() {}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	client, err := outbox.NewClient(cred, nil, a.clock)
+	if err != nil {
+		return nil, err
+	}
+	relay := outbox.New(outbox.FromLedger(l), client, outbox.Options{KioskID: cred.KioskID, Clock: a.clock,
+		Log: slog.New(slog.NewTextHandler(a.stderr, nil))})
+	go relay.Run(ctx)
+	return relay.Notify, nil
+}
 
 func (a *app) syncCmd() *cobra.Command {
 	c := &cobra.Command{

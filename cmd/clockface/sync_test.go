@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"io"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 
 	"clockface"
 	"clockface/ledger"
+	"clockface/sync/hub"
+	"clockface/sync/outbox"
 )
 
 // fixedClock is a clock stopped at t.
@@ -123,4 +127,70 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	if r := runCLI(t, kiosk, "", "sync"); r.code == 0 || !strings.Contains(r.stderr, "revoked") {
 		t.Errorf("sync after revoke: got exit %d %q, want a revoked error", r.code, r.stderr)
 	}
+}
+
+// TestStartRelay: a paired kiosk's background relay delivers punches
+// after notify; an unpaired kiosk gets a no-op.
+func TestStartRelay(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	data := t.TempDir()
+	a := &app{dataDir: data, kioskID: "relay-kiosk", clock: clockface.SystemClock{}, stdout: io.Discard, stderr: io.Discard}
+	l, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(data, "ledger.db"), KeyFile: filepath.Join(data, "keys", "master.key"),
+		Clock: clockface.SystemClock{}, KioskID: a.kioskID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	notify, err := a.startRelay(ctx, l)
+	if err != nil || notify == nil {
+		t.Fatalf("unpaired: got %v, want a no-op", err)
+	}
+	notify()
+
+	st, err := hub.OpenSQLite(ctx, filepath.Join(t.TempDir(), "hub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(hub.NewServer(st, clockface.SystemClock{}, nil).Handler())
+	defer srv.Close()
+	code, err := hub.NewPairingCode(ctx, st, time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := outbox.Pair(ctx, srv.Client(), srv.URL, code, a.kioskID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cred.Save(a.credentialPath()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.AddEmployee(ctx, clockface.Employee{Number: "E1", Name: "Ann"}, "1357"); err != nil {
+		t.Fatal(err)
+	}
+	if notify, err = a.startRelay(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "E1", Method: clockface.MethodPIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	notify()
+	if d := time.Since(start); d > 10*time.Millisecond {
+		t.Errorf("notify took %s, want immediate", d)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ps, err := st.Punches(ctx, p.At.Add(-time.Minute), p.At.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) == 1 && ps[0].ID == p.ID {
+			if n, _ := l.OutboxLen(ctx); n == 0 {
+				return
+			}
+		}
+	}
+	t.Fatal("punch did not reach the hub within 10 s")
 }
