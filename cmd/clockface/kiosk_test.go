@@ -163,4 +163,3 @@ func TestKioskHeadlessRefusesAStillAndAStranger(t *testing.T) {
 		t.Errorf("liveness off: got %+v, want one punch by E100 with liveness off", ps)
 	}
 }
-
