@@ -338,6 +338,9 @@ func (s *sqlStore) insertEvents(ctx context.Context, tx *sql.Tx, kiosk string, e
 	if len(evs) == 0 {
 		return fresh, nil
 	}
+	if s.dollar {
+		return s.insertEventsPG(ctx, tx, kiosk, evs, hub)
+	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO events (id, kiosk_id, seq, type, punch_id, at, received_at) VALUES `)
 	args := make([]any, 0, 7*len(evs))
@@ -392,6 +395,9 @@ func punchArgs(p wire.Punch, hub int64) []any {
 func (s *sqlStore) insertPunches(ctx context.Context, tx *sql.Tx, evs []wire.Event, hub int64) (int, error) {
 	if len(evs) == 0 {
 		return 0, nil
+	}
+	if s.dollar {
+		return s.insertPunchesPG(ctx, tx, evs, hub)
 	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO punches (` + punchCols + `) VALUES `)
