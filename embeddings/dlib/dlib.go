@@ -44,6 +44,9 @@ const (
 	DefaultCNNMaxSide = 640
 	// jpegQuality is used when a frame must be re-encoded for go-face.
 	jpegQuality = 92
+	// maxPixels refuses images larger than 40 megapixels before decoding
+	// them (dlib would need gigabytes).
+	maxPixels = 40 << 20
 )
 
 // modelFile is a model go-face loads, with the SHA-256 scripts/setup
@@ -164,13 +167,21 @@ func (e *Engine) Faces(data []byte) ([]embeddings.Face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("faces: %w: %v", embeddings.ErrNotImage, err)
 	}
-	if format != "jpeg" || cfg.ColorModel != color.YCbCrModel || e.opts.CNN {
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
+		return nil, fmt.Errorf("faces: %w: %d×%d pixels", embeddings.ErrNotImage, cfg.Width, cfg.Height)
+	}
+	native := format == "jpeg" && cfg.ColorModel == color.YCbCrModel
+	if !native || e.opts.CNN {
 		// Convert (or, for the CNN, downscale) first.
 		img, _, err := image.Decode(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("faces: %w: %v", embeddings.ErrNotImage, err)
 		}
-		return e.faces(img, nil)
+		var jpg []byte
+		if native {
+			jpg = data
+		}
+		return e.faces(img, jpg)
 	}
 	// The hot path: dlib reads the bytes as they are while Go decodes them
 	// on the other core for the quality measures.

@@ -293,17 +293,22 @@ func TestBadImage(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		data []byte
+		says string
 	}{
-		{"empty", nil},
-		{"text", []byte("this is not an image\n")},
-		{"truncated jpeg", good[:len(good)/2]},
-		{"header only", good[:600]},
-		{"garbage after jpeg header", append(append([]byte{}, good[:20]...), bytes.Repeat([]byte{0x5a}, 4000)...)},
+		{"empty", nil, ""},
+		{"text", []byte("this is not an image\n"), ""},
+		{"truncated jpeg", good[:len(good)/2], ""},
+		{"header only", good[:600], ""},
+		{"garbage after jpeg header", append(append([]byte{}, good[:20]...), bytes.Repeat([]byte{0x5a}, 4000)...), ""},
+		{"claims 16384×16384 pixels", bigSOF(t, good), "16384×16384"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.Faces(tc.data)
 			if !errors.Is(err, embeddings.ErrNotImage) {
 				t.Errorf("got %v, want ErrNotImage", err)
+			}
+			if err != nil && !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("got %q, want it to say %q", err, tc.says)
 			}
 		})
 	}
@@ -438,6 +443,24 @@ func TestClosed(t *testing.T) {
 	if _, err := e.Faces(testmedia.Read(t, "gocv/face.jpg")); !errors.Is(err, dlib.ErrClosed) {
 		t.Errorf("faces after close: got %v, want ErrClosed", err)
 	}
+}
+
+// bigSOF returns a copy of a JPEG whose frame header claims 16384×16384
+// pixels.
+func bigSOF(t *testing.T, jpg []byte) []byte {
+	t.Helper()
+	out := append([]byte{}, jpg...)
+	i := -1
+	for _, sof := range []byte{0xc0, 0xc1, 0xc2} {
+		if j := bytes.Index(out, []byte{0xff, sof}); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+	}
+	if i < 0 {
+		t.Fatal("no frame header")
+	}
+	copy(out[i+5:], []byte{0x40, 0x00, 0x40, 0x00}) // height, width
+	return out
 }
 
 func flipByte(path string) error {
