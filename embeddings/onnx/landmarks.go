@@ -1,6 +1,6 @@
 package onnx
 
-// #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG -DDLIB_JPEG_SUPPORT
+// #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG -march=native
 // #cgo LDFLAGS: -ldlib -lblas -lcblas -llapack -ljpeg
 // #include <stdlib.h>
 // #include "landmarks.h"
