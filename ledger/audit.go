@@ -9,12 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
 // genesisHash is the prev_hash of the first audit entry.
-var genesisHash = strings.Repeat("0", 64)
+const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // AuditEntry is one audit log entry.
 type AuditEntry struct {

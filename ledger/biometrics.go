@@ -171,6 +171,7 @@ func (l *Ledger) WithdrawConsent(ctx context.Context, number, actor string) erro
 	if err != nil {
 		return fmt.Errorf("withdraw consent of %s: %w", number, err)
 	}
+	l.flushDeleted(ctx)
 	return nil
 }
 
@@ -389,6 +390,7 @@ func (l *Ledger) DeleteTemplates(ctx context.Context, number, actor, reason stri
 	if err != nil {
 		return fmt.Errorf("delete templates of %s: %w", number, err)
 	}
+	l.flushDeleted(ctx)
 	return nil
 }
 

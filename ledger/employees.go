@@ -290,6 +290,7 @@ func (l *Ledger) Terminate(ctx context.Context, number, actor string) error {
 	if err != nil {
 		return fmt.Errorf("terminate %s: %w", number, err)
 	}
+	l.flushDeleted(ctx)
 	return nil
 }
 

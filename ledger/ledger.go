@@ -213,6 +213,14 @@ func (l *Ledger) Checkpoint(ctx context.Context) error {
 	return nil
 }
 
+// flushDeleted checkpoints after biometric data was deleted, so the old
+// pages do not linger in the WAL until the next automatic checkpoint. It is
+// best effort: with a reader in the way SQLite's own checkpoints catch up,
+// and Checkpoint reports the error to callers who need certainty.
+func (l *Ledger) flushDeleted(ctx context.Context) {
+	l.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+}
+
 func dsn(path string) string {
 	v := url.Values{}
 	v.Set("_journal_mode", "WAL")

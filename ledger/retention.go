@@ -80,6 +80,9 @@ func (l *Ledger) Purge(ctx context.Context) (PurgeReport, error) {
 	if err != nil {
 		return PurgeReport{}, fmt.Errorf("purge: %w", err)
 	}
+	if r != (PurgeReport{}) {
+		l.flushDeleted(ctx)
+	}
 	return r, nil
 }
 
@@ -131,5 +134,6 @@ func (l *Ledger) Erase(ctx context.Context, number, actor string) error {
 	if err != nil {
 		return fmt.Errorf("erase %s: %w", number, err)
 	}
+	l.flushDeleted(ctx)
 	return nil
 }

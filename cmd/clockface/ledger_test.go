@@ -126,6 +126,14 @@ func TestLedgerCLIEmployeesAndPunches(t *testing.T) {
 		t.Errorf("bad time: exit %d %q", r.code, r.stderr)
 	}
 
+	mustCLI(t, data, "", "employee", "restrict", "E1")
+	if out := mustCLI(t, data, "", "employee", "show", "E1"); !strings.Contains(out, "restricted: true") {
+		t.Errorf("after restrict: %s", out)
+	}
+	mustCLI(t, data, "", "employee", "unrestrict", "E1")
+	if out := mustCLI(t, data, "", "employee", "show", "E1"); !strings.Contains(out, "restricted: false") {
+		t.Errorf("after unrestrict: %s", out)
+	}
 	mustCLI(t, data, "", "employee", "terminate", "E2")
 	if r := runCLI(t, data, "\n", "punch", "E2"); r.code == 0 {
 		t.Error("terminated employee punched")
