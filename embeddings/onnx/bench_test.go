@@ -100,6 +100,19 @@ func BenchmarkCalibration(b *testing.B) {
 				}
 			}
 			report(b, "bald-", scores(hard))
+			b.Logf("%s: AUC %.5f, bald men only %.5f", c.name, s.AUC(), scores(hard).AUC())
+			for _, who := range []string{"franck", "video"} {
+				var one []sample
+				for _, x := range set {
+					if x.who == who {
+						one = append(one, x)
+					}
+				}
+				gs := sorted(scores(one).Genuine)
+				b.Logf("%s: %s genuine pairs %d, median %.3f, max %.3f, accepted at %.2f: %.3f", c.name, who, len(gs), q(gs, 0.5), q(gs, 1), th(c.name), scores(one).At(th(c.name)).TAR)
+			}
+			hg := sorted(scores(hard).Genuine)
+			b.Logf("%s: bald genuine median %.3f max %.3f, accepted at %.2f: %.3f", c.name, q(hg, 0.5), q(hg, 1), th(c.name), scores(hard).At(th(c.name)).TAR)
 			g, im := sorted(s.Genuine), sorted(s.Impostor)
 			b.Logf("%s: %d faces; genuine median %.3f p99 %.3f max %.3f; impostor min %.3f p1 %.3f median %.3f",
 				c.name, len(set), q(g, 0.5), q(g, 0.99), q(g, 1), q(im, 0), q(im, 0.01), q(im, 0.5))
@@ -109,6 +122,19 @@ func BenchmarkCalibration(b *testing.B) {
 			}
 		})
 	}
+}
+
+// th is the configured accept distance of a configuration's model.
+func th(config string) float64 {
+	m := onnx.Model()
+	if config == "dlib" {
+		m = embeddings.Model{Name: "dlib", Version: "55533b28a958"}
+	}
+	t, err := embeddings.ThresholdsFor(m)
+	if err != nil {
+		return math.NaN()
+	}
+	return t.Accept
 }
 
 func report(b *testing.B, prefix string, s embeddings.Scores) {
