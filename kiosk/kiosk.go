@@ -23,7 +23,11 @@ import (
 	"clockface/kiosk/flow"
 )
 
-// The live preview's frame size (and the size the engine analyses).
+// The largest frame the kiosk works on: bigger camera frames are shrunk to
+// fit, smaller ones (the 400×300 demo videos) are kept, because the engine
+// and the enrolment quality gates were calibrated on native frames and an
+// upscaled frame only looks blurred to them. The screen scales the preview
+// to its 640×480 area.
 const (
 	PreviewWidth  = 640
 	PreviewHeight = 480
@@ -59,8 +63,8 @@ func NewPipeline(m *flow.Machine, eng flow.Recognizer, clock clockface.Clock) *P
 func (p *Pipeline) Run(ctx context.Context, src camera.Source, opt camera.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if opt.Size == (image.Point{}) {
-		opt.Size = image.Pt(PreviewWidth, PreviewHeight)
+	if opt.Size == (image.Point{}) && opt.MaxSize == (image.Point{}) {
+		opt.MaxSize = image.Pt(PreviewWidth, PreviewHeight)
 	}
 	if opt.Now == nil {
 		opt.Now = p.Clock.Now

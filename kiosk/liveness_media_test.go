@@ -23,9 +23,9 @@ type track struct {
 	Faces [][]embeddings.Face
 }
 
-// analyseEvery is the stride through a 25 fps video: the engine analyses
-// about 8 frames a second at 640×480 on this machine, so the judge sees
-// every third frame, as it would live.
+// analyseEvery is the stride through a 25 fps video: the kiosk's engine
+// analyses roughly 8 frames a second on this shared machine, so the judge
+// sees every third frame, as it would live.
 const analyseEvery = 3
 
 var (
@@ -46,7 +46,7 @@ func engine(t testing.TB) *dlib.Engine {
 }
 
 // videoTrack runs the engine on every analyseEvery-th frame of a video,
-// resized to the preview size as the kiosk does, with the video's own
+// at the size the kiosk analyses (native 400×300), with the video's own
 // timing (40 ms a frame).
 func videoTrack(t testing.TB, src camera.Source) track {
 	t.Helper()
@@ -55,7 +55,7 @@ func videoTrack(t testing.TB, src camera.Source) track {
 	t0 := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	var tr track
 	for i := 0; ; i++ {
-		if err := camera.Capture(context.Background(), src, camera.Options{Size: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot); err != nil {
+		if err := camera.Capture(context.Background(), src, camera.Options{MaxSize: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot); err != nil {
 			t.Fatal(err)
 		}
 		f, ok := slot.Take()

@@ -143,3 +143,20 @@ func TestOpenErrors(t *testing.T) {
 		t.Error("an empty folder opened")
 	}
 }
+
+func TestMaxSizeShrinksOnlyLargerFrames(t *testing.T) {
+	tests := []struct {
+		w, h int
+		want image.Point
+	}{
+		{400, 300, image.Point{}},
+		{640, 480, image.Point{}},
+		{1280, 720, image.Pt(640, 360)},
+		{1920, 1080, image.Pt(640, 360)},
+	}
+	for _, tt := range tests {
+		if got := targetSize(Options{MaxSize: image.Pt(640, 480)}, tt.w, tt.h); got != tt.want {
+			t.Errorf("%d×%d: got %v, want %v", tt.w, tt.h, got, tt.want)
+		}
+	}
+}

@@ -87,8 +87,12 @@ func (s *Slot) Dropped() uint64 {
 
 // Options tune a capture loop.
 type Options struct {
-	// Size, when set, resizes every frame (e.g. 640×480 for the preview).
+	// Size, when set, resizes every frame to exactly this size.
 	Size image.Point
+	// MaxSize, when set (and Size is not), shrinks frames larger than it,
+	// keeping their aspect; smaller frames pass unchanged. Upscaling would
+	// only blur them.
+	MaxSize image.Point
 	// Pace sleeps between frames to play a file at its own frame rate, as a
 	// camera would deliver it. Cameras pace themselves; leave it off for them.
 	Pace bool
@@ -129,8 +133,8 @@ func Capture(ctx context.Context, src Source, opt Options, slots ...*Slot) error
 			return fmt.Errorf("capture: %w", err)
 		}
 		out := &frame
-		if opt.Size != (image.Point{}) && (frame.Cols() != opt.Size.X || frame.Rows() != opt.Size.Y) {
-			gocv.Resize(frame, &resized, opt.Size, 0, 0, gocv.InterpolationLinear)
+		if size := targetSize(opt, frame.Cols(), frame.Rows()); size != (image.Point{}) {
+			gocv.Resize(frame, &resized, size, 0, 0, gocv.InterpolationArea)
 			out = &resized
 		}
 		img, err := toRGBA(out)
@@ -156,6 +160,21 @@ func Capture(ctx context.Context, src Source, opt Options, slots ...*Slot) error
 		}
 	}
 	return nil
+}
+
+// targetSize is the size to resize a w×h frame to, or zero for none.
+func targetSize(opt Options, w, h int) image.Point {
+	switch {
+	case opt.Size != (image.Point{}):
+		if w == opt.Size.X && h == opt.Size.Y {
+			return image.Point{}
+		}
+		return opt.Size
+	case opt.MaxSize != (image.Point{}) && (w > opt.MaxSize.X || h > opt.MaxSize.Y):
+		s := min(float64(opt.MaxSize.X)/float64(w), float64(opt.MaxSize.Y)/float64(h))
+		return image.Pt(int(float64(w)*s), int(float64(h)*s))
+	}
+	return image.Point{}
 }
 
 // toRGBA copies a BGR (or grey) Mat into a new RGBA image.

@@ -618,11 +618,17 @@ func (m *Machine) ShowPIN() {
 	m.notify(s)
 }
 
-// Claim starts a verification for an employee number (verify mode; in
-// identify mode it is the same as typing the number on the PIN pad).
+// Claim starts a verification for an employee number or, if no employee
+// has that number, a badge id (a badge reader types like a keyboard). In
+// identify mode it is the same as typing the number on the PIN pad.
 // Restricted or face-less employees go straight to the PIN pad.
-func (m *Machine) Claim(ctx context.Context, number string) {
-	e, err := m.store.Employee(ctx, number)
+func (m *Machine) Claim(ctx context.Context, numberOrBadge string) {
+	e, err := m.store.Employee(ctx, numberOrBadge)
+	if errors.Is(err, clockface.ErrUnknownEmployee) {
+		if b, berr := m.store.EmployeeByBadge(ctx, numberOrBadge); berr == nil {
+			e, err = b, nil
+		}
+	}
 	m.claim(ctx, e, err)
 }
 

@@ -72,7 +72,7 @@ func newRig(t *testing.T, mode Mode, live *liveness.Config) *rig {
 		e            embeddings.Embedding
 		restricted   bool
 	}{{"1001", "Alice Ávila", alice, false}, {"1002", "Bob Baker", bob, false}, {"1003", "Rosa Ruiz", rosa, false}} {
-		if _, err := led.AddEmployee(ctx, clockface.Employee{Number: p.number, Name: p.name}, "4321"); err != nil {
+		if _, err := led.AddEmployee(ctx, clockface.Employee{Number: p.number, Name: p.name, BadgeID: "B-" + p.number}, "4321"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := led.RecordConsent(ctx, clockface.Consent{EmployeeNumber: p.number, TextVersion: "v1", Locale: "en",
@@ -313,8 +313,8 @@ func TestVerifyRejectsCountTowardsLockout(t *testing.T) {
 	if err := r.led.Lockout(r.ctx, "1002"); !errors.As(err, &le) {
 		t.Errorf("ledger lockout: got %v, want a lock", err)
 	}
-	// Alice claiming herself is accepted 1:1 with no margin recorded.
-	r.m.Claim(r.ctx, "1001")
+	// Alice claiming herself with her badge is accepted 1:1.
+	r.m.Claim(r.ctx, "B-1001")
 	if s := r.show(face(alice, 0)); s.Screen != Confirm {
 		t.Fatalf("alice's own claim: got %v (%s)", s.Screen, s.Err)
 	}
