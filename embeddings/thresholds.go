@@ -33,7 +33,7 @@ func ThresholdsFor(m Model) (Thresholds, error) {
 	switch {
 	case m.Name == "dlib" && m.Version == dlibVersion:
 		return Thresholds{Accept: dlibAccept, Review: dlibReview, Margin: dlibMargin}, nil
-	case m.Name == "onnx" && m.Version == onnxVersion:
+	case m.Name == "onnx" && onnxCalibrated(m.Version):
 		return Thresholds{Accept: onnxAccept, Review: onnxReview, Margin: onnxMargin}, nil
 	}
 	return Thresholds{}, fmt.Errorf("thresholds for %s: model not calibrated", m)

@@ -24,8 +24,14 @@ func (a *app) calibrateCommands() []*cobra.Command {
 	return []*cobra.Command{a.calibrateCmd()}
 }
 
-// knownModels are the embedding models templates can be made with.
-func knownModels() []embeddings.Model { return []embeddings.Model{dlib.Model(), onnx.Model()} }
+// knownModels are the embedding models templates can be made with: dlib,
+// and the ONNX network with its default and alternative alignments.
+func knownModels() []embeddings.Model {
+	return []embeddings.Model{
+		dlib.Model(), onnx.Model(),
+		onnx.Options{Landmarks5: true}.Model(), onnx.Options{Flip: true}.Model(),
+	}
+}
 
 func (a *app) calibrateCmd() *cobra.Command {
 	return &cobra.Command{
@@ -39,22 +45,25 @@ zero-false-accept point, AUC) and the operating point for this deployment.
 Nothing is written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			models := knownModels()
+			models, onlyEnrolled := knownModels(), true
 			if cmd.Flags().Changed("model") {
 				m, err := modelNamed(a.modelName)
 				if err != nil {
 					return err
 				}
-				models = []embeddings.Model{m}
+				models, onlyEnrolled = []embeddings.Model{m}, false
 			}
 			db := filepath.Join(a.dataDir, "ledger.db")
 			if _, err := os.Stat(db); err != nil {
 				return fmt.Errorf("calibrate: no ledger at %s: enrol employees first (or pass --data)", db)
 			}
 			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				reps, err := calibrateLedger(cmd.Context(), l, models)
+				reps, err := calibrateLedger(cmd.Context(), l, models, onlyEnrolled)
 				if err != nil {
 					return err
+				}
+				if len(reps) == 0 {
+					return errors.New("calibrate: nobody is enrolled with any model")
 				}
 				if a.jsonOut {
 					return writeCalibrationJSON(a.stdout, reps)
@@ -69,7 +78,7 @@ Nothing is written.`,
 func modelNamed(name string) (embeddings.Model, error) {
 	for _, m := range knownModels() {
 		if m.Name == name {
-			return m, nil
+			return m, nil // the first is the default alignment
 		}
 	}
 	return embeddings.Model{}, fmt.Errorf("unknown model %q (want dlib or onnx)", name)
@@ -83,17 +92,21 @@ type modelCalibration struct {
 	Skip   string                `json:"skipped,omitempty"`
 }
 
-// calibrateLedger reports on each model's enrolled templates.
-func calibrateLedger(ctx context.Context, l *ledger.Ledger, models []embeddings.Model) ([]modelCalibration, error) {
+// calibrateLedger reports on each model's enrolled templates; with
+// onlyEnrolled, models nobody is enrolled with are left out.
+func calibrateLedger(ctx context.Context, l *ledger.Ledger, models []embeddings.Model, onlyEnrolled bool) ([]modelCalibration, error) {
 	var out []modelCalibration
 	for _, m := range models {
-		th, err := embeddings.ThresholdsFor(m)
-		if err != nil {
-			return nil, fmt.Errorf("calibrate: %w", err)
-		}
 		ts, err := l.Templates(ctx, m)
 		if err != nil {
 			return nil, fmt.Errorf("calibrate %s: %w", m, err)
+		}
+		if len(ts) == 0 && onlyEnrolled {
+			continue
+		}
+		th, err := embeddings.ThresholdsFor(m)
+		if err != nil {
+			return nil, fmt.Errorf("calibrate: %w", err)
 		}
 		mc := modelCalibration{Model: m, Th: th}
 		switch {

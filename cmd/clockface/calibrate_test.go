@@ -148,13 +148,24 @@ func TestCalibrateCommand(t *testing.T) {
 		t.Errorf("notes %q do not say there are too few people", notes)
 	}
 
+	stdout, err = calibrateRun(t, "--data", data, "--model", "dlib", "calibrate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "model " + dlib.Model().String() + "\n  skipped: nobody is enrolled with this model"; !strings.Contains(stdout, want) {
+		t.Errorf("--model dlib output lacks %q:\n%s", want, stdout)
+	}
+
+	// Without --model: only the models someone is enrolled with.
 	stdout, err = calibrateRun(t, "--data", data, "calibrate")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if strings.Contains(stdout, "dlib") {
+		t.Errorf("output mentions dlib, which nobody is enrolled with:\n%s", stdout)
+	}
 	for _, want := range []string{
-		"model " + dlib.Model().String(), "skipped: nobody is enrolled with this model",
-		"model " + onnx.Model().String(), "5 employees, 15 samples: 55 genuine pairs, 50 impostor pairs",
+		"model " + onnx.Model().String() + "\n", "5 employees, 15 samples: 55 genuine pairs, 50 impostor pairs",
 		"operating point: accept at distance <=", "(cosine ", "note: only 5 people",
 	} {
 		if !strings.Contains(stdout, want) {
@@ -164,8 +175,19 @@ func TestCalibrateCommand(t *testing.T) {
 }
 
 func TestCalibrateNoLedger(t *testing.T) {
+	empty := t.TempDir()
+	a := &app{dataDir: empty, kioskID: "test", clock: clockface.SystemClock{}}
+	l, err := a.openLedger(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if _, err := calibrateRun(t, "--data", empty, "calibrate"); err == nil || !strings.Contains(err.Error(), "nobody is enrolled") {
+		t.Errorf("empty ledger: got %v, want a nobody-enrolled error", err)
+	}
+
 	dir := t.TempDir()
-	_, err := calibrateRun(t, "--data", dir, "calibrate")
+	_, err = calibrateRun(t, "--data", dir, "calibrate")
 	if err == nil || !strings.Contains(err.Error(), "no ledger") {
 		t.Errorf("got %v, want a no-ledger error", err)
 	}

@@ -127,7 +127,12 @@ func BenchmarkCalibration(b *testing.B) {
 // th is the configured accept distance of a configuration's model.
 func th(config string) float64 {
 	m := onnx.Model()
-	if config == "dlib" {
+	switch config {
+	case "onnx-5pt":
+		m = onnx.Options{Landmarks5: true}.Model()
+	case "onnx-flip":
+		m = onnx.Options{Flip: true}.Model()
+	case "dlib":
 		m = embeddings.Model{Name: "dlib", Version: "55533b28a958"}
 	}
 	t, err := embeddings.ThresholdsFor(m)

@@ -62,7 +62,9 @@ var reference = [5]align.Point{
 type Options struct {
 	// Landmarks5 takes the landmarks from dlib's 5-point predictor (eye
 	// corners and the base of the nose; 3-point fit) instead of the 68-point
-	// one. It is cheaper and clearly less accurate.
+	// one. It is less accurate, and its licence is clean: the 68-point
+	// predictor was trained on iBUG 300-W, whose terms exclude commercial
+	// use (see the README's "Models and licences").
 	Landmarks5 bool
 	// Flip averages the embeddings of the face and its mirror image. It
 	// doubles the network time and made no measurable difference on the
@@ -112,7 +114,7 @@ func New(modelsDir string, opts Options) (*Engine, error) {
 	}
 	return &Engine{
 		opts:  opts,
-		model: Model(),
+		model: opts.Model(),
 		lm:    lm,
 		net:   net,
 	}, nil
@@ -138,10 +140,25 @@ func checkSum(path, want string) error {
 // ModelName is the model's name in templates.
 const ModelName = "onnx"
 
-// Model is {onnx, first 12 hex digits of the network's SHA-256, 512}: what
-// templates made by this engine record, known without loading it.
-func Model() embeddings.Model {
-	return embeddings.Model{Name: ModelName, Version: ONNXSHA256[:12], Dim: Dim}
+// Model is {onnx, first 12 hex digits of the network's SHA-256, 512} for
+// the default options: what templates made by this engine record, known
+// without loading it.
+func Model() embeddings.Model { return Options{}.Model() }
+
+// Model is the model an engine with these options makes embeddings with.
+// The alignment is part of the model: a face aligned on the 5-point
+// predictor's landmarks, or flip-averaged, gives a different vector from
+// the same network, so the version says so ("+sp5", "+flip") and such
+// templates are never compared with the default's.
+func (o Options) Model() embeddings.Model {
+	v := ONNXSHA256[:12]
+	if o.Landmarks5 {
+		v += "+sp5"
+	}
+	if o.Flip {
+		v += "+flip"
+	}
+	return embeddings.Model{Name: ModelName, Version: v, Dim: Dim}
 }
 
 // Model is the engine's model.

@@ -70,6 +70,24 @@ func TestModel(t *testing.T) {
 	if got != want {
 		t.Errorf("Model: got %+v, want %+v", got, want)
 	}
+	tests := []struct {
+		opts onnx.Options
+		want string
+	}{
+		{onnx.Options{}, "87aacdfe5751"},
+		{onnx.Options{Landmarks5: true}, "87aacdfe5751+sp5"},
+		{onnx.Options{Flip: true}, "87aacdfe5751+flip"},
+		{onnx.Options{Landmarks5: true, Flip: true}, "87aacdfe5751+sp5+flip"},
+	}
+	for _, tc := range tests {
+		if got := tc.opts.Model().Version; got != tc.want {
+			t.Errorf("%+v: version %q, want %q", tc.opts, got, tc.want)
+		}
+		_, err := embeddings.ThresholdsFor(tc.opts.Model())
+		if calibrated := !(tc.opts.Landmarks5 && tc.opts.Flip); (err == nil) != calibrated {
+			t.Errorf("%+v: ThresholdsFor error %v, want calibrated %v", tc.opts, err, calibrated)
+		}
+	}
 }
 
 func TestFaceFields(t *testing.T) {
