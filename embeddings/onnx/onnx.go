@@ -1,8 +1,8 @@
 // Package onnx is the second embedding model: an ArcFace-class 512-d network
 // (fr_feature.onnx, MobileFaceNet-style) run through OpenCV's DNN module.
-// Faces and landmarks come from dlib (its HOG detector and 68-point shape
-// predictor, called directly: go-face's recogniser would also load and run
-// the dlib descriptor network, which costs more than this whole model); each face is
+// Faces and landmarks come from dlib's HOG detector and 68-point shape
+// predictor, called directly (go-face's recogniser would also load and run
+// dlib's descriptor network, which this engine does not use). Each face is
 // warped onto the ArcFace reference points with a least-squares similarity
 // fit and described by a unit-length 512-d vector, compared by Euclidean
 // distance like every other model (d² = 2 − 2·cos for unit vectors).
