@@ -441,9 +441,11 @@ func (m *Machine) decide(ctx context.Context, live string) (State, *Decision) {
 	sess := m.sess
 	m.sess = nil
 	p := sess.best
-	now := m.clock.Now()
-	dec := &Decision{Employee: p.owner, Band: p.band, Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live, Latency: now.Sub(sess.first)}
+	dec := &Decision{Employee: p.owner, Band: p.band, Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live}
+	// stamp marks the moment the screen shows the outcome (after the punch
+	// is written, for an accept): that is where the latency ends.
 	stamp := func(s State) State {
+		dec.Latency = m.clock.Now().Sub(sess.first)
 		s.Latency, s.Band, s.Distance, s.Liveness = dec.Latency, p.band, p.distance, live
 		return s
 	}
@@ -494,7 +496,7 @@ func (m *Machine) decide(ctx context.Context, live string) (State, *Decision) {
 		var le *clockface.LockedError
 		switch {
 		case errors.As(err, &le):
-			m.until = now.Add(m.cfg.MessageHold)
+			m.until = m.clock.Now().Add(m.cfg.MessageHold)
 			return m.set(stamp(State{Screen: Message, Msg: MsgLocked, LockedUntil: le.Until, Employee: e})), dec
 		case errors.Is(err, clockface.ErrRestricted):
 			return m.set(stamp(State{Screen: AskPIN, Msg: MsgUsePIN, Employee: e})), dec
@@ -502,7 +504,7 @@ func (m *Machine) decide(ctx context.Context, live string) (State, *Decision) {
 		return m.message(MsgError, err), dec
 	}
 	dec.Punched = created
-	return m.confirm(stamp(State{Thumbnail: thumb}), e, punch, created, now), dec
+	return m.confirm(stamp(State{Thumbnail: thumb}), e, punch, created, m.clock.Now()), dec
 }
 
 func (m *Machine) confirm(s State, e clockface.Employee, p clockface.Punch, created bool, now time.Time) State {
