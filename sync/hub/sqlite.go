@@ -35,6 +35,10 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.prepareFull(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"clockface"
@@ -21,6 +22,30 @@ type sqlStore struct {
 	db      *sql.DB
 	dollar  bool // PostgreSQL placeholders
 	onClose func() error
+	stmts   sync.Map // query → *sql.Stmt: the multi-row inserts, parsed once
+}
+
+// prepared returns tx's handle on the statement for query: for a full
+// batch (the common case) the one prepared at open, so the long
+// multi-row INSERT is parsed once; otherwise prepared in tx.
+func (s *sqlStore) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if v, ok := s.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, s.rebind(query))
+}
+
+// prepareFull prepares the full-batch inserts outside any transaction
+// (SQLite has one connection, so this cannot happen inside one).
+func (s *sqlStore) prepareFull(ctx context.Context) error {
+	for _, q := range []string{eventsInsert(wire.MaxBatchEvents), punchesInsert(wire.MaxBatchEvents)} {
+		st, err := s.db.PrepareContext(ctx, s.rebind(q))
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		s.stmts.Store(q, st)
+	}
+	return nil
 }
 
 const schemaSQL = `
@@ -332,6 +357,16 @@ func (s *sqlStore) ApplyBatch(ctx context.Context, r Receipt) (Result, error) {
 	return res, err
 }
 
+func eventsInsert(n int) string {
+	return `INSERT INTO events (id, kiosk_id, seq, type, punch_id, at, received_at) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?),", n), ",") + ` ON CONFLICT (id) DO NOTHING RETURNING id`
+}
+
+func punchesInsert(n int) string {
+	return `INSERT INTO punches (` + punchCols + `) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),", n), ",") + ` ON CONFLICT (id) DO NOTHING`
+}
+
 // insertEvents inserts the events that are new and returns their ids.
 func (s *sqlStore) insertEvents(ctx context.Context, tx *sql.Tx, kiosk string, evs []wire.Event, hub int64) (map[string]bool, error) {
 	fresh := make(map[string]bool, len(evs))
@@ -341,18 +376,15 @@ func (s *sqlStore) insertEvents(ctx context.Context, tx *sql.Tx, kiosk string, e
 	if s.dollar {
 		return s.insertEventsPG(ctx, tx, kiosk, evs, hub)
 	}
-	var q strings.Builder
-	q.WriteString(`INSERT INTO events (id, kiosk_id, seq, type, punch_id, at, received_at) VALUES `)
 	args := make([]any, 0, 7*len(evs))
-	for i, e := range evs {
-		if i > 0 {
-			q.WriteString(",")
-		}
-		q.WriteString("(?,?,?,?,?,?,?)")
+	for _, e := range evs {
 		args = append(args, e.ID, kiosk, e.Seq, e.Type, e.Punch.ID, nanos(e.At), hub)
 	}
-	q.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
-	rows, err := tx.QueryContext(ctx, s.rebind(q.String()), args...)
+	stmt, err := s.prepared(ctx, tx, eventsInsert(len(evs)))
+	if err != nil {
+		return nil, fmt.Errorf("insert events: %w", err)
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", err)
 	}
@@ -399,18 +431,15 @@ func (s *sqlStore) insertPunches(ctx context.Context, tx *sql.Tx, evs []wire.Eve
 	if s.dollar {
 		return s.insertPunchesPG(ctx, tx, evs, hub)
 	}
-	var q strings.Builder
-	q.WriteString(`INSERT INTO punches (` + punchCols + `) VALUES `)
 	args := make([]any, 0, 19*len(evs))
-	for i, e := range evs {
-		if i > 0 {
-			q.WriteString(",")
-		}
-		q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	for _, e := range evs {
 		args = append(args, punchArgs(e.Punch, hub)...)
 	}
-	q.WriteString(` ON CONFLICT (id) DO NOTHING`)
-	out, err := tx.ExecContext(ctx, s.rebind(q.String()), args...)
+	stmt, err := s.prepared(ctx, tx, punchesInsert(len(evs)))
+	if err != nil {
+		return 0, fmt.Errorf("insert punches: %w", err)
+	}
+	out, err := stmt.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, fmt.Errorf("insert punches: %w", err)
 	}
@@ -576,6 +605,7 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 }
 
 func (s *sqlStore) Close() error {
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := s.db.Close()
 	if s.onClose != nil {
 		if cerr := s.onClose(); err == nil {
