@@ -215,3 +215,13 @@ func TestCheckEnrolledModel(t *testing.T) {
 		t.Errorf("switched model: got %v, want a re-enrol error counting the 5 onnx templates", err)
 	}
 }
+
+// identify against the ledger with the other model says to re-enrol.
+func TestIdentifySwitchedModelSaysReenrol(t *testing.T) {
+	data := calibrationLedger(t)
+	_, err := calibrateRun(t, "--data", data, "--models", testmedia.Models(t), "--model", "dlib",
+		"identify", testmedia.File(t, "gocv/face.jpg"))
+	if !errors.Is(err, ErrReenrol) || !strings.Contains(err.Error(), "re-enrol every employee") {
+		t.Errorf("got %v, want a re-enrol error", err)
+	}
+}

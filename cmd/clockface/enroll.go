@@ -367,6 +367,9 @@ func (a *app) enrolledTemplates(ctx context.Context, m embeddings.Model) ([]embe
 		return nil, fmt.Errorf("identify: %w", err)
 	}
 	if len(ts) == 0 {
+		if err := checkEnrolledModel(ctx, l, m); err != nil {
+			return nil, fmt.Errorf("identify: %w", err)
+		}
 		return nil, fmt.Errorf("identify: nobody in %s is enrolled for model %s: enrol with clockface enroll, or pass --gallery DIR", db, m)
 	}
 	return ts, nil

@@ -159,6 +159,9 @@ func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, d
 	if !ok {
 		return fmt.Errorf("kiosk: the %s engine cannot read frames", a.modelName)
 	}
+	if err := checkEnrolledModel(ctx, led, eng.Model()); err != nil {
+		return fmt.Errorf("kiosk: %w", err)
+	}
 	src, pace, err := openCamera(f.camera)
 	if err != nil {
 		return err
