@@ -115,9 +115,10 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	k := &cobra.Command{Use: "kiosk", Short: "Pair, revoke and list kiosks"}
 	var ttl time.Duration
+	var forKiosk string
 	pair := &cobra.Command{
 		Use:   "pair",
-		Short: "Create a one-time pairing code for a new kiosk",
+		Short: "Create a one-time pairing code for a new kiosk (or, with --kiosk, to re-pair that one)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := open(cmd.Context())
@@ -125,7 +126,7 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				return err
 			}
 			defer st.Close()
-			code, err := hub.NewPairingCode(cmd.Context(), st, a.clock.Now(), ttl)
+			code, err := hub.NewPairingCodeFor(cmd.Context(), st, a.clock.Now(), ttl, forKiosk)
 			if err != nil {
 				return err
 			}
@@ -137,6 +138,7 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		},
 	}
 	pair.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the code stays valid")
+	pair.Flags().StringVar(&forKiosk, "kiosk", "", "re-pair this existing (e.g. revoked or reinstalled) kiosk id; the code works for it only")
 	addDB(pair)
 	revoke := &cobra.Command{
 		Use:   "revoke KIOSK-ID",

@@ -61,6 +61,62 @@ func TestPairing(t *testing.T) {
 	}
 }
 
+// TestPairingCannotHijack: a general code cannot take over a paired kiosk
+// id; a code for that id can (reinstall), and only for that id.
+func TestPairingCannotHijack(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHub(t, sc.open(t))
+			old := h.pair(t, "k1")
+			try := func(code, kiosk string) (int, wire.PairResponse) {
+				resp, err := http.Post(h.srv.URL+wire.PathPair, "application/json", bytes.NewReader(mustJSON(t, wire.PairRequest{Code: code, KioskID: kiosk})))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var pr wire.PairResponse
+				json.NewDecoder(resp.Body).Decode(&pr)
+				return resp.StatusCode, pr
+			}
+			general, _ := hub.NewPairingCode(ctx, h.st, h.clock.Now(), time.Hour)
+			if got, _ := try(general, "k1"); got != http.StatusConflict {
+				t.Errorf("general code onto paired k1: got %d, want 409", got)
+			}
+			forK1, err := hub.NewPairingCodeFor(ctx, h.st, h.clock.Now(), time.Hour, "k1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := try(forK1, "k2"); got != http.StatusForbidden {
+				t.Errorf("k1's code used by k2: got %d, want 403", got)
+			}
+			if err := h.st.Revoke(ctx, "k1", t0); err != nil {
+				t.Fatal(err)
+			}
+			got, pr := try(forK1, "k1")
+			if got != http.StatusOK {
+				t.Fatalf("k1's code used by k1: got %d, want 200", got)
+			}
+			k, err := h.st.Kiosk(ctx, "k1")
+			if err != nil || k.RevokedAt != nil {
+				t.Errorf("re-paired k1: got %+v %v, want active", k, err)
+			}
+			body := mustJSON(t, wire.Batch{KioskID: "k1", KioskClock: t0})
+			if s, e, _ := h.post(t, body, "k1", old, t0, wire.NewNonce()); s != http.StatusUnauthorized {
+				t.Errorf("old secret after re-pairing: got %d %+v, want 401", s, e)
+			}
+			fresh, _ := hub.DecodeSecret(pr.Secret)
+			if s, e, _ := h.post(t, body, "k1", fresh, t0, wire.NewNonce()); s != http.StatusOK {
+				t.Errorf("new secret: got %d %+v, want 200", s, e)
+			}
+			// The general code was not spent by the refused attempt.
+			if got, _ := try(general, "k3"); got != http.StatusOK {
+				t.Errorf("general code for a new kiosk: got %d, want 200", got)
+			}
+		})
+	}
+}
+
 func TestBatchExactlyOnce(t *testing.T) {
 	for _, sc := range stores {
 		t.Run(sc.name, func(t *testing.T) {

@@ -76,9 +76,22 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// NewPairingCode creates a one-time pairing code valid for ttl. Only its
-// SHA-256 is stored.
+// NewPairingCode creates a one-time pairing code for a new kiosk, valid
+// for ttl. Only its SHA-256 is stored.
 func NewPairingCode(ctx context.Context, st Store, now time.Time, ttl time.Duration) (string, error) {
+	return NewPairingCodeFor(ctx, st, now, ttl, "")
+}
+
+// NewPairingCodeFor creates a code that pairs only kioskID, replacing its
+// credential if it exists (a reinstalled or revoked kiosk). An empty
+// kioskID makes a code for new kiosks only, so a leaked code cannot take
+// over a kiosk that is already paired.
+func NewPairingCodeFor(ctx context.Context, st Store, now time.Time, ttl time.Duration, kioskID string) (string, error) {
+	if kioskID != "" {
+		if err := wire.CheckKioskID("kiosk", kioskID); err != nil {
+			return "", err
+		}
+	}
 	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" // no 0/O, 1/I
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
@@ -91,7 +104,7 @@ func NewPairingCode(ctx context.Context, st Store, now time.Time, ttl time.Durat
 		}
 		code.WriteByte(alphabet[int(c)%len(alphabet)])
 	}
-	if err := st.CreatePairingCode(ctx, hashCode(code.String()), now, now.Add(ttl)); err != nil {
+	if err := st.CreatePairingCode(ctx, hashCode(code.String()), kioskID, now, now.Add(ttl)); err != nil {
 		return "", err
 	}
 	return code.String(), nil
@@ -127,6 +140,10 @@ func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Pair(r.Context(), hashCode(req.Code), req.KioskID, secret, now); err != nil {
 		if errors.Is(err, ErrBadCode) {
 			s.fail(w, http.StatusForbidden, wire.CodeBadCode, err.Error())
+			return
+		}
+		if errors.Is(err, ErrKioskExists) {
+			s.fail(w, http.StatusConflict, wire.CodeKioskExists, fmt.Sprintf("kiosk %q: %v", req.KioskID, err))
 			return
 		}
 		s.log.Error("pair", "err", err)

@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS pairing_codes (
 	created_at BIGINT NOT NULL,
 	expires_at BIGINT NOT NULL,
 	used_at BIGINT,
-	kiosk_id TEXT
+	kiosk_id TEXT,
+	for_kiosk TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS nonces (
 	kiosk_id TEXT NOT NULL,
@@ -199,9 +200,9 @@ func fromNullNanos(n sql.NullInt64) *time.Time {
 	return &t
 }
 
-func (s *sqlStore) CreatePairingCode(ctx context.Context, codeHash string, created, expires time.Time) error {
-	_, err := s.exec(ctx, s.db, `INSERT INTO pairing_codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)`,
-		codeHash, nanos(created), nanos(expires))
+func (s *sqlStore) CreatePairingCode(ctx context.Context, codeHash, forKiosk string, created, expires time.Time) error {
+	_, err := s.exec(ctx, s.db, `INSERT INTO pairing_codes (code_hash, for_kiosk, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		codeHash, forKiosk, nanos(created), nanos(expires))
 	if err != nil {
 		return fmt.Errorf("create pairing code: %w", err)
 	}
@@ -210,13 +211,24 @@ func (s *sqlStore) CreatePairingCode(ctx context.Context, codeHash string, creat
 
 func (s *sqlStore) Pair(ctx context.Context, codeHash, kioskID string, secret []byte, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := s.exec(ctx, tx, `UPDATE pairing_codes SET used_at = ?, kiosk_id = ?
-			WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?`, nanos(now), kioskID, codeHash, nanos(now))
+		var forKiosk string
+		err := tx.QueryRowContext(ctx, s.rebind(`UPDATE pairing_codes SET used_at = ?, kiosk_id = ?
+			WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? AND (for_kiosk = '' OR for_kiosk = ?)
+			RETURNING for_kiosk`), nanos(now), kioskID, codeHash, nanos(now), kioskID).Scan(&forKiosk)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrBadCode
+		}
 		if err != nil {
 			return fmt.Errorf("spend pairing code: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return ErrBadCode
+		if forKiosk == "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM kiosks WHERE id = ?`), kioskID).Scan(&n); err != nil {
+				return fmt.Errorf("pair: %w", err)
+			}
+			if n > 0 {
+				return ErrKioskExists
+			}
 		}
 		_, err = s.exec(ctx, tx, `INSERT INTO kiosks (id, secret, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, revoked_at = NULL`,

@@ -19,6 +19,7 @@ var (
 	ErrRevoked      = errors.New("kiosk revoked")
 	ErrReplay       = errors.New("nonce already used")
 	ErrBadCode      = errors.New("pairing code unknown, used or expired")
+	ErrKioskExists  = errors.New("kiosk id already paired: revoke it and create a code for it (hub kiosk pair --kiosk ID)")
 )
 
 // Kiosk is a paired kiosk and what the hub last heard from it.
@@ -56,10 +57,13 @@ type Stats struct {
 
 // Store is the hub's storage. Every method is safe for concurrent use.
 type Store interface {
-	// CreatePairingCode records the SHA-256 of a one-time code.
-	CreatePairingCode(ctx context.Context, codeHash string, created, expires time.Time) error
-	// Pair spends a pairing code and stores the kiosk's credential. A
-	// kiosk id that exists already gets the new secret and is un-revoked.
+	// CreatePairingCode records the SHA-256 of a one-time code. A code
+	// for a kiosk id (forKiosk not empty) pairs only that id and may
+	// replace its credential; a general code pairs only new ids.
+	CreatePairingCode(ctx context.Context, codeHash, forKiosk string, created, expires time.Time) error
+	// Pair spends a pairing code and stores the kiosk's credential:
+	// ErrBadCode for an unknown, spent, expired or other kiosk's code,
+	// ErrKioskExists for a general code and a known kiosk id.
 	Pair(ctx context.Context, codeHash, kioskID string, secret []byte, now time.Time) error
 	Kiosk(ctx context.Context, id string) (Kiosk, error)
 	Kiosks(ctx context.Context) ([]Kiosk, error)

@@ -148,6 +148,7 @@ const (
 	CodeRevokedKiosk  = "revoked_kiosk"
 	CodeKioskMismatch = "kiosk_mismatch"
 	CodeBadCode       = "bad_pairing_code"
+	CodeKioskExists   = "kiosk_exists"
 	CodeInternal      = "internal"
 )
 
