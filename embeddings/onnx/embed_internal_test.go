@@ -101,3 +101,45 @@ func BenchmarkLandmarks(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPredictor is the shape predictor alone on the face box of
+// face.jpg (the frame converted to dlib's format once): the cost of each
+// landmark source without detection.
+func BenchmarkPredictor(b *testing.B) {
+	dir := testmedia.Models(b)
+	img, err := gocv.IMDecode(testmedia.Read(b, "gocv/face.jpg"), gocv.IMReadColor)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer img.Close()
+	di, err := newDlibImage(img)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer di.close()
+	for _, c := range []struct {
+		name, file string
+		points     int
+	}{
+		{"68pt", predictor68File, 68},
+		{"5pt", predictor5File, 5},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			lm, err := newLandmarker(filepath.Join(dir, c.file))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer lm.close()
+			dets, err := lm.detect(img)
+			if err != nil || len(dets) != 1 {
+				b.Fatalf("got %d faces, %v; want 1", len(dets), err)
+			}
+			for b.Loop() {
+				pts, err := lm.predict(di, dets[0].box)
+				if err != nil || len(pts) != c.points {
+					b.Fatalf("got %d points, %v; want %d", len(pts), err, c.points)
+				}
+			}
+		})
+	}
+}

@@ -90,3 +90,35 @@ func (l *landmarker) detect(img gocv.Mat) ([]detection, error) {
 	sort.SliceStable(out, func(a, b int) bool { return out[a].box.Min.X < out[b].box.Min.X })
 	return out, nil
 }
+
+// dlibImage is a BGR frame converted once to dlib's RGB matrix, for timing
+// the shape predictor alone.
+type dlibImage struct{ p *C.lm_image }
+
+func newDlibImage(img gocv.Mat) (dlibImage, error) {
+	data, err := img.DataPtrUint8()
+	if err != nil || img.Type() != gocv.MatTypeCV8UC3 {
+		return dlibImage{}, fmt.Errorf("dlib image: want a BGR image: %v", err)
+	}
+	return dlibImage{C.lm_image_new((*C.uint8_t)(unsafe.Pointer(&data[0])), C.int(img.Rows()), C.int(img.Cols()), C.int(img.Step()))}, nil
+}
+
+func (i dlibImage) close() { C.lm_image_free(i.p) }
+
+// predict runs only the shape predictor on one face box.
+func (l *landmarker) predict(img dlibImage, box image.Rectangle) ([]image.Point, error) {
+	var buf [2 * 68]C.long
+	var cerr *C.char
+	l.mu.Lock()
+	n := int(C.lm_predict(l.d, img.p, C.long(box.Min.X), C.long(box.Min.Y), C.long(box.Max.X), C.long(box.Max.Y), &buf[0], 68, &cerr))
+	l.mu.Unlock()
+	if n < 0 {
+		defer C.free(unsafe.Pointer(cerr))
+		return nil, fmt.Errorf("predict: %s", C.GoString(cerr))
+	}
+	out := make([]image.Point, n)
+	for j := range out {
+		out[j] = image.Pt(int(buf[2*j]), int(buf[2*j+1]))
+	}
+	return out, nil
+}

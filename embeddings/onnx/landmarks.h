@@ -23,6 +23,16 @@ void lm_free(lm_detector* d);
 int lm_detect(lm_detector* d, const uint8_t* bgr, int rows, int cols, int step,
               long** rects, long** points, int* npoints, char** err);
 
+// lm_predict runs only the shape predictor on one face box (left, top,
+// right, bottom) of a BGR image, filling points (2·npoints longs, caller's
+// buffer); it returns the number of points, or -1 and *err. The image is
+// converted on every call, so benchmarks convert once with lm_image_new.
+typedef struct lm_image lm_image;
+lm_image* lm_image_new(const uint8_t* bgr, int rows, int cols, int step);
+void lm_image_free(lm_image* img);
+int lm_predict(lm_detector* d, lm_image* img, long left, long top, long right, long bottom,
+               long* points, int npoints, char** err);
+
 #ifdef __cplusplus
 }
 #endif
