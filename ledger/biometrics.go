@@ -265,7 +265,7 @@ func (l *Ledger) wrappedKey(ctx context.Context, empID int64) ([]byte, error) {
 }
 
 func (l *Ledger) openTemplate(number string, m embeddings.Model, wrapped, ct []byte) (embeddings.Template, error) {
-	dk, err := l.masterKey().Unwrap(number, wrapped)
+	dk, err := l.unwrap(number, wrapped)
 	if err != nil {
 		return embeddings.Template{}, err
 	}
@@ -481,7 +481,7 @@ func (l *Ledger) snapshot(ctx context.Context, id int64) (SnapshotInfo, []byte, 
 	if wrapped == nil {
 		return SnapshotInfo{}, nil, fmt.Errorf("snapshot %d: %w", id, errNoDataKey)
 	}
-	dk, err := l.masterKey().Unwrap(si.Employee, wrapped)
+	dk, err := l.unwrap(si.Employee, wrapped)
 	if err != nil {
 		return SnapshotInfo{}, nil, fmt.Errorf("snapshot %d: %w", id, err)
 	}

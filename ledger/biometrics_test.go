@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -354,5 +355,73 @@ func TestRotateKeyCrashSafe(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// Rotating the key while the kiosk reads templates, saves snapshots and
+// punches neither deadlocks nor fails any of them.
+func TestRotateKeyConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t, func(c *ledger.Config) { c.Debounce = -1 })
+	for i := 0; i < 20; i++ {
+		n := "E" + itoa(i)
+		addEmployee(t, l, n, "")
+		enrol(t, l, n, float32(i))
+	}
+	stop := make(chan struct{})
+	errs := make(chan error, 3)
+	work := func(f func(i int) error) {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				errs <- nil
+				return
+			default:
+			}
+			if err := f(i); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}
+	go work(func(int) error {
+		ts, err := l.Templates(ctx, testModel)
+		if err == nil && len(ts) != 20 {
+			err = fmt.Errorf("%d templates", len(ts))
+		}
+		return err
+	})
+	go work(func(i int) error {
+		_, err := l.SaveSnapshot(ctx, "E"+itoa(i%20), []byte("frame"), ledger.SnapshotPunch)
+		return err
+	})
+	go work(func(i int) error {
+		_, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "E" + itoa(i%20), Method: clockface.MethodPIN})
+		return err
+	})
+	for i := 0; i < 5; i++ {
+		if _, err := l.RotateKey(ctx, "admin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	for i := 0; i < 3; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	l.Close()
+	l = e.open(t)
+	ts, err := l.Templates(ctx, testModel)
+	if err != nil || len(ts) != 20 {
+		t.Fatalf("after rotations: %d templates, %v", len(ts), err)
+	}
+	ids, err := l.Snapshots(ctx, "E0")
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("snapshots of E0: %d, %v", len(ids), err)
+	}
+	if _, err := l.Snapshot(ctx, ids[len(ids)-1].ID); err != nil {
+		t.Errorf("latest snapshot: %v", err)
 	}
 }

@@ -100,13 +100,17 @@ func (l *Ledger) masterKey() *vault.MasterKey {
 // RotateKey replaces the master key with a new random one: every data key
 // is re-wrapped, and the key file is replaced, crash-safely (see
 // resolveKey). It needs Config.KeyFile. It returns the new key's ID.
+// Writers wait for the rotation; readers keep working throughout (a data
+// key is unwrapped with whichever of the old and new keys wrapped it).
+// Another process with the ledger open must reopen it afterwards.
 func (l *Ledger) RotateKey(ctx context.Context, actor string) (string, error) {
 	if l.cfg.KeyFile == "" {
 		return "", errors.New("rotate key: no key file configured")
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	old := l.key
+	// Lock order everywhere: wmu, then mu.
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	old := l.masterKey()
 	nk, err := vault.NewMasterKey()
 	if err != nil {
 		return "", fmt.Errorf("rotate key: %w", err)
@@ -118,55 +122,28 @@ func (l *Ledger) RotateKey(ctx context.Context, actor string) (string, error) {
 	if err := l.hook("next-written"); err != nil {
 		return "", err
 	}
-	var n int
-	err = l.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT k.employee_id, e.number, k.wrapped FROM data_keys k JOIN employees e ON e.id = k.employee_id`)
-		if err != nil {
-			return err
-		}
-		type row struct {
-			id      int64
-			number  string
-			wrapped []byte
-		}
-		var all []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.id, &r.number, &r.wrapped); err != nil {
-				rows.Close()
-				return err
-			}
-			all = append(all, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for i, r := range all {
-			w, err := old.Rewrap(r.number, r.wrapped, nk)
-			if err != nil {
-				return fmt.Errorf("re-wrap data key of %s: %w", r.number, err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE data_keys SET wrapped = ? WHERE employee_id = ?`, w, r.id); err != nil {
-				return err
-			}
-			if i == len(all)/2 {
-				if err := l.hook("half-rewrapped"); err != nil {
-					return err
-				}
-			}
-		}
-		n = len(all)
-		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = ?`, nk.ID(), metaMasterKeyID); err != nil {
-			return err
-		}
-		return l.audit(ctx, tx, actor, "key.rotate", "", map[string]any{"from": old.ID(), "to": nk.ID(), "data_keys": n})
-	})
+	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
+		os.Remove(next)
+		return "", fmt.Errorf("rotate key: %w", err)
+	}
+	if err := l.rewrapAll(ctx, tx, old, nk, actor); err != nil {
+		tx.Rollback()
 		if !errors.Is(err, errHook) {
 			os.Remove(next)
 		}
 		return "", fmt.Errorf("rotate key: %w", err)
+	}
+	l.mu.Lock()
+	err = tx.Commit()
+	if err == nil {
+		l.prev, l.key = old, nk
+	}
+	l.mu.Unlock()
+	if err != nil {
+		// The commit may or may not have reached the disk: leave .next for
+		// the next open to decide by the ID the database holds.
+		return "", fmt.Errorf("rotate key: commit: %w", err)
 	}
 	if err := l.hook("committed"); err != nil {
 		return "", err
@@ -177,8 +154,63 @@ func (l *Ledger) RotateKey(ctx context.Context, actor string) (string, error) {
 	if err := syncDir(filepath.Dir(l.cfg.KeyFile)); err != nil {
 		return "", fmt.Errorf("rotate key: %w", err)
 	}
-	l.key = nk
 	return nk.ID(), nil
+}
+
+func (l *Ledger) rewrapAll(ctx context.Context, tx *sql.Tx, old, nk *vault.MasterKey, actor string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT k.employee_id, e.number, k.wrapped FROM data_keys k JOIN employees e ON e.id = k.employee_id`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id      int64
+		number  string
+		wrapped []byte
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.number, &r.wrapped); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, r := range all {
+		w, err := old.Rewrap(r.number, r.wrapped, nk)
+		if err != nil {
+			return fmt.Errorf("re-wrap data key of %s: %w", r.number, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE data_keys SET wrapped = ? WHERE employee_id = ?`, w, r.id); err != nil {
+			return err
+		}
+		if i == len(all)/2 {
+			if err := l.hook("half-rewrapped"); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = ?`, nk.ID(), metaMasterKeyID); err != nil {
+		return err
+	}
+	return l.audit(ctx, tx, actor, "key.rotate", "", map[string]any{"from": old.ID(), "to": nk.ID(), "data_keys": len(all)})
+}
+
+// unwrap opens a wrapped data key with the current master key or, for a
+// reader that raced a rotation, the one before it.
+func (l *Ledger) unwrap(owner string, wrapped []byte) (vault.DataKey, error) {
+	l.mu.RLock()
+	key, prev := l.key, l.prev
+	l.mu.RUnlock()
+	dk, err := key.Unwrap(owner, wrapped)
+	if errors.Is(err, vault.ErrWrongKey) && prev != nil {
+		return prev.Unwrap(owner, wrapped)
+	}
+	return dk, err
 }
 
 // errHook is what a test hook returns to stop an operation dead, as a crash
@@ -237,7 +269,7 @@ func (l *Ledger) dataKey(ctx context.Context, q querier, empID int64, number str
 	if err != nil {
 		return vault.DataKey{}, err
 	}
-	dk, err := key.Unwrap(number, wrapped)
+	dk, err := l.unwrap(number, wrapped)
 	if err != nil {
 		return vault.DataKey{}, fmt.Errorf("data key of %s: %w", number, err)
 	}

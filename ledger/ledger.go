@@ -125,8 +125,9 @@ type Ledger struct {
 	cfg   Config
 	clock clockface.Clock
 
-	mu  sync.RWMutex // guards key (RotateKey swaps it)
-	key *vault.MasterKey
+	mu   sync.RWMutex // guards key and prev (RotateKey swaps them)
+	key  *vault.MasterKey
+	prev *vault.MasterKey // the key before the last rotation, for racing readers
 
 	// wmu queues this process's writers in Go, so they wait for each other
 	// without SQLite's busy-handler sleeps; busy_timeout still covers other
