@@ -425,3 +425,78 @@ func TestRotateKeyConcurrentUse(t *testing.T) {
 		t.Errorf("latest snapshot: %v", err)
 	}
 }
+
+// Bad input is a clear error and loses nothing.
+func TestBadInputLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	l := newEnv(t).open(t)
+	addEmployee(t, l, "A", "1234")
+	enrol(t, l, "A", 1)
+	tests := []struct {
+		name    string
+		do      func() error
+		wantErr string
+	}{
+		{"duplicate employee", func() error {
+			_, err := l.AddEmployee(ctx, clockface.Employee{Number: "A", Name: "Impostor"}, "9999")
+			return err
+		}, "already exists"},
+		{"empty name", func() error {
+			_, err := l.AddEmployee(ctx, clockface.Employee{Number: "Z"}, "")
+			return err
+		}, "empty name"},
+		{"short PIN", func() error { return l.SetPIN(ctx, "A", "12", "admin") }, "PIN must be"},
+		{"template without samples", func() error {
+			return l.SaveTemplate(ctx, embeddings.Template{Owner: "A", Model: testModel}, "admin")
+		}, "no samples"},
+		{"second live consent", func() error {
+			_, err := l.RecordConsent(ctx, clockface.Consent{EmployeeNumber: "A", TextVersion: "v2", TextSHA256: sha([]byte("x")), Signature: "A", RetentionPolicy: "r1"})
+			return err
+		}, "withdraw it first"},
+		{"consent without hash", func() error {
+			_, err := l.RecordConsent(ctx, clockface.Consent{EmployeeNumber: "A", TextVersion: "v2", TextSHA256: "abc", Signature: "A", RetentionPolicy: "r1"})
+			return err
+		}, "64 hex"},
+		{"snapshot with a bad purpose", func() error { _, err := l.SaveSnapshot(ctx, "A", []byte("x"), "marketing"); return err }, "purpose"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.do()
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.wantErr)
+			}
+			e, err := l.Employee(ctx, "A")
+			if err != nil || e.Name != "Name A" || !e.HasFace {
+				t.Errorf("employee A after refused input: %+v, %v", e, err)
+			}
+			if got, err := l.Template(ctx, "A", testModel); err != nil || !reflect.DeepEqual(got, template("A", 1)) {
+				t.Errorf("template after refused input: %v", err)
+			}
+			if err := l.CheckPIN(ctx, "A", "1234"); err != nil {
+				t.Errorf("PIN after refused input: %v", err)
+			}
+			if c, err := l.LiveConsent(ctx, "A"); err != nil || c.TextVersion != "v1" {
+				t.Errorf("consent after refused input: %+v, %v", c, err)
+			}
+		})
+	}
+}
+
+// Snapshots are bound to their row: a ciphertext copied onto another
+// snapshot row of the same employee does not open.
+func TestSnapshotSwapDetected(t *testing.T) {
+	ctx := context.Background()
+	l := newEnv(t).open(t)
+	addEmployee(t, l, "A", "")
+	first, _ := l.SaveSnapshot(ctx, "A", []byte("first"), ledger.SnapshotPunch)
+	second, _ := l.SaveSnapshot(ctx, "A", []byte("second"), ledger.SnapshotPunch)
+	if _, err := l.DB().Exec(`UPDATE snapshots SET ciphertext = (SELECT ciphertext FROM snapshots WHERE id = ?) WHERE id = ?`, first, second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Snapshot(ctx, second); !errors.Is(err, vault.ErrTampered) {
+		t.Errorf("swapped snapshot: got %v, want ErrTampered", err)
+	}
+	if b, err := l.Snapshot(ctx, first); err != nil || string(b) != "first" {
+		t.Errorf("first snapshot: %q, %v", b, err)
+	}
+}
