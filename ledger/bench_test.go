@@ -206,3 +206,16 @@ func BenchmarkOpen10kEmployees(b *testing.B) {
 		l.Close()
 	}
 }
+
+// BenchmarkCheckPIN is one PIN verification: the argon2id hash (19 MiB,
+// 2 passes, 1 lane) plus the attempts bookkeeping.
+func BenchmarkCheckPIN(b *testing.B) {
+	ctx := context.Background()
+	l := newEnv(b).open(b)
+	addEmployee(b, l, "A", "2468")
+	for b.Loop() {
+		if err := l.CheckPIN(ctx, "A", "2468"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
