@@ -10,6 +10,21 @@
 // key (clockface/embeddings/vault), wrapped by a master key that lives in a
 // file apart from the database. Deleting the wrapped key row shreds every
 // ciphertext sealed under it.
+//
+// Decisions worth knowing:
+//   - Consent texts are not stored: a consent row holds the text's version,
+//     locale and SHA-256. A DSAR export asks Config.ConsentText for the text
+//     and includes it only if its SHA-256 matches what was signed.
+//   - A DSAR export lists the templates held (model, size, dates) but not the
+//     descriptors themselves; it includes the decrypted images.
+//   - Withdrawal and DeleteTemplates delete templates at once; termination
+//     does too unless Config.TemplateGrace (at most 7 days) delays it to a
+//     purge. Withdrawal also deletes enrolment images.
+//   - Erase keeps the employee row, consents and punches (payroll), and
+//     destroys templates, images and the data key.
+//   - Open refuses a file that is not SQLite, is shorter than its header says,
+//     or fails PRAGMA quick_check, without writing to it; quick_check reads the
+//     whole file, about 0.1 s for 10,000 enrolled employees.
 package ledger
 
 import (
