@@ -85,12 +85,29 @@ func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
 	if err != nil {
 		return st, err
 	}
+	seq, hash, err := r.src.AuditHead(ctx)
+	if err != nil {
+		return st, fmt.Errorf("audit head: %w", err)
+	}
+	// The directory goes first, alone, in chunks that stay far below the
+	// hub's body cap however many employees there are.
+	for i := 0; i < len(dir); i += dirChunk {
+		b := wire.Batch{KioskID: r.o.KioskID, KioskClock: r.o.Clock.Now(), AuditHead: wire.AuditHead{Seq: seq, Hash: hash},
+			Employees: dir[i:min(i+dirChunk, len(dir))]}
+		if _, err := r.send.Send(ctx, b); err != nil {
+			return st, err
+		}
+		st.Batches++
+	}
+	if dir != nil {
+		r.dirSum = dirSum
+	}
 	for {
 		evs, err := r.src.Pending(ctx, r.o.BatchSize)
 		if err != nil {
 			return st, fmt.Errorf("read outbox: %w", err)
 		}
-		if len(evs) == 0 && dir == nil {
+		if len(evs) == 0 {
 			return st, nil
 		}
 		seq, hash, err := r.src.AuditHead(ctx)
@@ -98,7 +115,7 @@ func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
 			return st, fmt.Errorf("audit head: %w", err)
 		}
 		b := wire.Batch{KioskID: r.o.KioskID, KioskClock: r.o.Clock.Now(), AuditHead: wire.AuditHead{Seq: seq, Hash: hash},
-			Employees: dir, Events: make([]wire.Event, len(evs))}
+			Events: make([]wire.Event, len(evs))}
 		seqs := make([]int64, len(evs))
 		for i, e := range evs {
 			b.Events[i] = wire.Event{ID: e.ID, Seq: e.Seq, Type: e.Type, At: e.At, Punch: wire.FromPunch(e.Punch)}
@@ -108,13 +125,8 @@ func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
 		if err != nil {
 			return st, err
 		}
-		if len(seqs) > 0 {
-			if err := r.src.Ack(ctx, seqs); err != nil {
-				return st, fmt.Errorf("ack outbox: %w", err)
-			}
-		}
-		if dir != nil {
-			r.dirSum, dir = dirSum, nil
+		if err := r.src.Ack(ctx, seqs); err != nil {
+			return st, fmt.Errorf("ack outbox: %w", err)
 		}
 		st.Batches++
 		st.Events += len(evs)
@@ -123,11 +135,15 @@ func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
 		if resp.SkewFlagged {
 			r.o.Log.Warn("hub flagged this kiosk's clock", "skew_ms", resp.SkewMillis)
 		}
-		if len(evs) < r.o.BatchSize && dir == nil {
+		if len(evs) < r.o.BatchSize {
 			return st, nil
 		}
 	}
 }
+
+// dirChunk is how many directory entries go in one batch: at most about
+// 0.7 MiB even with the longest names, under the 2 MiB body cap.
+const dirChunk = 2000
 
 // directory returns the employee directory if it changed since this
 // process last delivered it, else nil.
