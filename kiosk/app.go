@@ -135,11 +135,37 @@ func (a *App) Punches(ctx context.Context, from, to time.Time) ([]clockface.Punc
 	return a.cfg.Ledger.Punches(ctx, from, to)
 }
 
+// enrolConfig is the enrolment configuration of this kiosk.
+func (a *App) enrolConfig() enroll.Config {
+	return enroll.Config{KioskID: a.cfg.KioskID, Actor: "hr:kiosk", Clock: a.cfg.Clock}
+}
+
+// Notice is the consent notice HR shows before enrolment.
+func (a *App) Notice(locale string) (enroll.Notice, error) {
+	s, err := enroll.New(a.enrolConfig(), nil, a.cfg.Ledger, enroll.Applicant{Number: "notice"})
+	if err != nil {
+		return enroll.Notice{}, err
+	}
+	return s.Notice(locale)
+}
+
+// Decline records a refused consent: the person punches by PIN or badge.
+func (a *App) Decline(ctx context.Context, who enroll.Applicant) (clockface.Employee, error) {
+	s, err := enroll.New(a.enrolConfig(), nil, a.cfg.Ledger, who)
+	if err != nil {
+		return clockface.Employee{}, err
+	}
+	if _, err := s.Notice(who.Locale); err != nil {
+		return clockface.Employee{}, err
+	}
+	return s.Decline(ctx)
+}
+
 // Enrol records the consent (the HR screen showed the notice in the
 // person's language and they typed their name) and takes samples from the
 // live camera.
 func (a *App) Enrol(ctx context.Context, who enroll.Applicant, signature string, progress func(enroll.Feedback)) (enroll.Result, error) {
-	s, err := enroll.New(enroll.Config{KioskID: a.cfg.KioskID, Actor: "hr:kiosk", Clock: a.cfg.Clock}, a.cfg.Engine, a.cfg.Ledger, who)
+	s, err := enroll.New(a.enrolConfig(), a.cfg.Engine, a.cfg.Ledger, who)
 	if err != nil {
 		return enroll.Result{}, err
 	}

@@ -16,11 +16,13 @@ type Chime struct {
 	playing atomic.Bool
 }
 
-// players are tried in order; the WAV's path is appended.
-var players = [][]string{
-	{"aplay", "-q"},
-	{"paplay"},
-	{"ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"},
+// players are the programs tried in order; the WAV's path is appended.
+func players() [][]string {
+	return [][]string{
+		{"aplay", "-q"},
+		{"paplay"},
+		{"ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"},
+	}
 }
 
 // NewChime writes wav into dir and finds a player. It returns a silent
@@ -30,7 +32,7 @@ func NewChime(wav []byte, dir string) (*Chime, error) {
 	if err := os.WriteFile(path, wav, 0o600); err != nil {
 		return nil, fmt.Errorf("chime: %w", err)
 	}
-	for _, p := range players {
+	for _, p := range players() {
 		if bin, err := exec.LookPath(p[0]); err == nil {
 			argv := append([]string{bin}, p[1:]...)
 			return &Chime{argv: append(argv, path)}, nil

@@ -61,6 +61,8 @@ func texts(l Lang) map[string]string {
 			"start":                        "Empezar",
 			"enrolled":                     "Cara registrada: %s",
 			"progress":                     "Muestra %d de %d",
+			"decline":                      "No acepto",
+			"declined":                     "%s fichará solo con PIN",
 		}
 	}
 	return map[string]string{
@@ -105,6 +107,8 @@ func texts(l Lang) map[string]string {
 		"start":                        "Start",
 		"enrolled":                     "Face enrolled: %s",
 		"progress":                     "Sample %d of %d",
+		"decline":                      "I decline",
+		"declined":                     "%s will punch by PIN only",
 	}
 }
 

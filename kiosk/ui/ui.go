@@ -37,9 +37,14 @@ import (
 type Admin interface {
 	Employees(ctx context.Context) ([]clockface.Employee, error)
 	Punches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
-	// Enrol signs the consent for who and takes face samples from the
-	// live camera; progress is called from another goroutine.
+	// Notice is the consent text shown before enrolment, in a locale.
+	Notice(locale string) (enroll.Notice, error)
+	// Enrol signs the consent for who (the notice of who.Locale) and takes
+	// face samples from the live camera; progress is called from another
+	// goroutine.
 	Enrol(ctx context.Context, who enroll.Applicant, signature string, progress func(enroll.Feedback)) (enroll.Result, error)
+	// Decline records a refused consent: who punches by PIN or badge only.
+	Decline(ctx context.Context, who enroll.Applicant) (clockface.Employee, error)
 }
 
 // Options configure the screen.
@@ -465,9 +470,10 @@ type adminView struct {
 	out   *widget.Label
 	// enrolment form
 	enrolForm                     bool
-	Number, Name, Signature       *widget.Entry
+	notice                        *widget.Label
+	Number, Name, PIN, Signature  *widget.Entry
 	Employees, Today, Enrol, Lock *widget.Button
-	Start, Close                  *widget.Button
+	Start, Decline, Close         *widget.Button
 	enrolling                     bool
 }
 
@@ -489,17 +495,21 @@ func (a *adminView) ok() {
 	a.out.Wrapping = fyne.TextWrapWord
 	a.Employees = widget.NewButton(t["employees"], a.listEmployees)
 	a.Today = widget.NewButton(t["today"], a.listToday)
-	a.Enrol = widget.NewButton(t["enrol"], func() { a.enrolForm = true; u.render() })
+	a.Enrol = widget.NewButton(t["enrol"], a.showNotice)
 	a.Lock = widget.NewButton("", func() {
 		u.m.Pause(!u.m.Paused())
 		a.u.render()
 	})
 	a.Close = widget.NewButton(t["close"], func() { u.admin = nil; u.render() })
-	a.Number, a.Name, a.Signature = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	a.Number, a.Name, a.PIN, a.Signature = widget.NewEntry(), widget.NewEntry(), widget.NewPasswordEntry(), widget.NewEntry()
 	a.Number.SetPlaceHolder(t["number"])
 	a.Name.SetPlaceHolder(t["name"])
+	a.PIN.SetPlaceHolder(t["pin"])
 	a.Signature.SetPlaceHolder(t["signature"])
+	a.notice = widget.NewLabel("")
+	a.notice.Wrapping = fyne.TextWrapWord
 	a.Start = widget.NewButton(t["start"], a.startEnrol)
+	a.Decline = widget.NewButton(t["decline"], a.decline)
 	u.render()
 }
 
@@ -518,7 +528,9 @@ func (a *adminView) objects() []fyne.CanvasObject {
 	}
 	objs := []fyne.CanvasObject{u.title, container.NewGridWithColumns(2, a.Employees, a.Today, a.Enrol, a.Lock)}
 	if a.enrolForm {
-		objs = append(objs, a.Number, a.Name, a.Signature, a.Start)
+		scroll := container.NewVScroll(a.notice)
+		scroll.SetMinSize(fyne.NewSize(560, 180))
+		objs = append(objs, scroll, a.Number, a.Name, a.PIN, a.Signature, container.NewGridWithColumns(2, a.Start, a.Decline))
 	}
 	return append(objs, a.out, a.Close)
 }
@@ -560,12 +572,43 @@ func (a *adminView) listToday() {
 	a.out.SetText(b.String())
 }
 
+// showNotice opens the enrolment form with the consent notice in the
+// kiosk's language: the person reads it, then signs or declines.
+func (a *adminView) showNotice() {
+	n, err := a.u.opts.Admin.Notice(string(a.u.opts.Lang))
+	if err != nil {
+		a.out.SetText(err.Error())
+		return
+	}
+	a.notice.SetText(string(n.Text))
+	a.enrolForm = true
+	a.u.render()
+}
+
+func (a *adminView) applicant() enroll.Applicant {
+	return enroll.Applicant{Number: strings.TrimSpace(a.Number.Text), Name: strings.TrimSpace(a.Name.Text), PIN: a.PIN.Text, Locale: string(a.u.opts.Lang)}
+}
+
+// decline records a refused consent: a PIN/badge-only employee.
+func (a *adminView) decline() {
+	who := a.applicant()
+	if who.Number == "" {
+		return
+	}
+	e, err := a.u.opts.Admin.Decline(a.u.ctx, who)
+	if err != nil {
+		a.out.SetText(err.Error())
+		return
+	}
+	a.out.SetText(fmt.Sprintf(a.u.txt["declined"], e.Name))
+}
+
 // startEnrol runs an enrolment from the live camera in the background.
 func (a *adminView) startEnrol() {
 	if a.enrolling {
 		return
 	}
-	who := enroll.Applicant{Number: strings.TrimSpace(a.Number.Text), Name: strings.TrimSpace(a.Name.Text), Locale: string(a.u.opts.Lang)}
+	who := a.applicant()
 	sig := strings.TrimSpace(a.Signature.Text)
 	if who.Number == "" || sig == "" {
 		return

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"image"
 	"path/filepath"
 	"strings"
@@ -39,10 +40,32 @@ func (c *manualClock) Add(d time.Duration) {
 
 var testModel = embeddings.Model{Name: "test", Version: "1", Dim: 4}
 
+// ledgerAdmin is the admin backend on the real ledger and the real
+// enrolment state machine, without a face engine (the live enrolment path
+// is tested end to end in package kiosk).
 type ledgerAdmin struct{ *ledger.Ledger }
 
+func (l ledgerAdmin) Notice(locale string) (enroll.Notice, error) {
+	s, err := enroll.New(enroll.Config{KioskID: "test"}, nil, l.Ledger, enroll.Applicant{Number: "notice"})
+	if err != nil {
+		return enroll.Notice{}, err
+	}
+	return s.Notice(locale)
+}
+
+func (l ledgerAdmin) Decline(ctx context.Context, who enroll.Applicant) (clockface.Employee, error) {
+	s, err := enroll.New(enroll.Config{KioskID: "test"}, nil, l.Ledger, who)
+	if err != nil {
+		return clockface.Employee{}, err
+	}
+	if _, err := s.Notice(who.Locale); err != nil {
+		return clockface.Employee{}, err
+	}
+	return s.Decline(ctx)
+}
+
 func (ledgerAdmin) Enrol(context.Context, enroll.Applicant, string, func(enroll.Feedback)) (enroll.Result, error) {
-	panic("not used in these tests")
+	return enroll.Result{}, errors.New("no camera in the UI tests")
 }
 
 type rig struct {
@@ -245,4 +268,47 @@ func TestVerifyModeClaimByKeypad(t *testing.T) {
 		t.Errorf("claimed name: got %q, want %q", got, want)
 	}
 	test.AssertRendersToMarkup(t, "verify_wait.xml", r.u.Window.Canvas())
+}
+
+// TestAdminDeclineGivesAPINOnlyEmployee: HR shows the notice (Spanish
+// kiosk, Spanish notice), the person declines, and they punch by PIN with
+// the same record as anyone: refusing consent costs nothing.
+func TestAdminDeclineGivesAPINOnlyEmployee(t *testing.T) {
+	r := newRig(t, flow.Identify)
+	test.Tap(r.u.LangButton)
+	test.Tap(r.u.AdminButton)
+	test.Type(r.u.HRPINEntry, "9999")
+	test.Tap(r.u.OKButton)
+	a := r.u.admin
+	test.Tap(a.Enrol)
+	want, err := ledgerAdmin{r.led}.Notice("es")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.notice.Text; got != string(want.Text) || got == "" {
+		t.Fatalf("notice shown: got %d bytes, want the Spanish notice (%d bytes)", len(got), len(want.Text))
+	}
+	test.Type(a.Number, "2002")
+	test.Type(a.Name, "Dora Díaz")
+	test.Type(a.PIN, "1357")
+	test.Tap(a.Decline)
+	if got, want := a.out.Text, "Dora Díaz fichará solo con PIN"; got != want {
+		t.Errorf("after decline: got %q, want %q", got, want)
+	}
+	e, err := r.led.Employee(r.ctx, "2002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.HasFace || e.FaceAllowed() {
+		t.Errorf("declined employee: got %+v, want no face", e)
+	}
+	if _, err := r.led.LiveConsent(r.ctx, "2002"); !errors.Is(err, clockface.ErrNoConsent) {
+		t.Errorf("consent after decline: got %v, want %v", err, clockface.ErrNoConsent)
+	}
+	test.Tap(a.Close)
+	test.Tap(r.u.PINButton)
+	typePIN(r, "2002", "1357")
+	if got, want := r.title(), "Entrada registrada 08:58"; got != want {
+		t.Errorf("her PIN punch: got %q, want %q", got, want)
+	}
 }
