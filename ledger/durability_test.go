@@ -64,8 +64,9 @@ func punchHelper() {
 
 // Promise 17: every acknowledged punch survives SIGKILL, exactly once, and
 // the file stays intact. A helper process (this test binary, re-executed)
-// punches in a loop; it is killed at a random moment 200 times, sometimes
-// while still opening the ledger.
+// punches in a loop; it is killed 200 times, at a random moment after it
+// is ready, or (one time in five) at a random moment from its start,
+// often while still opening the ledger.
 func TestPunchesSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a helper process 200 times")
@@ -88,10 +89,15 @@ func TestPunchesSurviveSIGKILL(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
+		ready := make(chan struct{})
 		go func() {
 			defer close(done)
 			sc := bufio.NewScanner(out)
 			for sc.Scan() {
+				if sc.Text() == "READY" {
+					close(ready)
+					continue
+				}
 				// Each line is one write(2) to a pipe, so it arrives whole
 				// or not at all; the length check is belt and braces.
 				line := sc.Text()
@@ -102,7 +108,23 @@ func TestPunchesSurviveSIGKILL(t *testing.T) {
 				}
 			}
 		}()
-		time.Sleep(time.Duration(rand.IntN(80)) * time.Millisecond)
+		if k%5 == 0 {
+			// Some kills land while the helper opens the ledger (schema,
+			// key, purge), whenever that happens on a busy machine.
+			time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
+		} else {
+			select {
+			case <-ready:
+			case <-done:
+				cmd.Wait()
+				t.Fatalf("kill %d: helper exited before it was ready: %s", k, stderr.String())
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("kill %d: helper not ready after 20 s: %s", k, stderr.String())
+			}
+			time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		<-done
 		err = cmd.Wait()
