@@ -293,7 +293,7 @@ func (l *Ledger) Templates(ctx context.Context, m embeddings.Model) ([]embedding
 	rows, err := l.db.QueryContext(ctx, `SELECT e.number, k.wrapped, t.ciphertext FROM templates t
 		JOIN employees e ON e.id = t.employee_id
 		JOIN data_keys k ON k.employee_id = t.employee_id
-		WHERE t.model_name = ? AND t.model_version = ? AND e.status = 'active'
+		WHERE t.model_name = ? AND t.model_version = ? AND e.status = 'active' AND e.restricted = 0
 		ORDER BY e.number`, m.Name, m.Version)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
