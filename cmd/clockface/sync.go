@@ -17,7 +17,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface"
+	"clockface/embeddings"
+	"clockface/embeddings/dlib"
+	"clockface/embeddings/onnx"
 	"clockface/ledger"
+	"clockface/sync/fleet"
 	"clockface/sync/hub"
 	"clockface/sync/outbox"
 	"clockface/sync/payroll"
@@ -316,7 +320,95 @@ func (a *app) syncCmd() *cobra.Command {
 	pair.Flags().StringVar(&hubURL, "hub", "", "hub URL, e.g. https://hub.lan:8443")
 	pair.Flags().StringVar(&code, "code", "", "one-time pairing code from `clockface hub kiosk pair`")
 	pair.Flags().StringVar(&caFile, "ca", "", "the hub's ca.pem, for a hub with a self-signed CA")
-	c.AddCommand(pair)
+	c.AddCommand(pair, a.fleetKeyCmd(), a.templatesCmd())
+	return c
+}
+
+func (a *app) fleetKeyCmd() *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "fleet-key",
+		Short: "Create a fleet key for opt-in template sharing; copy it to every kiosk, never to the hub",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return errors.New("--out is required")
+			}
+			if _, err := os.Stat(out); err == nil {
+				return fmt.Errorf("%s exists: a fleet key is never overwritten", out)
+			}
+			k, err := fleet.NewKey()
+			if err != nil {
+				return err
+			}
+			if err := k.WriteFile(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "fleet key %s written to %s (mode 0600)\n", k.ID(), out)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "file to create")
+	return c
+}
+
+func (a *app) templatesCmd() *cobra.Command {
+	var keyFile string
+	c := &cobra.Command{
+		Use:   "templates",
+		Short: "Opt-in: share face templates with this employer's other kiosks (sealed under the fleet key)",
+		Long: `One sharing pass through the hub (which must run with --allow-template-sharing):
+templates from other kiosks are imported only for employees with a live consent
+on this kiosk; deletions elsewhere delete here; this kiosk's new or changed
+templates are sent sealed under the fleet key, and tombstones for deleted ones.
+The hub never holds the key. State is kept in DATA/fleet-state.json.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if keyFile == "" {
+				return errors.New("--fleet-key is required")
+			}
+			key, err := fleet.LoadKeyFile(keyFile)
+			if err != nil {
+				return err
+			}
+			var m embeddings.Model
+			switch a.modelName {
+			case dlib.ModelName:
+				m = dlib.Model()
+			case onnx.ModelName:
+				m = onnx.Model()
+			default:
+				return fmt.Errorf("unknown model %q", a.modelName)
+			}
+			cred, err := outbox.LoadCredential(a.credentialPath())
+			if err != nil {
+				return err
+			}
+			client, err := outbox.NewClient(cred, nil, a.clock)
+			if err != nil {
+				return err
+			}
+			l, err := a.openLedger(ctx)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			statePath := filepath.Join(a.dataDir, "fleet-state.json")
+			st, err := fleet.LoadState(statePath)
+			if err != nil {
+				return err
+			}
+			r, err := fleet.Share(ctx, key, client, l, m, &st, a.clock.Now())
+			if serr := st.Save(statePath); err == nil {
+				err = serr
+			}
+			fmt.Fprintf(a.stdout, "sent %d templates and %d deletions; imported %d, deleted %d, skipped %d without a consent here\n",
+				r.Pushed, r.Tombstones, r.Imported, r.Deleted, r.NoConsent)
+			return err
+		},
+	}
+	c.Flags().StringVar(&keyFile, "fleet-key", "", "the fleet key file (from `clockface sync fleet-key`)")
 	return c
 }
 

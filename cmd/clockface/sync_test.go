@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"clockface"
+	"clockface/embeddings"
+	"clockface/embeddings/dlib"
 	"clockface/ledger"
 	"clockface/sync/hub"
 	"clockface/sync/outbox"
@@ -193,4 +195,83 @@ func TestStartRelay(t *testing.T) {
 		}
 	}
 	t.Fatal("punch did not reach the hub within 10 s")
+}
+
+// TestTemplatesCLI: fleet-key and `sync templates` move a template from
+// one kiosk's ledger to another's through a sharing hub.
+func TestTemplatesCLI(t *testing.T) {
+	hubData, ka, kb, keys := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	hubDB := filepath.Join(hubData, "hub.db")
+	srv := exec.Command(cliBinary, "--data", hubData, "hub", "serve", "--db", hubDB, "--insecure-behind-proxy", "--addr", "127.0.0.1:0", "--allow-template-sharing")
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubURL := strings.TrimSpace(strings.TrimPrefix(line, "hub listening on "))
+	keyFile := filepath.Join(keys, "fleet.key")
+	mustCLI(t, ka, "", "sync", "fleet-key", "--out", keyFile)
+	if r := runCLI(t, ka, "", "sync", "fleet-key", "--out", keyFile); r.code == 0 {
+		t.Error("fleet-key overwrote an existing key")
+	}
+	ctx := context.Background()
+	for _, dir := range []string{ka, kb} {
+		code := strings.Fields(mustCLI(t, hubData, "", "hub", "kiosk", "pair", "--db", hubDB))[0]
+		cmd := exec.Command(cliBinary, "--data", dir, "--kiosk-id", filepath.Base(dir), "sync", "pair", "--hub", hubURL, "--code", code)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pair: %v %s", err, out)
+		}
+		l, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(dir, "ledger.db"), KeyFile: filepath.Join(dir, "keys", "master.key"),
+			Clock: clockface.SystemClock{}, KioskID: filepath.Base(dir)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.AddEmployee(ctx, clockface.Employee{Number: "E1", Name: "Ann"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.RecordConsent(ctx, clockface.Consent{EmployeeNumber: "E1", TextVersion: "v1", Locale: "en",
+			TextSHA256: strings.Repeat("ab", 32), Signature: "Ann", RetentionPolicy: "r1"}); err != nil {
+			t.Fatal(err)
+		}
+		if dir == ka {
+			s := make(embeddings.Embedding, 128)
+			for i := range s {
+				s[i] = float32(i) / 256
+			}
+			if err := l.SaveTemplate(ctx, embeddings.Template{Owner: "E1", Model: dlib.Model(), Samples: []embeddings.Embedding{s}}, "enrol"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.Close()
+	}
+	run := func(dir string) string {
+		cmd := exec.Command(cliBinary, "--data", dir, "--kiosk-id", filepath.Base(dir), "sync", "templates", "--fleet-key", keyFile)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("sync templates: %v %s", err, out)
+		}
+		return string(out)
+	}
+	if got := run(ka); !strings.Contains(got, "sent 1 templates") {
+		t.Errorf("kiosk A: got %q, want 1 template sent", got)
+	}
+	if got := run(kb); !strings.Contains(got, "imported 1") {
+		t.Errorf("kiosk B: got %q, want 1 imported", got)
+	}
+	l, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(kb, "ledger.db"), KeyFile: filepath.Join(kb, "keys", "master.key"),
+		Clock: clockface.SystemClock{}, KioskID: filepath.Base(kb)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if tm, err := l.Template(ctx, "E1", dlib.Model()); err != nil || len(tm.Samples) != 1 || tm.Samples[0][5] != float32(5)/256 {
+		t.Errorf("kiosk B's template: got %v %v, want A's", tm.Samples, err)
+	}
 }
