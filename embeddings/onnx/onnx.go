@@ -199,6 +199,11 @@ func (e *Engine) FacesMat(img gocv.Mat) ([]embeddings.Face, error) {
 	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
 		return nil, fmt.Errorf("onnx faces: want a BGR frame: %w", embeddings.ErrNotImage)
 	}
+	if !img.IsContinuous() { // a Region of a larger frame
+		c := img.Clone()
+		defer c.Close()
+		return e.faces(c)
+	}
 	return e.faces(img)
 }
 

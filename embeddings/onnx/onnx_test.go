@@ -3,6 +3,7 @@ package onnx_test
 import (
 	"bytes"
 	"errors"
+	"image"
 	gojpeg "image/jpeg"
 	"math"
 	"os"
@@ -325,6 +326,19 @@ func TestFacesImageAndMat(t *testing.T) {
 	}
 	if d := fs[0].Embedding.Dist(want.Embedding); d > 1e-6 {
 		t.Errorf("FacesMat: distance %g from Faces, want 0", d)
+	}
+	// A region of a larger frame is not continuous in memory.
+	wide := gocv.NewMatWithSize(m.Rows()+40, m.Cols()+60, gocv.MatTypeCV8UC3)
+	defer wide.Close()
+	region := wide.Region(image.Rect(30, 20, 30+m.Cols(), 20+m.Rows()))
+	defer region.Close()
+	m.CopyTo(&region)
+	fs, err = engine(t).FacesMat(region)
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("FacesMat of a region: got %d faces, %v; want 1", len(fs), err)
+	}
+	if d := fs[0].Embedding.Dist(want.Embedding); d > 1e-6 {
+		t.Errorf("FacesMat of a region: distance %g from Faces, want 0", d)
 	}
 	grey := gocv.NewMat()
 	defer grey.Close()
