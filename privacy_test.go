@@ -46,6 +46,9 @@ var alwaysBanned = set("emotion", "emotions", "emotional", "affective", "sentime
 var attributes = set("expression", "expressions", "facial", "age", "ages", "gender", "genders",
 	"sex", "attention", "gaze", "smile", "smiling", "yawn", "yawning")
 
+// "age" after one of these is the age of a thing, not of a person.
+var ageOfThings = set("max", "min", "cache", "file", "key", "token", "nonce", "cookie", "session", "data", "signature", "entry")
+
 var inferenceWords = set("detect", "detects", "detector", "detection", "detecting",
 	"estimate", "estimates", "estimator", "estimation", "estimating",
 	"predict", "predicts", "predictor", "prediction", "predicted",
@@ -175,6 +178,8 @@ func TestInferenceScanner(t *testing.T) {
 		{"fr_eye.onnx", true},
 		{"fr_pose.onnx", true},
 		{"MaxAge", false},
+		{"maxAgeScore", false},
+		{"ageScore", true},
 		{"ImageRetention", false},
 		{"package", false},
 		{"Gender", false},
@@ -302,9 +307,12 @@ func banned(s string) string {
 	if slices.Contains(ws, "facial") && (slices.Contains(ws, "expression") || slices.Contains(ws, "expressions")) {
 		return "names facial expression"
 	}
-	for _, w := range ws {
+	for i, w := range ws {
 		if alwaysBanned[w] {
 			return "names " + w
+		}
+		if w == "age" && i > 0 && ageOfThings[ws[i-1]] {
+			continue // MaxAge, cache age: not a person's age
 		}
 		if attributes[w] && attr == "" {
 			attr = w
