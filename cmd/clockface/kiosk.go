@@ -104,7 +104,12 @@ made as a JSON line.`,
 				return err
 			}
 			defer led.Close()
-			return a.runKiosk(ctx, led, f, nil)
+			notify, err := a.startRelay(ctx, led)
+			if err != nil {
+				return fmt.Errorf("start relay: %w", err)
+			}
+			go a.purgeHourly(ctx, led)
+			return a.runKiosk(ctx, led, f, nil, notify)
 		},
 	}
 	cmd.Flags().StringVar(&f.camera, "camera", "0", "camera index, video file or image folder")
@@ -129,9 +134,28 @@ type demoRun struct {
 	punched    atomic.Bool
 }
 
+// purgeHourly applies the retention rules every hour while the kiosk runs
+// (opening the ledger applied them once already). A failed run is logged and
+// retried at the next tick; the kiosk keeps working.
+func (a *app) purgeHourly(ctx context.Context, led *ledger.Ledger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := led.Purge(ctx); err != nil {
+				fmt.Fprintln(a.stderr, "clockface: hourly purge:", err)
+			}
+		}
+	}
+}
+
 // runKiosk runs the Fyne kiosk on the calling (main) goroutine until the
 // window closes, --run-for passes, ctx ends, or (demo) the first punch.
-func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, demo *demoRun) error {
+// notify (may be nil) wakes the hub relay after each punch.
+func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, demo *demoRun, notify func()) error {
 	mode := flow.Mode(f.mode)
 	if mode != flow.Identify && mode != flow.Verify {
 		return fmt.Errorf("--mode %q: want identify or verify", f.mode)
@@ -206,6 +230,9 @@ func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, d
 		})
 	}
 	onPunch := func(p clockface.Punch) {
+		if notify != nil {
+			notify()
+		}
 		outMu.Lock()
 		if f.headless || a.jsonOut {
 			_ = enc.Encode(p)
@@ -436,7 +463,7 @@ exists (after saving --screenshot), and nonzero on --timeout.`,
 			if f.hrPIN == "" {
 				f.hrPIN = demoHRPIN
 			}
-			return a.runKiosk(ctx, led, f, &demoRun{screenshot: screenshot, timeout: timeout})
+			return a.runKiosk(ctx, led, f, &demoRun{screenshot: screenshot, timeout: timeout}, nil)
 		},
 	}
 	f.register(cmd)
