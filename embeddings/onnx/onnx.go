@@ -96,7 +96,7 @@ func New(modelsDir string, opts Options) (*Engine, error) {
 		predFile, predSum = predictor5File, predictor5SHA256
 	}
 	for _, f := range []struct{ name, sum string }{{ONNXFile, ONNXSHA256}, {predFile, predSum}} {
-		if err := checkSum(filepath.Join(modelsDir, f.name), f.sum); err != nil {
+		if err := embeddings.CheckModelFile(filepath.Join(modelsDir, f.name), f.sum); err != nil {
 			return nil, err
 		}
 	}
@@ -120,22 +120,6 @@ func New(modelsDir string, opts Options) (*Engine, error) {
 	}, nil
 }
 
-// checkSum fails unless the file's SHA-256 is want.
-func checkSum(path, want string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("model %s: %v: %w", path, err, embeddings.ErrModel)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return fmt.Errorf("model %s: %v: %w", path, err, embeddings.ErrModel)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fmt.Errorf("model %s: SHA-256 %s, want %s (run scripts/setup): %w", path, got, want, embeddings.ErrModel)
-	}
-	return nil
-}
 
 // ModelName is the model's name in templates.
 const ModelName = "onnx"
@@ -222,13 +206,12 @@ func (e *Engine) faces(img gocv.Mat) ([]embeddings.Face, error) {
 		if err != nil {
 			return nil, fmt.Errorf("onnx faces: %w", err)
 		}
-		lm := make([]image.Point, len(pts))
-		for i, p := range pts {
-			lm[i] = image.Pt(int(p.X+0.5), int(p.Y+0.5))
-		}
 		out = append(out, embeddings.Face{
-			Box:       d.box,
-			Landmarks: lm,
+			Box: d.box,
+			// The predictor's own points (68, or 5 with Landmarks5), as the
+			// dlib engine gives its 5: the kiosk's liveness reads them by
+			// index.
+			Landmarks: d.shapes,
 			Quality:   quality(img, d.box, pts[0], pts[1], noseBase),
 			Embedding: emb,
 		})

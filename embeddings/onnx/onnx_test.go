@@ -38,8 +38,10 @@ func engine(t testing.TB) *onnx.Engine {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared != nil {
-		shared.Close()
+	for _, e := range []*onnx.Engine{shared, shared5} {
+		if e != nil {
+			e.Close()
+		}
 	}
 	os.Exit(code)
 }
@@ -54,6 +56,23 @@ func oneFace(t *testing.T, e embeddings.Engine, jpg []byte, name string) embeddi
 		t.Fatalf("%s: got %d faces, want 1", name, len(fs))
 	}
 	return fs[0]
+}
+
+var (
+	shared5     *onnx.Engine
+	shared5Err  error
+	shared5Once sync.Once
+)
+
+// engine5 is a shared engine on the 5-point landmarks.
+func engine5(t testing.TB) *onnx.Engine {
+	t.Helper()
+	dir := testmedia.Models(t)
+	shared5Once.Do(func() { shared5, shared5Err = onnx.New(dir, onnx.Options{Landmarks5: true}) })
+	if shared5Err != nil {
+		t.Fatalf("onnx.New: %v", shared5Err)
+	}
+	return shared5
 }
 
 func thresholds(t testing.TB) embeddings.Thresholds {
@@ -103,18 +122,24 @@ func TestFaceFields(t *testing.T) {
 	if math.Abs(math.Sqrt(norm)-1) > 1e-5 {
 		t.Errorf("embedding norm: got %v, want 1", math.Sqrt(norm))
 	}
-	if got := len(f.Landmarks); got != 5 {
-		t.Errorf("landmarks: got %d, want 5", got)
+	// The 68 iBUG points, as the kiosk's liveness reads them.
+	if got := len(f.Landmarks); got != 68 {
+		t.Fatalf("landmarks: got %d, want 68", got)
 	}
 	for i, p := range f.Landmarks {
 		if !p.In(f.Box.Inset(-f.Box.Dx() / 4)) {
 			t.Errorf("landmark %d at %v, outside the face box %v", i, p, f.Box)
 		}
 	}
-	// Eyes above the nose above the mouth; left eye on the left.
+	// Jaw starts on the image's left; the eyes (36, 45 outer corners) are
+	// above the nose tip (30), above the mouth corners (48, 54).
 	lm := f.Landmarks
-	if !(lm[0].X < lm[1].X && lm[0].Y < lm[2].Y && lm[2].Y < lm[3].Y) {
+	if !(lm[0].X < lm[16].X && lm[36].X < lm[45].X && lm[36].Y < lm[30].Y && lm[30].Y < lm[48].Y && lm[48].X < lm[54].X) {
 		t.Errorf("landmarks out of order: %v", lm)
+	}
+	f5 := oneFace(t, engine5(t), testmedia.Read(t, "gocv/face.jpg"), "face.jpg, 5-point")
+	if got := len(f5.Landmarks); got != 5 {
+		t.Errorf("5-point engine landmarks: got %d, want 5", got)
 	}
 	q := f.Quality
 	if q.Width != f.Box.Dx() || q.Width < 80 {
