@@ -27,7 +27,8 @@ func templatePurpose(m embeddings.Model) string { return "template:" + m.String(
 func snapshotPurpose(uid string) string         { return "snapshot:" + uid }
 
 // RecordConsent stores a signed consent for c.EmployeeNumber. SignedAt
-// defaults to now and KioskID to the ledger's. An employee has at most one
+// defaults to now and KioskID to the ledger's; a consent without a kiosk id
+// is refused (and the database refuses it too). An employee has at most one
 // live consent: a new one needs the old one withdrawn.
 func (l *Ledger) RecordConsent(ctx context.Context, c clockface.Consent) (clockface.Consent, error) {
 	c.TextSHA256 = strings.ToLower(c.TextSHA256)
@@ -47,6 +48,9 @@ func (l *Ledger) RecordConsent(ctx context.Context, c clockface.Consent) (clockf
 	c.SignedAt = fromNanos(nanos(c.SignedAt))
 	if c.KioskID == "" {
 		c.KioskID = l.cfg.KioskID
+	}
+	if strings.TrimSpace(c.KioskID) == "" {
+		return clockface.Consent{}, errors.New("record consent: no kiosk id")
 	}
 	c.WithdrawnAt = nil
 	err := l.tx(ctx, func(tx *sql.Tx) error {

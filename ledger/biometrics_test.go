@@ -60,6 +60,94 @@ func TestDatabaseRefusesTemplateWithoutConsent(t *testing.T) {
 	}
 }
 
+// Privacy promise 1: a consent names the kiosk it was signed on. Go refuses
+// one without a kiosk id, and so does the database for a raw insert or
+// update.
+func TestConsentNeedsKioskID(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	a := addEmployee(t, l, "A", "")
+	addEmployee(t, l, "B", "")
+
+	_, err := l.RecordConsent(ctx, clockface.Consent{
+		EmployeeNumber: "A", TextVersion: "v1", Locale: "en", TextSHA256: sha(consentText("v1")),
+		Signature: "Name A", RetentionPolicy: "r1", KioskID: " ",
+	})
+	if err == nil || !strings.Contains(err.Error(), "no kiosk id") {
+		t.Fatalf("RecordConsent with a blank kiosk id: got %v, want 'no kiosk id'", err)
+	}
+	if cs, err := l.Consents(ctx, "A"); err != nil || len(cs) != 0 {
+		t.Fatalf("consents after the refusal: got %d, %v, want none", len(cs), err)
+	}
+	// Without a kiosk id of its own, the consent takes the ledger's.
+	if got, want := consent(t, l, "B").KioskID, "kiosk-1"; got != want {
+		t.Errorf("default kiosk id %q, want %q", got, want)
+	}
+
+	insert := `INSERT INTO consents (employee_id, text_version, locale, text_sha256, signature, signed_at, kiosk_id, retention_policy)
+		VALUES (?, 'v1', 'en', ?, 'Name A', 0, ?, 'r1')`
+	for _, kiosk := range []string{"", "  "} {
+		_, err := l.DB().Exec(insert, a.ID, sha(consentText("v1")), kiosk)
+		if err == nil || !strings.Contains(err.Error(), "consent needs a kiosk id") {
+			t.Errorf("raw insert with kiosk id %q: got %v, want 'consent needs a kiosk id'", kiosk, err)
+		}
+	}
+	// The same insert with a kiosk id is accepted: the database refuses for
+	// the reason tested and not for another.
+	if _, err := l.DB().Exec(insert, a.ID, sha(consentText("v1")), "kiosk-9"); err != nil {
+		t.Fatalf("raw insert with a kiosk id: %v", err)
+	}
+	if _, err := l.DB().Exec(`UPDATE consents SET kiosk_id = '' WHERE employee_id = ?`, a.ID); err == nil || !strings.Contains(err.Error(), "consent needs a kiosk id") {
+		t.Errorf("raw update to an empty kiosk id: got %v, want 'consent needs a kiosk id'", err)
+	}
+}
+
+// A consent written before schema version 2 with an empty kiosk id stays
+// readable and can still be withdrawn after the upgrade.
+func TestLegacyConsentWithoutKioskIDCanBeWithdrawn(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	a := addEmployee(t, l, "A", "")
+	l.Close()
+
+	// Back to schema version 1 with a consent that has no kiosk id.
+	db := ledger.OpenDB(e.path)
+	for _, q := range []string{
+		`DROP TRIGGER consents_need_kiosk_insert`,
+		`DROP TRIGGER consents_need_kiosk_update`,
+		`PRAGMA user_version = 1`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := db.Exec(`INSERT INTO consents (employee_id, text_version, locale, text_sha256, signature, signed_at, kiosk_id, retention_policy)
+		VALUES (?, 'v1', 'en', ?, 'Name A', 0, '', 'r1')`, a.ID, sha(consentText("v1"))); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	l = e.open(t)
+	var v int
+	if err := l.DB().QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := v, ledger.SchemaVersion(); got != want {
+		t.Errorf("schema version %d, want %d", got, want)
+	}
+	if err := l.SaveTemplate(ctx, template("A", 1), "admin"); err != nil {
+		t.Fatalf("save template on the legacy consent: %v", err)
+	}
+	if err := l.WithdrawConsent(ctx, "A", "admin"); err != nil {
+		t.Fatalf("withdraw the legacy consent: %v", err)
+	}
+	if _, err := l.LiveConsent(ctx, "A"); !errors.Is(err, clockface.ErrNoConsent) {
+		t.Errorf("live consent after withdrawal: got %v, want ErrNoConsent", err)
+	}
+}
+
 func TestSaveTemplateNeedsConsent(t *testing.T) {
 	ctx := context.Background()
 	l := newEnv(t).open(t)

@@ -55,7 +55,7 @@ const (
 	busyTimeout           = 5 * time.Second
 )
 
-// Config configures a ledger. Path and a key (Key or KeyFile) are required;
+// Config configures a ledger. Path, KioskID and a key (Key or KeyFile) are required;
 // zero values elsewhere pick the defaults.
 type Config struct {
 	// Path is the SQLite file. It is created if missing.
@@ -65,6 +65,8 @@ type Config struct {
 	Key     *vault.MasterKey
 	KeyFile string
 	Clock   clockface.Clock
+	// KioskID names this kiosk on punches, consents and audit entries; it
+	// is required.
 	KioskID string
 	// Debounce: a second punch by the same employee within it returns the
 	// first and stores nothing. 0 → 60 s; negative disables.
@@ -97,6 +99,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Key == nil && c.KeyFile == "" {
 		return errors.New("config: no master key (set Key or KeyFile)")
+	}
+	if strings.TrimSpace(c.KioskID) == "" {
+		return errors.New("config: no kiosk id")
 	}
 	if c.Clock == nil {
 		c.Clock = clockface.SystemClock{}

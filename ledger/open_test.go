@@ -171,10 +171,12 @@ func TestConfigValidate(t *testing.T) {
 		{"4 years inactivity", func(c *ledger.Config) { c.InactivityCap = 4 * 365 * 24 * time.Hour }, "3 years"},
 		{"no path", func(c *ledger.Config) { c.Path = "" }, "no database path"},
 		{"no key", func(c *ledger.Config) { c.KeyFile = "" }, "no master key"},
+		{"no kiosk id", func(c *ledger.Config) { c.KioskID = "" }, "no kiosk id"},
+		{"blank kiosk id", func(c *ledger.Config) { c.KioskID = " " }, "no kiosk id"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := ledger.Config{Path: "x.db", KeyFile: "k"}
+			cfg := ledger.Config{Path: "x.db", KeyFile: "k", KioskID: "kiosk-1"}
 			tc.mod(&cfg)
 			err := cfg.Validate()
 			switch {
@@ -185,7 +187,7 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
-	cfg := ledger.Config{Path: "x.db", KeyFile: "k"}
+	cfg := ledger.Config{Path: "x.db", KeyFile: "k", KioskID: "kiosk-1"}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
