@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"os"
@@ -254,90 +255,139 @@ func TestEraseKeepsPunches(t *testing.T) {
 // Promise 6: after erasure or purge and a checkpoint, no byte of the
 // deleted ciphertexts or of the wrapped data key is left in the .db, -wal or
 // -shm files.
+//
+// The rows are never checkpointed before the deletion, so their bytes sit
+// in WAL frames the deletion does not overwrite. Without a reader, the
+// deletion's own checkpoint (flushDeleted) must leave nothing behind. With a
+// reader in the way that checkpoint cannot finish, the residue is still in
+// the WAL, and Checkpoint (TRUNCATE, not PASSIVE: PASSIVE leaves the frames
+// in the file) must remove it.
 func TestDeletionLeavesNoRecoverableBytes(t *testing.T) {
 	for _, how := range []string{"erase", "purge"} {
-		t.Run(how, func(t *testing.T) {
-			ctx := context.Background()
-			e := newEnv(t)
-			l := e.open(t)
-			for _, n := range []string{"GONE", "KEEP"} {
-				addEmployee(t, l, n, "")
-				enrol(t, l, n, 1)
+		for _, reader := range []bool{false, true} {
+			name := how
+			if reader {
+				name += " with a reader"
 			}
-			marker := bytes.Repeat([]byte("MARKER-JPEG-GONE-"), 2000) // 34 KB: overflow pages
-			small := []byte("MARKER-SMALL-GONE")                      // fits in a page
-			for _, img := range [][]byte{marker, small} {
-				if _, err := l.SaveSnapshot(ctx, "GONE", img, ledger.SnapshotPunch); err != nil {
-					t.Fatal(err)
-				}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				deletionLeavesNoRecoverableBytes(t, how, reader)
+			})
+		}
+	}
+}
+
+func deletionLeavesNoRecoverableBytes(t *testing.T, how string, reader bool) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	for _, n := range []string{"GONE", "KEEP"} {
+		addEmployee(t, l, n, "")
+		enrol(t, l, n, 1)
+	}
+	marker := bytes.Repeat([]byte("MARKER-JPEG-GONE-"), 2000) // 34 KB: overflow pages
+	small := []byte("MARKER-SMALL-GONE")                      // fits in a page
+	for _, img := range [][]byte{marker, small} {
+		if _, err := l.SaveSnapshot(ctx, "GONE", img, ledger.SnapshotPunch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keepImg := bytes.Repeat([]byte("KEEP-JPEG-"), 3000)
+	if _, err := l.SaveSnapshot(ctx, "KEEP", keepImg, ledger.SnapshotPunch); err != nil {
+		t.Fatal(err)
+	}
+	// Capture what is stored (ciphertext, wrapped key) before deletion.
+	var gone, kept [][]byte
+	for _, q := range []string{
+		`SELECT s.ciphertext FROM snapshots s JOIN employees e ON e.id = s.employee_id WHERE e.number = ?`,
+		`SELECT t.ciphertext FROM templates t JOIN employees e ON e.id = t.employee_id WHERE e.number = ?`,
+		`SELECT k.wrapped FROM data_keys k JOIN employees e ON e.id = k.employee_id WHERE e.number = ?`,
+	} {
+		gone = append(gone, blobs(t, l, q, "GONE")...)
+		kept = append(kept, blobs(t, l, q, "KEEP")...)
+	}
+	if len(gone) != 4 || len(kept) != 3 {
+		t.Fatalf("captured %d and %d blobs, want 4 and 3", len(gone), len(kept))
+	}
+	// No checkpoint yet: every stored blob is in the WAL, which is what
+	// the deletion has to clean up.
+	for i, b := range gone {
+		if !foundIn(t, e.path+"-wal", b) {
+			t.Fatalf("blob %d is not in the WAL before deletion: the test would not exercise WAL residue", i)
+		}
+	}
+	var hold *sql.Rows
+	startReader := func() {
+		if !reader {
+			return
+		}
+		var err error
+		// An unfinished statement keeps a read transaction open, which
+		// stops a TRUNCATE checkpoint from completing.
+		if hold, err = l.DB().QueryContext(ctx, `SELECT number FROM employees`); err != nil {
+			t.Fatal(err)
+		}
+		if !hold.Next() {
+			t.Fatal("reader: no row")
+		}
+	}
+	switch how {
+	case "erase":
+		startReader()
+		if err := l.Erase(ctx, "GONE", "dpo"); err != nil {
+			t.Fatal(err)
+		}
+	case "purge":
+		// Images age out; the template goes with the employee.
+		if err := l.Terminate(ctx, "GONE", "hr"); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(90 * day)
+		// KEEP's image (kept[0]) ages out too; its template stays.
+		kept = kept[1:]
+		startReader()
+		r, err := l.Purge(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Snapshots != 3 || r.DataKeys != 1 {
+			t.Fatalf("purge report %+v, want 3 snapshots and GONE's key", r)
+		}
+	}
+	if reader {
+		hold.Close()
+		// The deletion's checkpoint could not finish: the residue is
+		// still there, and only Checkpoint below removes it.
+		if !found(t, e.path, gone[0]) {
+			t.Fatal("no residue although a reader blocked the deletion's checkpoint: the test would not exercise Checkpoint")
+		}
+	} else {
+		for i, b := range gone {
+			if found(t, e.path, b) {
+				t.Errorf("deleted blob %d (%d bytes) still recoverable right after %s, before Checkpoint", i, len(b), how)
 			}
-			keepImg := bytes.Repeat([]byte("KEEP-JPEG-"), 3000)
-			if _, err := l.SaveSnapshot(ctx, "KEEP", keepImg, ledger.SnapshotPunch); err != nil {
-				t.Fatal(err)
-			}
-			// Capture what is stored (ciphertext, wrapped key) before deletion.
-			var gone, kept [][]byte
-			for _, q := range []string{
-				`SELECT s.ciphertext FROM snapshots s JOIN employees e ON e.id = s.employee_id WHERE e.number = ?`,
-				`SELECT t.ciphertext FROM templates t JOIN employees e ON e.id = t.employee_id WHERE e.number = ?`,
-				`SELECT k.wrapped FROM data_keys k JOIN employees e ON e.id = k.employee_id WHERE e.number = ?`,
-			} {
-				gone = append(gone, blobs(t, l, q, "GONE")...)
-				kept = append(kept, blobs(t, l, q, "KEEP")...)
-			}
-			if len(gone) != 4 || len(kept) != 3 {
-				t.Fatalf("captured %d and %d blobs, want 4 and 3", len(gone), len(kept))
-			}
-			if err := l.Checkpoint(ctx); err != nil {
-				t.Fatal(err)
-			}
-			// The scan works: before deletion it finds the bytes.
-			if !found(t, e.path, gone[0]) {
-				t.Fatal("scan does not find a stored ciphertext before deletion")
-			}
-			switch how {
-			case "erase":
-				if err := l.Erase(ctx, "GONE", "dpo"); err != nil {
-					t.Fatal(err)
-				}
-			case "purge":
-				// Images age out; the template goes with the employee.
-				if err := l.Terminate(ctx, "GONE", "hr"); err != nil {
-					t.Fatal(err)
-				}
-				e.clock.Add(90 * day)
-				// KEEP's image (kept[0]) ages out too; its template stays.
-				kept = kept[1:]
-				r, err := l.Purge(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if r.Snapshots != 3 || r.DataKeys != 1 {
-					t.Fatalf("purge report %+v, want 3 snapshots and GONE's key", r)
-				}
-			}
-			if err := l.Checkpoint(ctx); err != nil {
-				t.Fatal(err)
-			}
-			for i, b := range gone {
-				if found(t, e.path, b) {
-					t.Errorf("deleted blob %d (%d bytes) still recoverable", i, len(b))
-				}
-			}
-			for _, m := range [][]byte{marker[:64], small} {
-				if found(t, e.path, m) {
-					t.Errorf("plaintext marker %q found", m[:16])
-				}
-			}
-			for i, b := range kept {
-				if !found(t, e.path, b) {
-					t.Errorf("kept blob %d not found: the scan is blind", i)
-				}
-			}
-			if _, err := l.Template(ctx, "KEEP", testModel); err != nil {
-				t.Errorf("KEEP's template: %v", err)
-			}
-		})
+		}
+	}
+	if err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range gone {
+		if found(t, e.path, b) {
+			t.Errorf("deleted blob %d (%d bytes) still recoverable after Checkpoint", i, len(b))
+		}
+	}
+	for _, m := range [][]byte{marker[:64], small} {
+		if found(t, e.path, m) {
+			t.Errorf("plaintext marker %q found", m[:16])
+		}
+	}
+	for i, b := range kept {
+		if !found(t, e.path, b) {
+			t.Errorf("kept blob %d not found: the scan is blind", i)
+		}
+	}
+	if _, err := l.Template(ctx, "KEEP", testModel); err != nil {
+		t.Errorf("KEEP's template: %v", err)
 	}
 }
 
@@ -364,14 +414,17 @@ func blobs(t testing.TB, l *ledger.Ledger, q, number string) [][]byte {
 // shared-memory file.
 func found(t testing.TB, dbPath string, b []byte) bool {
 	t.Helper()
-	var files [][]byte
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		c, err := os.ReadFile(dbPath + suffix)
-		if err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-		files = append(files, c)
+	return foundIn(t, dbPath, b) || foundIn(t, dbPath+"-wal", b) || foundIn(t, dbPath+"-shm", b)
+}
+
+// foundIn is found for one file.
+func foundIn(t testing.TB, path string, b []byte) bool {
+	t.Helper()
+	c, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
 	}
+	files := [][]byte{c}
 	const w = 24
 	for off := 0; off+w <= len(b); off += w {
 		for _, c := range files {
