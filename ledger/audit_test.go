@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,5 +143,76 @@ func TestAdminActionsAudited(t *testing.T) {
 	}
 	if err := l.VerifyAudit(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// Promise 13: a row edited with its own hash recomputed passes the content
+// check; the next entry's previous-hash no longer matches it, and the break
+// is named there. Editing the last entry this way is caught by the head.
+func TestVerifyAuditChecksPreviousHash(t *testing.T) {
+	ctx := context.Background()
+	_, total := auditLedger(t, 5)
+	for seq := int64(1); seq <= total; seq++ {
+		t.Run(fmt.Sprint(seq), func(t *testing.T) {
+			l, _ := auditLedger(t, 5)
+			forge(t, l, seq)
+			err := l.VerifyAudit(ctx)
+			var be *ledger.BrokenLinkError
+			if !errors.As(err, &be) {
+				t.Fatalf("got %v, want BrokenLinkError", err)
+			}
+			want, reason := seq+1, "previous-hash"
+			if seq == total {
+				reason = "recorded head"
+			}
+			if got := be.Seq; got != want || !strings.Contains(be.Reason, reason) {
+				t.Errorf("broken link named at %d (%q), want %d (%q)", got, be.Reason, want, reason)
+			}
+		})
+	}
+	// Rewriting every entry from the edited one on, and the head, passes:
+	// the chain is unkeyed. The hub's record of the heads it has seen is
+	// what catches such a rewrite (sync/hub).
+	t.Run("full rewrite", func(t *testing.T) {
+		l, total := auditLedger(t, 5)
+		for seq := int64(2); seq <= total; seq++ {
+			forge(t, l, seq)
+		}
+		seq, h, err := l.AuditHead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.DB().Exec(`UPDATE meta SET value = ? WHERE key = 'audit_head'`, fmt.Sprintf("%d:%s", seq, h)); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.VerifyAudit(ctx); err != nil {
+			t.Errorf("full rewrite: got %v, want nil (the local check cannot see it)", err)
+		}
+	})
+}
+
+// forge edits the detail of audit entry seq and recomputes its hash from
+// its stored fields, so the entry is consistent in itself.
+func forge(t *testing.T, l *ledger.Ledger, seq int64) {
+	t.Helper()
+	var (
+		at                                 int64
+		actor, action, subject, detail, ph string
+	)
+	err := l.DB().QueryRow(`SELECT at, actor, action, subject, detail FROM audit WHERE seq = ?`, seq).Scan(&at, &actor, &action, &subject, &detail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The previous hash is the (possibly forged) hash of the entry before.
+	ph = "0000000000000000000000000000000000000000000000000000000000000000"
+	if seq > 1 {
+		if err := l.DB().QueryRow(`SELECT hash FROM audit WHERE seq = ?`, seq-1).Scan(&ph); err != nil {
+			t.Fatal(err)
+		}
+	}
+	detail = `{"forged":true}`
+	h := ledger.EntryHash(seq, at, actor, action, subject, detail, ph)
+	if _, err := l.DB().Exec(`UPDATE audit SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?`, detail, ph, h, seq); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -81,3 +81,6 @@ func RunMigrationsFS(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 func OpenDB(path string) *sql.DB {
 	return sql.OpenDB(connector{dsn: dsn(path), drv: &sqlite3.SQLiteDriver{}})
 }
+
+// EntryHash is the audit entry hash, for tests that forge a consistent row.
+var EntryHash = entryHash
