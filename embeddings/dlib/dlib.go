@@ -9,8 +9,6 @@ package dlib
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -18,9 +16,6 @@ import (
 	_ "image/gif" // Faces accepts GIF and PNG and converts them
 	"image/jpeg"
 	_ "image/png"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -109,7 +104,7 @@ func New(modelsDir string, o Options) (*Engine, error) {
 		return nil, fmt.Errorf("dlib: jitter %d < 0", o.Jitter)
 	}
 	for _, f := range modelFiles() {
-		if err := verifyFile(filepath.Join(modelsDir, f.name), f.sha256); err != nil {
+		if err := embeddings.CheckModelFile(filepath.Join(modelsDir, f.name), f.sha256); err != nil {
 			return nil, err
 		}
 	}
@@ -118,26 +113,6 @@ func New(modelsDir string, o Options) (*Engine, error) {
 		return nil, fmt.Errorf("dlib: load models from %s: %v: %w", modelsDir, err, embeddings.ErrModel)
 	}
 	return &Engine{opts: o, rec: rec}, nil
-}
-
-// verifyFile checks a model file's SHA-256.
-func verifyFile(path, want string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("dlib: model %s is missing (run scripts/setup): %w", path, embeddings.ErrModel)
-	}
-	if err != nil {
-		return fmt.Errorf("dlib: model %s: %v (run scripts/setup): %w", path, err, embeddings.ErrModel)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return fmt.Errorf("dlib: model %s: %v (run scripts/setup): %w", path, err, embeddings.ErrModel)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fmt.Errorf("dlib: model %s: SHA-256 %s, want %s (corrupt or wrong file: run scripts/setup): %w", path, got, want, embeddings.ErrModel)
-	}
-	return nil
 }
 
 // Model names the embedding model.

@@ -10,14 +10,10 @@ package onnx
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
-	"io"
-	"os"
 	"path/filepath"
 	"sync"
 
