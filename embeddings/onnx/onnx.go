@@ -116,7 +116,6 @@ func New(modelsDir string, opts Options) (*Engine, error) {
 	}, nil
 }
 
-
 // ModelName is the model's name in templates.
 const ModelName = "onnx"
 
