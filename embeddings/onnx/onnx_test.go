@@ -457,7 +457,7 @@ func TestBadModelFile(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"missing", nil, "no such file"},
+		{"missing", nil, "is missing (run scripts/setup)"},
 		{"truncated", real[:len(real)/3], "SHA-256"},
 		{"one bit flipped", flipped, "SHA-256"},
 	}
