@@ -21,7 +21,7 @@ pg:
 
 test: setup pg
 	$(XVFB) $(GO) test -count=1 -timeout 25m ./...
-	$(GO) test -count=1 -tags matprofile -run MatProfile ./kiosk/...
+	$(GO) test -count=1 -tags matprofile -run MatProfile ./kiosk/camera ./embeddings/onnx
 
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee out/bench.txt
