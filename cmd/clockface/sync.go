@@ -164,7 +164,7 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 	addDB(revoke)
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List paired kiosks with their last contact and clock skew",
+		Short: "List paired kiosks with their last contact, clock skew, audit head and flagged audit heads",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := open(cmd.Context())
@@ -184,16 +184,19 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				SkewMS    int64      `json:"skew_ms"`
 				AuditSeq  int64      `json:"audit_seq"`
 				AuditHash string     `json:"audit_hash"`
+				// AuditFlags counts audit heads that went back or changed
+				// hash at a sequence number already seen.
+				AuditFlags int64 `json:"audit_flags"`
 			}
 			rows := make([]row, len(ks))
 			for i, k := range ks {
-				rows[i] = row{k.ID, k.CreatedAt, k.RevokedAt, k.LastSeen, k.LastSkew.Milliseconds(), k.AuditSeq, k.AuditHash}
+				rows[i] = row{k.ID, k.CreatedAt, k.RevokedAt, k.LastSeen, k.LastSkew.Milliseconds(), k.AuditSeq, k.AuditHash, k.AuditFlags}
 			}
 			if a.jsonOut {
 				return json.NewEncoder(a.stdout).Encode(rows)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KIOSK\tPAIRED\tSTATUS\tLAST SEEN\tCLOCK SKEW\tAUDIT HEAD")
+			fmt.Fprintln(tw, "KIOSK\tPAIRED\tSTATUS\tLAST SEEN\tCLOCK SKEW\tAUDIT HEAD\tAUDIT FLAGS")
 			for _, r := range rows {
 				status, seen := "active", "never"
 				if r.Revoked != nil {
@@ -206,7 +209,11 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				if r.SkewMS > 120000 || r.SkewMS < -120000 {
 					skew += " (!)"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.Paired.Format(time.RFC3339), status, seen, skew, r.AuditSeq)
+				flags := fmt.Sprint(r.AuditFlags)
+				if r.AuditFlags > 0 {
+					flags += " (!)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Paired.Format(time.RFC3339), status, seen, skew, r.AuditSeq, flags)
 			}
 			return tw.Flush()
 		},

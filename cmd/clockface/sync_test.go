@@ -121,7 +121,7 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 		t.Errorf("ledger export: got %q, want the same 13.75 total", local)
 	}
 
-	if got := mustCLI(t, hubData, "", "hub", "kiosk", "list", "--db", hubDB); !strings.Contains(got, "test-kiosk") || !strings.Contains(got, "active") {
+	if got := mustCLI(t, hubData, "", "hub", "kiosk", "list", "--db", hubDB); !strings.Contains(got, "test-kiosk") || !strings.Contains(got, "active") || !strings.Contains(got, "AUDIT FLAGS") {
 		t.Errorf("kiosk list: got %q", got)
 	}
 	mustCLI(t, hubData, "", "hub", "kiosk", "revoke", "test-kiosk", "--db", hubDB)

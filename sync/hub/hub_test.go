@@ -367,3 +367,120 @@ func TestErrorBodyIsJSON(t *testing.T) {
 		t.Errorf("got %+v (%v), want a JSON error with code and hub time", e, err)
 	}
 }
+
+// Promise 13: the hub remembers the audit heads a kiosk sent and flags one
+// that goes back in sequence number or changes hash at a number already
+// seen (a rewritten or restored audit log), without refusing the batch.
+func TestAuditHeadRegressionFlagged(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHub(t, sc.open(t))
+			secret := h.pair(t, "k1")
+			other := h.pair(t, "k2")
+			steps := []struct {
+				kiosk string
+				head  wire.AuditHead
+				flag  string // substring of the flag's reason; "" for none
+			}{
+				{"k1", wire.AuditHead{Seq: 3, Hash: "aa03"}, ""},
+				{"k1", wire.AuditHead{Seq: 5, Hash: "aa05"}, ""},
+				{"k1", wire.AuditHead{Seq: 5, Hash: "aa05"}, ""},                           // resent: same head
+				{"k2", wire.AuditHead{Seq: 1, Hash: "bb01"}, ""},                           // another kiosk's log
+				{"k1", wire.AuditHead{Seq: 5, Hash: "ff05"}, "entry 5 was aa05, now ff05"}, // same seq, new hash
+				{"k1", wire.AuditHead{Seq: 5, Hash: "ff05"}, ""},                           // flagged once, not per batch
+				{"k1", wire.AuditHead{Seq: 4, Hash: "ff04"}, "went back from entry 5 to 4"},
+				{"k1", wire.AuditHead{Seq: 5, Hash: "ff05"}, "entry 5 was aa05, now ff05"}, // compared with the first hash seen
+				{"k1", wire.AuditHead{Seq: 3, Hash: "ff03"}, "went back from entry 5 to 3; entry 3 was aa03, now ff03"},
+				{"k1", wire.AuditHead{}, ""}, // no head: not checked
+				{"k1", wire.AuditHead{Seq: 6, Hash: "ff06"}, ""},
+			}
+			want := 0
+			for i, st := range steps {
+				key := secret
+				if st.kiosk == "k2" {
+					key = other
+				}
+				b := makeBatch(st.kiosk, "E1", t0, 1, int64(i))
+				b.AuditHead = st.head
+				h.clock.Set(t0.Add(time.Duration(i) * time.Second))
+				if s, e, _ := h.post(t, mustJSON(t, b), st.kiosk, key, h.clock.Now(), wire.NewNonce()); s != http.StatusOK {
+					t.Fatalf("step %d: got %d %+v, want 200 (a flag does not refuse the batch)", i, s, e)
+				}
+				flags, err := h.st.AuditFlags(ctx, "k1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.flag != "" {
+					want++
+				}
+				if got := len(flags); got != want {
+					t.Fatalf("step %d (%s %+v): got %d flags, want %d: %+v", i, st.kiosk, st.head, got, want, flags)
+				}
+				if st.flag != "" {
+					f := flags[len(flags)-1]
+					if got := f.Reason; !strings.Contains(got, st.flag) || f.Seq != st.head.Seq || f.Hash != st.head.Hash || !f.HubTime.Equal(h.clock.Now()) {
+						t.Errorf("step %d: got flag %+v, want reason %q for %+v", i, f, st.flag, st.head)
+					}
+				}
+			}
+			if got, want := stats(t, h.st).AuditFlags, int64(4); got != want {
+				t.Errorf("got %d audit flags stored, want %d", got, want)
+			}
+			for id, want := range map[string]int64{"k1": 4, "k2": 0} {
+				k, err := h.st.Kiosk(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := k.AuditFlags; got != want {
+					t.Errorf("kiosk %s: got %d audit flags, want %d", id, got, want)
+				}
+			}
+			// The latest head is still what the kiosk last sent.
+			if k, _ := h.st.Kiosk(ctx, "k1"); k.AuditSeq != 6 || k.AuditHash != "ff06" {
+				t.Errorf("k1's head: got %d %s, want 6 ff06", k.AuditSeq, k.AuditHash)
+			}
+			resp, err := http.Get(h.srv.URL + wire.PathMetrics)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			m, _ := io.ReadAll(resp.Body)
+			if !bytes.Contains(m, []byte("clockface_hub_audit_head_flags_total 4")) {
+				t.Errorf("metrics lack the audit head counter at 4:\n%.2000s", m)
+			}
+		})
+	}
+}
+
+// Promise 16: a request signed up to 5 minutes from the hub's clock, in
+// either direction, is accepted; one a second further is refused with
+// nothing stored.
+func TestSignatureTimeWindowBoundaries(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			h := newHub(t, sc.open(t))
+			secret := h.pair(t, "k1")
+			for _, tt := range []struct {
+				offset time.Duration // signing time minus hub time
+				ok     bool
+			}{
+				{-5 * time.Minute, true},
+				{-5*time.Minute - time.Second, false},
+				{5 * time.Minute, true},
+				{5*time.Minute + time.Second, false},
+			} {
+				before := stats(t, h.st)
+				body := mustJSON(t, makeBatch("k1", "E1", t0, 1, before.Events))
+				s, e, _ := h.post(t, body, "k1", secret, t0.Add(tt.offset), wire.NewNonce())
+				got := stats(t, h.st)
+				switch {
+				case tt.ok && (s != http.StatusOK || got.Events != before.Events+1):
+					t.Errorf("signed %s from hub time: got %d %+v, %d events, want 200 and %d", tt.offset, s, e, got.Events, before.Events+1)
+				case !tt.ok && (s != http.StatusUnauthorized || e.Code != wire.CodeStale || got != before):
+					t.Errorf("signed %s from hub time: got %d %q, store %s, want 401 %q and %s", tt.offset, s, e.Code, fmtStats(got), wire.CodeStale, fmtStats(before))
+				}
+			}
+		})
+	}
+}

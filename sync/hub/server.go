@@ -33,6 +33,7 @@ type Server struct {
 	batches  *prometheus.CounterVec
 	events   *prometheus.CounterVec
 	skews    prometheus.Counter
+	audits   prometheus.Counter
 	skewGaug *prometheus.GaugeVec
 	latency  prometheus.Histogram
 }
@@ -52,6 +53,9 @@ func NewServer(st Store, clock clockface.Clock, log *slog.Logger) *Server {
 	s.skews = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "clockface_hub_clock_skew_flags_total", Help: "Batches whose kiosk clock was more than 2 minutes off.",
 	})
+	s.audits = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "clockface_hub_audit_head_flags_total", Help: "Batches whose audit head went back or changed hash at a sequence number already seen.",
+	})
 	s.skewGaug = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "clockface_hub_kiosk_clock_skew_seconds", Help: "Hub time minus kiosk clock at the kiosk's last batch.",
 	}, []string{"kiosk"})
@@ -59,7 +63,7 @@ func NewServer(st Store, clock clockface.Clock, log *slog.Logger) *Server {
 		Name: "clockface_hub_batch_seconds", Help: "Time to verify and store one batch.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	})
-	s.reg.MustRegister(s.batches, s.events, s.skews, s.skewGaug, s.latency,
+	s.reg.MustRegister(s.batches, s.events, s.skews, s.audits, s.skewGaug, s.latency,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return s
 }
@@ -251,6 +255,10 @@ func (s *Server) applyBatch(w http.ResponseWriter, r *http.Request) (string, int
 	if flag {
 		s.skews.Inc()
 		s.log.Warn("kiosk clock skew", "kiosk", k.ID, "skew", skew)
+	}
+	if res.AuditFlag != "" {
+		s.audits.Inc()
+		s.log.Warn("kiosk audit head flagged", "kiosk", k.ID, "seq", b.AuditHead.Seq, "reason", res.AuditFlag)
 	}
 	writeJSON(w, http.StatusOK, wire.BatchResponse{Accepted: res.Accepted, Duplicates: res.Duplicates,
 		HubTime: now, SkewMillis: skew.Milliseconds(), SkewFlagged: flag})

@@ -126,6 +126,24 @@ CREATE TABLE IF NOT EXISTS template_shares (
 CREATE INDEX IF NOT EXISTS template_shares_seq ON template_shares (seq);
 CREATE TABLE IF NOT EXISTS share_seq (id BIGINT PRIMARY KEY, n BIGINT NOT NULL);
 INSERT INTO share_seq (id, n) VALUES (1, 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS audit_heads (
+	kiosk_id TEXT NOT NULL,
+	seq BIGINT NOT NULL,
+	hash TEXT NOT NULL,
+	first_seen BIGINT NOT NULL,
+	PRIMARY KEY (kiosk_id, seq)
+);
+INSERT INTO audit_heads (kiosk_id, seq, hash, first_seen)
+	SELECT id, audit_seq, audit_hash, COALESCE(last_seen, created_at) FROM kiosks WHERE audit_hash <> ''
+	ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS audit_flags (
+	kiosk_id TEXT NOT NULL,
+	hub_time BIGINT NOT NULL,
+	seq BIGINT NOT NULL,
+	hash TEXT NOT NULL,
+	reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_flags_kiosk ON audit_flags (kiosk_id, hub_time);
 CREATE TABLE IF NOT EXISTS skew_flags (
 	kiosk_id TEXT NOT NULL,
 	hub_time BIGINT NOT NULL,
@@ -240,7 +258,8 @@ func (s *sqlStore) Pair(ctx context.Context, codeHash, kioskID string, secret []
 	})
 }
 
-const kioskCols = `id, secret, created_at, revoked_at, last_seen, last_skew_ms, audit_seq, audit_hash`
+const kioskCols = `id, secret, created_at, revoked_at, last_seen, last_skew_ms, audit_seq, audit_hash,
+	(SELECT COUNT(*) FROM audit_flags f WHERE f.kiosk_id = kiosks.id)`
 
 func scanKiosk(sc interface{ Scan(...any) error }) (Kiosk, error) {
 	var k Kiosk
@@ -248,7 +267,7 @@ func scanKiosk(sc interface{ Scan(...any) error }) (Kiosk, error) {
 	var created int64
 	var revoked, seen sql.NullInt64
 	var skew int64
-	if err := sc.Scan(&k.ID, &secret, &created, &revoked, &seen, &skew, &k.AuditSeq, &k.AuditHash); err != nil {
+	if err := sc.Scan(&k.ID, &secret, &created, &revoked, &seen, &skew, &k.AuditSeq, &k.AuditHash, &k.AuditFlags); err != nil {
 		return Kiosk{}, err
 	}
 	var err error
@@ -317,13 +336,18 @@ func (s *sqlStore) ApplyBatch(ctx context.Context, r Receipt) (Result, error) {
 			return ErrReplay
 		}
 		b := r.Batch
-		out, err = s.exec(ctx, tx, `UPDATE kiosks SET last_seen = ?, last_skew_ms = ?, audit_seq = ?, audit_hash = ?
-			WHERE id = ? AND revoked_at IS NULL`, hub, r.Skew.Milliseconds(), b.AuditHead.Seq, b.AuditHead.Hash, r.KioskID)
+		// This update also locks the kiosk's row, so the audit head check
+		// below sees the previous batch of this kiosk committed.
+		out, err = s.exec(ctx, tx, `UPDATE kiosks SET last_seen = ?, last_skew_ms = ?
+			WHERE id = ? AND revoked_at IS NULL`, hub, r.Skew.Milliseconds(), r.KioskID)
 		if err != nil {
 			return fmt.Errorf("update kiosk: %w", err)
 		}
 		if n, err := out.RowsAffected(); err != nil || n != 1 {
 			return ErrRevoked
+		}
+		if res.AuditFlag, err = s.checkAuditHead(ctx, tx, r.KioskID, b.AuditHead, hub); err != nil {
+			return err
 		}
 		if r.SkewFlag {
 			if _, err := s.exec(ctx, tx, `INSERT INTO skew_flags (kiosk_id, hub_time, kiosk_clock, skew_ms) VALUES (?, ?, ?, ?)`,
@@ -537,11 +561,90 @@ func (s *sqlStore) Stats(ctx context.Context) (Stats, error) {
 	var st Stats
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM kiosks), (SELECT COUNT(*) FROM events),
-		(SELECT COUNT(*) FROM punches), (SELECT COUNT(*) FROM skew_flags)`).Scan(&st.Kiosks, &st.Events, &st.Punches, &st.SkewFlags)
+		(SELECT COUNT(*) FROM punches), (SELECT COUNT(*) FROM skew_flags),
+		(SELECT COUNT(*) FROM audit_flags)`).Scan(&st.Kiosks, &st.Events, &st.Punches, &st.SkewFlags, &st.AuditFlags)
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
 	return st, nil
+}
+
+// checkAuditHead records head as seen from kiosk and makes it the
+// kiosk's latest. It flags, and returns why, a head below the previous one
+// or with another hash than the one first seen at its sequence number (once
+// per change of head, not on every batch that repeats it): the kiosk's
+// audit log was rewritten, or the kiosk restored or replaced. The caller
+// holds the kiosk row's lock.
+func (s *sqlStore) checkAuditHead(ctx context.Context, tx *sql.Tx, kiosk string, head wire.AuditHead, hub int64) (string, error) {
+	if head.Hash == "" {
+		return "", nil
+	}
+	var lastSeq int64
+	var lastHash string
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT audit_seq, audit_hash FROM kiosks WHERE id = ?`), kiosk).Scan(&lastSeq, &lastHash); err != nil {
+		return "", fmt.Errorf("audit head: %w", err)
+	}
+	var seen string
+	err := tx.QueryRowContext(ctx, s.rebind(`SELECT hash FROM audit_heads WHERE kiosk_id = ? AND seq = ?`), kiosk, head.Seq).Scan(&seen)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("audit head: %w", err)
+	}
+	var reasons []string
+	if lastHash != "" && head.Seq < lastSeq {
+		reasons = append(reasons, fmt.Sprintf("audit head went back from entry %d to %d", lastSeq, head.Seq))
+	}
+	// A forged head resent unchanged was flagged when it first came.
+	if seen != "" && seen != head.Hash && (head.Seq != lastSeq || head.Hash != lastHash) {
+		reasons = append(reasons, fmt.Sprintf("entry %d was %s, now %s", head.Seq, short(seen), short(head.Hash)))
+	}
+	if _, err := s.exec(ctx, tx, `INSERT INTO audit_heads (kiosk_id, seq, hash, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		kiosk, head.Seq, head.Hash, hub); err != nil {
+		return "", fmt.Errorf("audit head: %w", err)
+	}
+	if _, err := s.exec(ctx, tx, `UPDATE kiosks SET audit_seq = ?, audit_hash = ? WHERE id = ?`, head.Seq, head.Hash, kiosk); err != nil {
+		return "", fmt.Errorf("audit head: %w", err)
+	}
+	if len(reasons) == 0 {
+		return "", nil
+	}
+	reason := strings.Join(reasons, "; ")
+	if _, err := s.exec(ctx, tx, `INSERT INTO audit_flags (kiosk_id, hub_time, seq, hash, reason) VALUES (?, ?, ?, ?, ?)`,
+		kiosk, hub, head.Seq, head.Hash, reason); err != nil {
+		return "", fmt.Errorf("flag audit head: %w", err)
+	}
+	return reason, nil
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func (s *sqlStore) AuditFlags(ctx context.Context, kioskID string) ([]AuditFlag, error) {
+	q := `SELECT kiosk_id, hub_time, seq, hash, reason FROM audit_flags`
+	var args []any
+	if kioskID != "" {
+		q += ` WHERE kiosk_id = ?`
+		args = append(args, kioskID)
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(q+` ORDER BY hub_time, kiosk_id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit flags: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditFlag
+	for rows.Next() {
+		var f AuditFlag
+		var at int64
+		if err := rows.Scan(&f.KioskID, &at, &f.Seq, &f.Hash, &f.Reason); err != nil {
+			return nil, fmt.Errorf("audit flags: %w", err)
+		}
+		f.HubTime = fromNanos(at)
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }
 
 func (s *sqlStore) SpendNonce(ctx context.Context, kioskID, nonce string, now time.Time) error {

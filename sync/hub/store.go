@@ -32,6 +32,20 @@ type Kiosk struct {
 	LastSkew  time.Duration // hub time minus kiosk clock at the last batch
 	AuditSeq  int64
 	AuditHash string
+	// AuditFlags counts batches whose audit head went back in sequence
+	// number, or named a sequence number already seen with another hash.
+	AuditFlags int64
+}
+
+// AuditFlag is a batch whose audit head contradicts what the kiosk sent
+// before: its audit log may have been rewritten. The batch itself is
+// applied (payroll keeps working); the flag is for a person to look at.
+type AuditFlag struct {
+	KioskID string
+	HubTime time.Time
+	Seq     int64  // the head the batch carried
+	Hash    string // its hash
+	Reason  string
 }
 
 // Receipt describes one applied batch.
@@ -48,11 +62,13 @@ type Receipt struct {
 type Result struct {
 	Accepted   int // events applied for the first time
 	Duplicates int // events (or punches) already applied earlier
+	// AuditFlag is why the batch's audit head was flagged, or empty.
+	AuditFlag string
 }
 
 // Stats are row counts, for /metrics and tests.
 type Stats struct {
-	Kiosks, Events, Punches, SkewFlags int64
+	Kiosks, Events, Punches, SkewFlags, AuditFlags int64
 }
 
 // Store is the hub's storage. Every method is safe for concurrent use.
@@ -71,8 +87,15 @@ type Store interface {
 
 	// ApplyBatch spends the nonce and applies the batch in one
 	// transaction: a replayed nonce or revoked kiosk changes nothing, and
-	// every event and punch is applied at most once, forever.
+	// every event and punch is applied at most once, forever. The hub
+	// remembers every audit head a kiosk sent and flags (Result.AuditFlag,
+	// AuditFlags) a head whose sequence number is below the kiosk's last
+	// one, or whose hash differs from the one seen at that number. A batch
+	// with no head (empty hash) is neither checked nor recorded.
 	ApplyBatch(ctx context.Context, r Receipt) (Result, error)
+	// AuditFlags lists the flagged audit heads of kioskID (all kiosks if
+	// empty), oldest first.
+	AuditFlags(ctx context.Context, kioskID string) ([]AuditFlag, error)
 	// PruneNonces forgets nonces seen before t (older requests are stale).
 	PruneNonces(ctx context.Context, before time.Time) error
 

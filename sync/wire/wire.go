@@ -26,7 +26,8 @@ const (
 	MaxBatchBytes  = 2 << 20 // 2 MiB: 500 events are about 250 KiB
 	MaxPairBytes   = 4 << 10
 	MaxEmployees   = 10000
-	// MaxAge is how far a request's signing time may be from the hub's clock.
+	// MaxAge is how far a request's signing time may be from the hub's clock,
+	// in either direction: exactly MaxAge is accepted, a second more refused.
 	MaxAge = 5 * time.Minute
 	// SkewThreshold is the kiosk-clock skew the hub flags.
 	SkewThreshold = 2 * time.Minute
