@@ -125,10 +125,20 @@ func (p *Pipeline) recognise(ctx context.Context) {
 	}
 }
 
-// Faces returns the face boxes of the last analysed frame.
-func (p *Pipeline) Faces() []image.Rectangle {
+// staleBoxFrames is how many captured frames the last analysed frame may lag
+// behind the one on screen before its face boxes are no longer drawn: at
+// 25 fps, 8 frames is 320 ms, several engine runs. A box older than that
+// (recognition paused, or a slow engine) would sit beside a moving face.
+const staleBoxFrames = 8
+
+// Faces returns the face boxes to draw on captured frame seq: those of the
+// last analysed frame, or none when that frame is stale.
+func (p *Pipeline) Faces(seq uint64) []image.Rectangle {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if seq > p.facesSeq+staleBoxFrames {
+		return nil
+	}
 	return p.faces
 }
 

@@ -423,16 +423,17 @@ func (u *UI) updateDebug() {
 }
 
 // Preview feeds frames from slot to the screen until ctx ends: the latest
-// frame only, through fyne.Do. boxes returns the face boxes to draw and
-// engine the engine's mean time, for the overlay.
-func (u *UI) Preview(ctx context.Context, slot *camera.Slot, boxes func() []image.Rectangle, engine func() time.Duration) {
+// frame only, through fyne.Do. boxes returns the face boxes to draw on the
+// frame with that capture number, and engine the engine's mean time, for the
+// overlay.
+func (u *UI) Preview(ctx context.Context, slot *camera.Slot, boxes func(seq uint64) []image.Rectangle, engine func() time.Duration) {
 	fyne.Do(func() { u.engineDur = engine })
 	for {
 		f, err := slot.Wait(ctx)
 		if err != nil {
 			return
 		}
-		b := boxes()
+		b := boxes(f.Seq)
 		done := make(chan struct{})
 		fyne.Do(func() {
 			u.SetFrame(f.Image, b)
