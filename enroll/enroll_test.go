@@ -537,7 +537,7 @@ func TestKeepImagesAndReenrol(t *testing.T) {
 	if got, want := len(res.Snapshots), 2; got != want {
 		t.Fatalf("got %d snapshots, want %d", got, want)
 	}
-	first, err := l.Snapshot(ctx, res.Snapshots[0])
+	first, err := l.Snapshot(ctx, res.Snapshots[0], "tester")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,7 @@ func TestE2EEnrolledManClocksIn(t *testing.T) {
 	if got, want := ps[0].Method, clockface.MethodFace; got != want {
 		t.Errorf("method: got %v, want %v", got, want)
 	}
-	snap, err := led.Snapshot(context.Background(), ev.SnapshotID)
+	snap, err := led.Snapshot(context.Background(), ev.SnapshotID, "tester")
 	if err != nil || len(snap) < 1000 {
 		t.Errorf("snapshot: %d bytes, %v", len(snap), err)
 	}

@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -214,5 +215,90 @@ func forge(t *testing.T, l *ledger.Ledger, seq int64) {
 	h := ledger.EntryHash(seq, at, actor, action, subject, detail, ph)
 	if _, err := l.DB().Exec(`UPDATE audit SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?`, detail, ph, h, seq); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Promise 12: a person's read of an image or of the templates is audited,
+// naming them; a read without an actor is refused. Machine reads for
+// matching (Template per verification, Templates) write nothing.
+func TestBiometricReadsAudited(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	addEmployee(t, l, "A", "")
+	enrol(t, l, "A", 1)
+	id, err := l.SaveSnapshot(ctx, "A", []byte("jpeg of A"), ledger.SnapshotPunch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		t.Helper()
+		es, err := l.AuditEntries(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	last := func() ledger.AuditEntry {
+		t.Helper()
+		es, err := l.AuditEntries(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es[len(es)-1]
+	}
+
+	n := count()
+	if b, err := l.Snapshot(ctx, id, ""); err == nil || b != nil {
+		t.Errorf("snapshot without an actor: got %q, %v, want an error and no bytes", b, err)
+	}
+	if got, want := count(), n; got != want {
+		t.Errorf("refused read wrote %d audit entries, want 0", got-want)
+	}
+	b, err := l.Snapshot(ctx, id, "hr:alice")
+	if err != nil || string(b) != "jpeg of A" {
+		t.Fatalf("snapshot: got %q, %v", b, err)
+	}
+	a := last()
+	var d struct {
+		SnapshotID int64  `json:"snapshot_id"`
+		Purpose    string `json:"purpose"`
+	}
+	if err := json.Unmarshal(a.Detail, &d); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(a.Actor, " ", a.Action, " ", a.Subject, " ", d.SnapshotID, " ", d.Purpose),
+		fmt.Sprint("hr:alice snapshot.view A ", id, " punch"); got != want {
+		t.Errorf("audit entry: got %q, want %q", got, want)
+	}
+
+	n = count()
+	if _, err := l.TemplatesAs(ctx, "", testModel); err == nil {
+		t.Error("TemplatesAs without an actor: got nil, want an error")
+	}
+	ts, err := l.TemplatesAs(ctx, "cli:bob", testModel)
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("TemplatesAs: got %d, %v", len(ts), err)
+	}
+	if got, want := count(), n+1; got != want {
+		t.Fatalf("TemplatesAs wrote %d audit entries, want 1 for the whole load", got-n)
+	}
+	a = last()
+	if got, want := a.Actor+" "+a.Action+" "+string(a.Detail), `cli:bob templates.read {"model":"`+testModel.String()+`","templates":1}`; got != want {
+		t.Errorf("audit entry: got %q, want %q", got, want)
+	}
+
+	n = count()
+	if _, err := l.Templates(ctx, testModel); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Template(ctx, "A", testModel); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := count(), n; got != want {
+		t.Errorf("machine reads wrote %d audit entries, want 0", got-want)
+	}
+	if err := l.VerifyAudit(ctx); err != nil {
+		t.Error(err)
 	}
 }

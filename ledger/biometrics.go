@@ -233,7 +233,9 @@ func (l *Ledger) SaveTemplate(ctx context.Context, t embeddings.Template, actor 
 }
 
 // Template returns the employee's decrypted template for model m, or an
-// error wrapping clockface.ErrNotFound.
+// error wrapping clockface.ErrNotFound. It is not audited: the kiosk calls
+// it for every 1:1 verification (the system, not a person, and nothing is
+// displayed), and an audit entry per punch would bury the log.
 func (l *Ledger) Template(ctx context.Context, number string, m embeddings.Model) (embeddings.Template, error) {
 	var id int64
 	var ct []byte
@@ -290,9 +292,30 @@ func (l *Ledger) openTemplate(number string, m embeddings.Model, wrapped, ct []b
 	return t, nil
 }
 
+// TemplatesAs is Templates with one audit entry ("templates.read", naming
+// actor, the model and how many templates) for the whole load: for a
+// person's tool (calibrate, identify) or the kiosk's gallery load, not for
+// each template.
+func (l *Ledger) TemplatesAs(ctx context.Context, actor string, m embeddings.Model) ([]embeddings.Template, error) {
+	if strings.TrimSpace(actor) == "" {
+		return nil, errors.New("templates: no actor: reads of templates for a person are audited")
+	}
+	ts, err := l.Templates(ctx, m)
+	if err != nil || len(ts) == 0 {
+		return ts, err // nothing read, nothing to audit
+	}
+	if err := l.Audit(ctx, actor, "templates.read", "", map[string]any{"model": m.String(), "templates": len(ts)}); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	return ts, nil
+}
+
 // Templates returns the decrypted templates for model m of every employee
 // face matching may consider (Employee.FaceAllowed: active, not restricted,
-// enrolled), by employee number. Decryption runs on all cores.
+// enrolled), by employee number. Decryption runs on all cores. It is not
+// audited: it serves machine matching (an enrolment's duplicate check,
+// template sharing), which never shows a descriptor to anyone; a load on a
+// person's behalf uses TemplatesAs.
 func (l *Ledger) Templates(ctx context.Context, m embeddings.Model) ([]embeddings.Template, error) {
 	rows, err := l.db.QueryContext(ctx, `SELECT e.number, k.wrapped, t.ciphertext FROM templates t
 		JOIN employees e ON e.id = t.employee_id
@@ -459,10 +482,26 @@ type SnapshotInfo struct {
 }
 
 // Snapshot returns the decrypted JPEG, or an error wrapping
-// clockface.ErrNotFound once it has been purged or erased.
-func (l *Ledger) Snapshot(ctx context.Context, id int64) ([]byte, error) {
-	_, b, err := l.snapshot(ctx, id)
-	return b, err
+// clockface.ErrNotFound once it has been purged or erased. Images are read
+// only for people (an HR or support person, a DSAR), so every read is
+// audited as "snapshot.view" by actor, who is required; if the audit entry
+// cannot be written the image is not returned. (The kiosk's thumbnail at
+// punch time is the frame it just captured, in memory, not a read of this
+// store.)
+func (l *Ledger) Snapshot(ctx context.Context, id int64, actor string) ([]byte, error) {
+	if strings.TrimSpace(actor) == "" {
+		return nil, fmt.Errorf("snapshot %d: no actor: reads of images are audited", id)
+	}
+	si, b, err := l.snapshot(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Audit(ctx, actor, "snapshot.view", si.Employee, map[string]any{
+		"snapshot_id": si.ID, "purpose": si.Purpose, "captured_at": si.CapturedAt,
+	}); err != nil {
+		return nil, fmt.Errorf("snapshot %d: %w", id, err)
+	}
+	return b, nil
 }
 
 func (l *Ledger) snapshot(ctx context.Context, id int64) (SnapshotInfo, []byte, error) {

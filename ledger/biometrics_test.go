@@ -181,11 +181,11 @@ func TestWithdrawConsentDeletesTemplates(t *testing.T) {
 	if err := l.WithdrawConsent(ctx, "A", "A"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Snapshot(ctx, enrolImg); !errors.Is(err, clockface.ErrNotFound) {
+	if _, err := l.Snapshot(ctx, enrolImg, "tester"); !errors.Is(err, clockface.ErrNotFound) {
 		t.Errorf("enrolment image after withdrawal: got %v, want ErrNotFound", err)
 	}
 	// Punch images follow the 90-day rule instead.
-	if _, err := l.Snapshot(ctx, punchImg); err != nil {
+	if _, err := l.Snapshot(ctx, punchImg, "tester"); err != nil {
 		t.Errorf("punch image after withdrawal: %v", err)
 	}
 	var n int
@@ -509,7 +509,7 @@ func TestRotateKeyConcurrentUse(t *testing.T) {
 	if err != nil || len(ids) == 0 {
 		t.Fatalf("snapshots of E0: %d, %v", len(ids), err)
 	}
-	if _, err := l.Snapshot(ctx, ids[len(ids)-1].ID); err != nil {
+	if _, err := l.Snapshot(ctx, ids[len(ids)-1].ID, "tester"); err != nil {
 		t.Errorf("latest snapshot: %v", err)
 	}
 }
@@ -581,10 +581,10 @@ func TestSnapshotSwapDetected(t *testing.T) {
 	if _, err := l.DB().Exec(`UPDATE snapshots SET ciphertext = (SELECT ciphertext FROM snapshots WHERE id = ?) WHERE id = ?`, first, second); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Snapshot(ctx, second); !errors.Is(err, vault.ErrTampered) {
+	if _, err := l.Snapshot(ctx, second, "tester"); !errors.Is(err, vault.ErrTampered) {
 		t.Errorf("swapped snapshot: got %v, want ErrTampered", err)
 	}
-	if b, err := l.Snapshot(ctx, first); err != nil || string(b) != "first" {
+	if b, err := l.Snapshot(ctx, first, "tester"); err != nil || string(b) != "first" {
 		t.Errorf("first snapshot: %q, %v", b, err)
 	}
 }

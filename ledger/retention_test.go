@@ -79,17 +79,17 @@ func TestPurgeImagesAfterRetention(t *testing.T) {
 			if r.Snapshots != 1 {
 				t.Errorf("at the limit: purged %d, want 1", r.Snapshots)
 			}
-			if _, err := l.Snapshot(ctx, old); !errors.Is(err, clockface.ErrNotFound) {
-				t.Errorf("old snapshot: got %v, want ErrNotFound", err)
-			}
-			if b, err := l.Snapshot(ctx, young); err != nil || string(b) != "young jpeg" {
-				t.Errorf("young snapshot: %q, %v", b, err)
-			}
 			a := lastAudit(t, l)
 			var got ledger.PurgeReport
 			json.Unmarshal(a.Detail, &got)
 			if a.Action != "retention.purge" || got.Snapshots != 1 {
 				t.Errorf("audit %s %s, want retention.purge with 1 snapshot", a.Action, a.Detail)
+			}
+			if _, err := l.Snapshot(ctx, old, "tester"); !errors.Is(err, clockface.ErrNotFound) {
+				t.Errorf("old snapshot: got %v, want ErrNotFound", err)
+			}
+			if b, err := l.Snapshot(ctx, young, "tester"); err != nil || string(b) != "young jpeg" {
+				t.Errorf("young snapshot: %q, %v", b, err)
 			}
 			// Open purges too: 11 days on the young one is due.
 			l.Close()
@@ -466,7 +466,7 @@ func TestPurgeLargeBacklogInBatches(t *testing.T) {
 	if got := count(t, l, `SELECT count(*) FROM snapshots`); got != 1 {
 		t.Errorf("%d snapshots left, want 1", got)
 	}
-	if _, err := l.Snapshot(ctx, young); err != nil {
+	if _, err := l.Snapshot(ctx, young, "tester"); err != nil {
 		t.Errorf("young snapshot: %v", err)
 	}
 }

@@ -97,7 +97,8 @@ type modelCalibration struct {
 func calibrateLedger(ctx context.Context, l *ledger.Ledger, models []embeddings.Model, onlyEnrolled bool) ([]modelCalibration, error) {
 	var out []modelCalibration
 	for _, m := range models {
-		ts, err := l.Templates(ctx, m)
+		// A person runs calibrate: the read is audited.
+		ts, err := l.TemplatesAs(ctx, actor(), m)
 		if err != nil {
 			return nil, fmt.Errorf("calibrate %s: %w", m, err)
 		}

@@ -362,7 +362,8 @@ func (a *app) enrolledTemplates(ctx context.Context, m embeddings.Model) ([]embe
 		return nil, err
 	}
 	defer l.Close()
-	ts, err := l.Templates(ctx, m)
+	// A person runs identify: the read is audited.
+	ts, err := l.TemplatesAs(ctx, actor(), m)
 	if err != nil {
 		return nil, fmt.Errorf("identify: %w", err)
 	}

@@ -166,7 +166,7 @@ func TestIdentifyAcceptPunchesWithEvidence(t *testing.T) {
 	if got, want := math.Round(ev.Margin*1000)/1000, math.Round(math.Sqrt2*1000)/1000; got != want {
 		t.Errorf("margin: got %v, want %v (bob is the runner-up)", got, want)
 	}
-	if _, err := r.led.Snapshot(r.ctx, ev.SnapshotID); err != nil {
+	if _, err := r.led.Snapshot(r.ctx, ev.SnapshotID, "tester"); err != nil {
 		t.Errorf("snapshot: %v", err)
 	}
 	if got, want := ps[0].Method, clockface.MethodFace; got != want {
