@@ -226,6 +226,7 @@ func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, d
 		once.Do(func() {
 			runErr = err
 			close(punchErr)
+			cancel() // stop the preview before the Fyne loop ends
 			fyne.Do(fa.Quit)
 		})
 	}
@@ -375,6 +376,13 @@ func startXvfb(stderr io.Writer) (stop func(), err error) {
 		for i := 0; i < 50; i++ {
 			if _, err := os.Stat(sock); err == nil {
 				os.Setenv("DISPLAY", disp)
+				// GLFW wants a private runtime folder; a bare server session
+				// (CI, ssh) often has none.
+				if os.Getenv("XDG_RUNTIME_DIR") == "" {
+					if dir, err := os.MkdirTemp("", "clockface-xdg-"); err == nil {
+						os.Setenv("XDG_RUNTIME_DIR", dir)
+					}
+				}
 				fmt.Fprintf(stderr, "clockface: started Xvfb on %s\n", disp)
 				// SIGTERM lets Xvfb remove its lock file.
 				return func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }, nil

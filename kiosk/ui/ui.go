@@ -436,8 +436,12 @@ func (u *UI) Preview(ctx context.Context, slot *camera.Slot, boxes func(seq uint
 		b := boxes(f.Seq)
 		done := make(chan struct{})
 		fyne.Do(func() {
-			u.SetFrame(f.Image, b)
-			close(done)
+			defer close(done)
+			// A frame queued just before shutdown must not touch widgets
+			// once the Fyne loop is ending.
+			if ctx.Err() == nil {
+				u.SetFrame(f.Image, b)
+			}
 		})
 		// Wait for this frame to be shown before taking the next, so a slow
 		// screen drops frames in the slot instead of queueing callbacks.
