@@ -9,12 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"clockface"
+	"clockface/internal/atomicfile"
 )
 
 // DSAR export layout (all JSON is indented UTF-8):
@@ -120,7 +119,7 @@ func (l *Ledger) ExportDSARAs(ctx context.Context, number, path, actor string) e
 	if err := zw.Close(); err != nil {
 		return fmt.Errorf("export %s: %w", number, err)
 	}
-	if err := writeFileAtomic(path, buf.Bytes(), 0o600); err != nil {
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("export %s: %w", number, err)
 	}
 	if err := l.Audit(ctx, actor, "dsar.export", number, map[string]any{"files": len(m.Files) + 1}); err != nil {
@@ -284,40 +283,4 @@ func safeName(s string) string {
 		return "_"
 	}
 	return string(b)
-}
-
-// writeFileAtomic writes b to path via a temporary file in the same folder:
-// write, fsync, rename, fsync the folder. A crash leaves the old file or the
-// new one, never a partial one.
-func writeFileAtomic(path string, b []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	return syncDir(dir)
 }

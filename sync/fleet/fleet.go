@@ -23,7 +23,7 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 
 	"clockface/embeddings"
-	"clockface/sync/internal/atomicfile"
+	"clockface/internal/atomicfile"
 	"clockface/sync/wire"
 )
 

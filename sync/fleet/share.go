@@ -12,7 +12,7 @@ import (
 
 	"clockface"
 	"clockface/embeddings"
-	"clockface/sync/internal/atomicfile"
+	"clockface/internal/atomicfile"
 	"clockface/sync/wire"
 )
 

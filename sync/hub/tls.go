@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"clockface/sync/internal/atomicfile"
+	"clockface/internal/atomicfile"
 )
 
 // File names inside the --tls-self-signed folder. Kiosks need only ca.pem.

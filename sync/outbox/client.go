@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"clockface"
-	"clockface/sync/internal/atomicfile"
+	"clockface/internal/atomicfile"
 	"clockface/sync/wire"
 )
 

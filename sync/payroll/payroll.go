@@ -15,7 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"clockface/sync/internal/atomicfile"
+	"clockface/internal/atomicfile"
 	"clockface/sync/timesheet"
 )
 

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"clockface/sync/internal/atomicfile"
+	"clockface/internal/atomicfile"
 )
 
 func TestWriteReplacesAndLeavesNoTemp(t *testing.T) {
