@@ -108,7 +108,9 @@ made as a JSON line.`,
 			if err != nil {
 				return fmt.Errorf("start relay: %w", err)
 			}
-			go a.purgeHourly(ctx, led)
+			purge := time.NewTicker(purgeInterval)
+			defer purge.Stop()
+			go a.purgeOn(ctx, led, purge.C)
 			return a.runKiosk(ctx, led, f, nil, notify)
 		},
 	}
@@ -134,19 +136,20 @@ type demoRun struct {
 	punched    atomic.Bool
 }
 
-// purgeHourly applies the retention rules every hour while the kiosk runs
-// (opening the ledger applied them once already). A failed run is logged and
-// retried at the next tick; the kiosk keeps working.
-func (a *app) purgeHourly(ctx context.Context, led *ledger.Ledger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
+// purgeInterval is how often a running kiosk applies the retention rules
+// (opening the ledger applied them once already).
+const purgeInterval = time.Hour
+
+// purgeOn applies the retention rules at every tick until ctx ends. A failed
+// run is logged and retried at the next tick; the kiosk keeps working.
+func (a *app) purgeOn(ctx context.Context, led *ledger.Ledger, ticks <-chan time.Time) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-ticks:
 			if _, err := led.Purge(ctx); err != nil {
-				fmt.Fprintln(a.stderr, "clockface: hourly purge:", err)
+				fmt.Fprintln(a.stderr, "clockface: scheduled purge:", err)
 			}
 		}
 	}

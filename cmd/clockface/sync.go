@@ -231,21 +231,32 @@ func (a *app) credentialPath() string { return filepath.Join(a.dataDir, "hub.jso
 // notify after each punch; it never blocks. An unpaired kiosk gets a
 // no-op and keeps its punches in the outbox until `clockface sync pair`.
 func (a *app) startRelay(ctx context.Context, l *ledger.Ledger) (notify func(), err error) {
-	cred, err := outbox.LoadCredential(a.credentialPath())
+	cred, client, err := a.hubClient()
 	if errors.Is(err, os.ErrNotExist) {
 		return func() {}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	client, err := outbox.NewClient(cred, nil, a.clock)
-	if err != nil {
-		return nil, err
-	}
-	relay := outbox.New(outbox.FromLedger(l), client, outbox.Options{KioskID: cred.KioskID, Clock: a.clock,
-		Log: slog.New(slog.NewTextHandler(a.stderr, nil))})
+	relay := a.newRelay(l, cred, client)
 	go relay.Run(ctx)
 	return relay.Notify, nil
+}
+
+// hubClient loads this kiosk's hub credential and makes a signing client.
+func (a *app) hubClient() (outbox.Credential, *outbox.Client, error) {
+	cred, err := outbox.LoadCredential(a.credentialPath())
+	if err != nil {
+		return cred, nil, err
+	}
+	client, err := outbox.NewClient(cred, nil, a.clock)
+	return cred, client, err
+}
+
+// newRelay relays l's outbox to the hub through client.
+func (a *app) newRelay(l *ledger.Ledger, cred outbox.Credential, client *outbox.Client) *outbox.Relay {
+	return outbox.New(outbox.FromLedger(l), client, outbox.Options{KioskID: cred.KioskID, Clock: a.clock,
+		Log: slog.New(slog.NewTextHandler(a.stderr, nil))})
 }
 
 func (a *app) syncCmd() *cobra.Command {
@@ -255,11 +266,7 @@ func (a *app) syncCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cred, err := outbox.LoadCredential(a.credentialPath())
-			if err != nil {
-				return err
-			}
-			client, err := outbox.NewClient(cred, nil, a.clock)
+			cred, client, err := a.hubClient()
 			if err != nil {
 				return err
 			}
@@ -268,9 +275,7 @@ func (a *app) syncCmd() *cobra.Command {
 				return err
 			}
 			defer l.Close()
-			relay := outbox.New(outbox.FromLedger(l), client, outbox.Options{KioskID: cred.KioskID, Clock: a.clock,
-				Log: slog.New(slog.NewTextHandler(a.stderr, nil))})
-			st, err := relay.RunOnce(ctx)
+			st, err := a.newRelay(l, cred, client).RunOnce(ctx)
 			if a.jsonOut {
 				_ = json.NewEncoder(a.stdout).Encode(st)
 			} else {
@@ -388,11 +393,7 @@ The hub never holds the key. State is kept in DATA/fleet-state.json.`,
 			default:
 				return fmt.Errorf("unknown model %q", a.modelName)
 			}
-			cred, err := outbox.LoadCredential(a.credentialPath())
-			if err != nil {
-				return err
-			}
-			client, err := outbox.NewClient(cred, nil, a.clock)
+			_, client, err := a.hubClient()
 			if err != nil {
 				return err
 			}
