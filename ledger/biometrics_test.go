@@ -117,6 +117,7 @@ func TestLegacyConsentWithoutKioskIDCanBeWithdrawn(t *testing.T) {
 	for _, q := range []string{
 		`DROP TRIGGER consents_need_kiosk_insert`,
 		`DROP TRIGGER consents_need_kiosk_update`,
+		`DELETE FROM goose_db_version WHERE version_id = 2`,
 		`PRAGMA user_version = 1`,
 	} {
 		if _, err := db.Exec(q); err != nil {

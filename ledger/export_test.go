@@ -70,11 +70,7 @@ func BulkEnrol(ctx context.Context, l *Ledger, n int, m embeddings.Model, sample
 // RunMigrationsFS runs the migration runner over fsys (files under
 // migrations/), for testing the runner itself.
 func RunMigrationsFS(ctx context.Context, db *sql.DB, fsys fs.FS) error {
-	ms, err := loadMigrations(fsys)
-	if err != nil {
-		return err
-	}
-	return runMigrations(ctx, db, ms)
+	return runMigrations(ctx, db, migrationsDir(fsys))
 }
 
 // OpenDB opens a SQLite file with the ledger's connection settings.

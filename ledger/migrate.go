@@ -8,15 +8,18 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"sort"
-	"strconv"
-	"strings"
+	"slices"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
 )
 
-// Migrations are embedded SQL files named NNNN_what.sql, numbered from 1
-// without gaps. Each runs in its own transaction, which also sets
-// PRAGMA user_version to its number, so a crash leaves the schema at one
-// version or the next, never between.
+// Migrations are embedded goose SQL files (github.com/pressly/goose/v3),
+// named NNNN_what.sql and numbered from 1 without gaps. goose runs each in
+// its own transaction together with the row that records it in
+// goose_db_version, so a crash leaves the schema at one version or the next,
+// never between. PRAGMA user_version mirrors goose's version after each
+// successful run, for tools and for builds older than goose.
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -24,92 +27,144 @@ var migrationFS embed.FS
 // ErrNewerSchema says the database was written by a newer clockface.
 var ErrNewerSchema = errors.New("database schema is newer than this program")
 
-type migration struct {
-	version int
-	name    string
-	sql     string
+// checkSources returns the number of migrations under fsys (the files
+// themselves, not the migrations/ folder). goose skips files whose names do
+// not parse and accepts gaps; the ledger wants neither.
+func checkSources(fsys fs.FS) (int, error) {
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return 0, err
+	}
+	var vs []int64
+	for _, n := range names {
+		v, err := goose.NumericComponent(n)
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: %w", n, err)
+		}
+		vs = append(vs, v)
+	}
+	slices.Sort(vs)
+	for i, v := range vs {
+		if v != int64(i+1) {
+			return 0, fmt.Errorf("migration version %d: want %d (no gaps or duplicates)", v, i+1)
+		}
+	}
+	return len(vs), nil
 }
 
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+func migrationsDir(fsys fs.FS) fs.FS {
+	sub, err := fs.Sub(fsys, "migrations")
 	if err != nil {
-		return nil, err
+		panic(err) // only for an invalid literal path
 	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", base)
-		}
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: want version %d (no gaps or duplicates)", m.name, i+1)
-		}
-	}
-	return ms, nil
+	return sub
 }
 
 // SchemaVersion is the schema version this program writes.
 func SchemaVersion() int {
-	ms, err := loadMigrations(migrationFS)
+	n, err := checkSources(migrationsDir(migrationFS))
 	if err != nil {
 		return 0
 	}
-	return len(ms)
+	return n
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := loadMigrations(migrationFS)
+	return runMigrations(ctx, db, migrationsDir(migrationFS))
+}
+
+func runMigrations(ctx context.Context, db *sql.DB, fsys fs.FS) error {
+	latest, err := checkSources(fsys)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	return runMigrations(ctx, db, ms)
-}
-
-func runMigrations(ctx context.Context, db *sql.DB, ms []migration) error {
-	var cur int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+	// Read the version without writing: every goose call first creates its
+	// table, and a newer database must be left exactly as it is. goose would
+	// also skip versions it does not know, or report them as out of order.
+	userVersion, gooseVersion, hasTable, err := readVersions(ctx, db)
+	if err != nil {
 		return fmt.Errorf("migrate: read schema version: %w", err)
 	}
-	if cur > len(ms) {
-		return fmt.Errorf("migrate: database schema version %d, this program knows up to %d: %w", cur, len(ms), ErrNewerSchema)
+	if cur := max(userVersion, gooseVersion); cur > int64(latest) {
+		return fmt.Errorf("migrate: database schema version %d, this program knows up to %d: %w", cur, latest, ErrNewerSchema)
 	}
-	for _, m := range ms[cur:] {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", m.name, err)
+	if !hasTable && userVersion > 0 {
+		if err := adoptUserVersion(ctx, db, userVersion); err != nil {
+			return fmt.Errorf("migrate: record version %d from PRAGMA user_version: %w", userVersion, err)
 		}
-		// Re-read inside the write transaction: another process may have
-		// migrated since.
-		var v int
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", m.name, err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	// goose has no lock for SQLite: a process opening the ledger at the same
+	// moment may apply a migration first, and ours then fails on it. Start
+	// again from the version it recorded.
+	for range latest {
+		_, err = p.Up(ctx)
+		var pe *goose.PartialError
+		if !errors.As(err, &pe) {
+			break
 		}
-		if v >= m.version {
-			tx.Rollback()
-			continue
+		var done bool
+		if db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM "+goose.DefaultTablename+" WHERE version_id = ?",
+			pe.Failed.Source.Version).Scan(&done); !done {
+			return fmt.Errorf("migrate %s: %w", path.Base(pe.Failed.Source.Path), pe.Err)
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migrate %s: %w", m.name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if v != userVersion {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+			return fmt.Errorf("migrate: %w", err)
 		}
 	}
 	return nil
+}
+
+func readVersions(ctx context.Context, db *sql.DB) (userVersion, gooseVersion int64, hasTable bool, err error) {
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&userVersion); err != nil {
+		return 0, 0, false, err
+	}
+	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+		goose.DefaultTablename).Scan(&hasTable); err != nil || !hasTable {
+		return userVersion, 0, false, err
+	}
+	err = db.QueryRowContext(ctx, "SELECT coalesce(max(version_id), 0) FROM "+goose.DefaultTablename).Scan(&gooseVersion)
+	return userVersion, gooseVersion, true, err
+}
+
+// adoptUserVersion gives a ledger migrated before goose (PRAGMA user_version
+// only) goose's table, recording versions 0..v as applied, in one
+// transaction.
+func adoptUserVersion(ctx context.Context, db *sql.DB, v int64) error {
+	store, err := database.NewStore(goose.DialectSQLite3, goose.DefaultTablename)
+	if err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Another process may have done it since readVersions.
+	var exists bool
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+		goose.DefaultTablename).Scan(&exists); err != nil || exists {
+		return err
+	}
+	if err := store.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	for i := int64(0); i <= v; i++ {
+		if err := store.Insert(ctx, tx, database.InsertRequest{Version: i}); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }

@@ -1,3 +1,4 @@
+-- +goose Up
 -- clockface ledger schema, version 1.
 -- Times are INTEGER nanoseconds since the Unix epoch, UTC.
 
@@ -58,6 +59,7 @@ CREATE TABLE templates (
 
 -- Consent before biometrics, enforced here and not only in Go: a template row
 -- must point at a live consent of the same employee.
+-- +goose StatementBegin
 CREATE TRIGGER templates_need_consent_insert BEFORE INSERT ON templates
 WHEN NOT EXISTS (
 	SELECT 1 FROM consents
@@ -66,7 +68,9 @@ WHEN NOT EXISTS (
 BEGIN
 	SELECT RAISE(ABORT, 'no live consent for template');
 END;
+-- +goose StatementEnd
 
+-- +goose StatementBegin
 CREATE TRIGGER templates_need_consent_update BEFORE UPDATE ON templates
 WHEN NOT EXISTS (
 	SELECT 1 FROM consents
@@ -75,20 +79,25 @@ WHEN NOT EXISTS (
 BEGIN
 	SELECT RAISE(ABORT, 'no live consent for template');
 END;
+-- +goose StatementEnd
 
 -- Withdrawing a consent deletes the templates resting on it, in the same
 -- transaction; deleting a consent row is refused while templates rest on it.
+-- +goose StatementBegin
 CREATE TRIGGER consents_withdraw_deletes_templates AFTER UPDATE OF withdrawn_at ON consents
 WHEN NEW.withdrawn_at IS NOT NULL
 BEGIN
 	DELETE FROM templates WHERE consent_id = NEW.id;
 END;
+-- +goose StatementEnd
 
+-- +goose StatementBegin
 CREATE TRIGGER consents_no_delete_under_templates BEFORE DELETE ON consents
 WHEN EXISTS (SELECT 1 FROM templates WHERE consent_id = OLD.id)
 BEGIN
 	SELECT RAISE(ABORT, 'consent has templates');
 END;
+-- +goose StatementEnd
 
 CREATE TABLE snapshots (
 	id          INTEGER PRIMARY KEY,
