@@ -330,7 +330,7 @@ func (a *app) syncCmd() *cobra.Command {
 		},
 	}
 	pair.Flags().StringVar(&hubURL, "hub", "", "hub URL, e.g. https://hub.lan:8443")
-	pair.Flags().StringVar(&code, "code", "", "one-time pairing code from `clockface hub kiosk pair`")
+	pair.Flags().StringVar(&code, "code", "", "one-time pairing code (made on the hub by: clockface hub kiosk pair)")
 	pair.Flags().StringVar(&caFile, "ca", "", "the hub's ca.pem, for a hub with a self-signed CA")
 	c.AddCommand(pair, a.fleetKeyCmd(), a.templatesCmd())
 	return c
