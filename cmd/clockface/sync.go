@@ -416,7 +416,7 @@ The hub never holds the key. State is kept in DATA/fleet-state.json.`,
 			return err
 		},
 	}
-	c.Flags().StringVar(&keyFile, "fleet-key", "", "the fleet key file (from `clockface sync fleet-key`)")
+	c.Flags().StringVar(&keyFile, "fleet-key", "", "the fleet key file (made by: clockface sync fleet-key)")
 	return c
 }
 
