@@ -59,6 +59,16 @@ func (a *app) syncCommands() []*cobra.Command {
 
 type storeOpener func(ctx context.Context) (hub.Store, error)
 
+// with runs f with an open hub store and closes it.
+func (open storeOpener) with(ctx context.Context, f func(hub.Store) error) error {
+	st, err := open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return f(st)
+}
+
 func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	var addr, tlsDir string
 	var behindProxy, sharing bool
@@ -125,12 +135,11 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		Short: "Create a one-time pairing code for a new kiosk (or, with --kiosk, to re-pair that one)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := open(cmd.Context())
-			if err != nil {
+			var code string
+			err := open.with(cmd.Context(), func(st hub.Store) (err error) {
+				code, err = hub.NewPairingCodeFor(cmd.Context(), st, a.clock.Now(), ttl, forKiosk)
 				return err
-			}
-			defer st.Close()
-			code, err := hub.NewPairingCodeFor(cmd.Context(), st, a.clock.Now(), ttl, forKiosk)
+			})
 			if err != nil {
 				return err
 			}
@@ -149,12 +158,10 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		Short: "Revoke a kiosk's credential; its requests are refused from now on",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := open(cmd.Context())
+			err := open.with(cmd.Context(), func(st hub.Store) error {
+				return st.Revoke(cmd.Context(), args[0], a.clock.Now())
+			})
 			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.Revoke(cmd.Context(), args[0], a.clock.Now()); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "revoked %s\n", args[0])
@@ -167,12 +174,11 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		Short: "List paired kiosks with their last contact, clock skew, audit head and flagged audit heads",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := open(cmd.Context())
-			if err != nil {
+			var ks []hub.Kiosk
+			err := open.with(cmd.Context(), func(st hub.Store) (err error) {
+				ks, err = st.Kiosks(cmd.Context())
 				return err
-			}
-			defer st.Close()
-			ks, err := st.Kiosks(cmd.Context())
+			})
 			if err != nil {
 				return err
 			}
@@ -483,15 +489,14 @@ written, and the file's totals equal it.`,
 					return err
 				}
 			} else {
-				st, err := open(ctx)
+				err := open.with(ctx, func(st hub.Store) (err error) {
+					if punches, err = st.Punches(ctx, qFrom, qTo); err != nil {
+						return err
+					}
+					people, err = st.Employees(ctx)
+					return err
+				})
 				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if punches, err = st.Punches(ctx, qFrom, qTo); err != nil {
-					return err
-				}
-				if people, err = st.Employees(ctx); err != nil {
 					return err
 				}
 			}
