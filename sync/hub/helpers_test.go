@@ -3,34 +3,23 @@ package hub_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"clockface"
 	"clockface/sync/hub"
+	"clockface/sync/internal/pgtest"
 	"clockface/sync/wire"
 )
-
-// pgURL is the test database: $CLOCKFACE_TEST_PG, or the local cluster.
-func pgURL() string {
-	if u := os.Getenv("CLOCKFACE_TEST_PG"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
 
 type storeCase struct {
 	name string
@@ -68,32 +57,15 @@ func dbPath(t testing.TB, st hub.Store) string {
 
 func encode(secret []byte) string { return base64.RawURLEncoding.EncodeToString(secret) }
 
-// openPostgres opens a store in a fresh schema and drops it afterwards.
+// openPostgres opens a store in a fresh schema, dropped afterwards.
 func openPostgres(t testing.TB) hub.Store {
 	t.Helper()
-	if os.Getenv("CLOCKFACE_TEST_PG") == "off" {
-		t.Skip("CLOCKFACE_TEST_PG=off")
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "hubtest_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	st, err := hub.OpenPostgres(ctx, pgURL(), schema)
+	schema := pgtest.Schema(t, "hubtest")
+	st, err := hub.OpenPostgres(context.Background(), pgtest.URL(), schema)
 	if err != nil {
-		t.Fatalf("postgres at %s (set CLOCKFACE_TEST_PG, or =off to skip): %v", pgURL(), err)
+		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		st.Close()
-		conn, err := pgx.Connect(ctx, pgURL())
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
+	t.Cleanup(func() { st.Close() })
 	return st
 }
 

@@ -2,9 +2,6 @@ package reliability_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -12,20 +9,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"clockface"
 	"clockface/sync/hub"
+	"clockface/sync/internal/pgtest"
 	"clockface/sync/outbox"
 	"clockface/sync/wire"
 )
-
-func pgURL() string {
-	if u := os.Getenv("CLOCKFACE_TEST_PG"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
 
 type storeCase struct {
 	name string
@@ -36,27 +26,7 @@ type storeCase struct {
 
 var stores = []storeCase{
 	{"sqlite", func(t testing.TB) (string, string) { return filepath.Join(t.TempDir(), "hub.db"), "" }},
-	{"postgres", func(t testing.TB) (string, string) {
-		if os.Getenv("CLOCKFACE_TEST_PG") == "off" {
-			t.Skip("CLOCKFACE_TEST_PG=off")
-		}
-		b := make([]byte, 6)
-		rand.Read(b)
-		schema := "reltest_" + hex.EncodeToString(b)
-		t.Cleanup(func() {
-			ctx := context.Background()
-			conn, err := pgx.Connect(ctx, pgURL())
-			if err != nil {
-				t.Errorf("drop schema: %v", err)
-				return
-			}
-			defer conn.Close(ctx)
-			if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-				t.Errorf("drop schema: %v", err)
-			}
-		})
-		return pgURL(), schema
-	}},
+	{"postgres", func(t testing.TB) (string, string) { return pgtest.URL(), pgtest.Schema(t, "reltest") }},
 }
 
 func openStore(t testing.TB, db, schema string) hub.Store {
