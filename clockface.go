@@ -33,9 +33,14 @@ const (
 // Employee is a person who punches. Number is the employer's own employee
 // number and the identifier every command and export uses.
 type Employee struct {
-	ID              int64          `json:"-"`
-	Number          string         `json:"number"`
-	Name            string         `json:"name"`
+	ID     int64  `json:"-"`
+	Number string `json:"number"`
+	Name   string `json:"name"`
+	// FirstName and LastName are kept apart for payroll files that need
+	// them (Gusto); Name is how the kiosk greets the person.
+	FirstName       string         `json:"first_name,omitempty"`
+	LastName        string         `json:"last_name,omitempty"`
+	Payroll         PayrollIDs     `json:"payroll,omitempty"`
 	Locale          string         `json:"locale,omitempty"`
 	BadgeID         string         `json:"badge_id,omitempty"`
 	Status          EmployeeStatus `json:"status"`
@@ -43,6 +48,16 @@ type Employee struct {
 	HasFace         bool           `json:"has_face"`
 	CreatedAt       time.Time      `json:"created_at"`
 	TerminatedAt    *time.Time     `json:"terminated_at,omitempty"`
+}
+
+// PayrollIDs are the employee's identities at the payroll providers,
+// entered by HR and carried to the hub with the directory. Each export
+// format checks the one it needs.
+type PayrollIDs struct {
+	ADPFileNumber   string `json:"adp_file_number,omitempty"`
+	PaychexWorkerID string `json:"paychex_worker_id,omitempty"`
+	GustoID         string `json:"gusto_id,omitempty"`
+	QuickBooksName  string `json:"quickbooks_name,omitempty"`
 }
 
 // FaceAllowed reports whether face matching may consider this employee:

@@ -23,11 +23,11 @@ import (
 	"clockface/assets"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
-	"clockface/embeddings/vault"
 	"clockface/enroll"
 	"clockface/internal/testmedia"
 	"clockface/kiosk/camera"
 	"clockface/ledger"
+	"clockface/vault"
 )
 
 type fixedClock struct{ t time.Time }

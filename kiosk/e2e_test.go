@@ -15,13 +15,13 @@ import (
 
 	"clockface"
 	"clockface/embeddings"
-	"clockface/embeddings/vault"
 	"clockface/enroll"
 	"clockface/internal/testmedia"
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
 	"clockface/kiosk/liveness"
 	"clockface/ledger"
+	"clockface/vault"
 )
 
 // End-to-end tests of the pipeline without widgets: the real dlib engine,

@@ -107,7 +107,7 @@ func TestAdminActionsAudited(t *testing.T) {
 		func() error { return l.DeleteTemplates(ctx, "A", "admin", "employer request") },
 		func() error { return l.WithdrawConsent(ctx, "A", "A") },
 		func() error {
-			p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+			p, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
 			if err != nil {
 				return err
 			}

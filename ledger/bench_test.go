@@ -31,7 +31,7 @@ func BenchmarkPunch(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		t0 := time.Now()
-		if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: fmt.Sprintf("E%d", i%employees), Method: clockface.MethodPIN}); err != nil {
+		if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: fmt.Sprintf("E%d", i%employees), Method: clockface.MethodPIN}); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
@@ -56,7 +56,7 @@ func BenchmarkPunchParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: fmt.Sprintf("E%d", i%employees), Method: clockface.MethodPIN}); err != nil {
+			if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: fmt.Sprintf("E%d", i%employees), Method: clockface.MethodPIN}); err != nil {
 				b.Error(err)
 				return
 			}
@@ -117,7 +117,7 @@ func BenchmarkPurge100kSnapshots(b *testing.B) {
 				default:
 				}
 				t0 := time.Now()
-				if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); err != nil {
+				if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); err != nil {
 					b.Error(err)
 				}
 				worst = max(worst, time.Since(t0))

@@ -13,8 +13,8 @@ import (
 
 	"clockface"
 	"clockface/embeddings"
-	"clockface/embeddings/vault"
 	"clockface/ledger"
+	"clockface/vault"
 )
 
 // Privacy promise 1: the database itself refuses a template without a live
@@ -486,7 +486,7 @@ func TestRotateKeyConcurrentUse(t *testing.T) {
 		return err
 	})
 	go work(func(i int) error {
-		_, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "E" + itoa(i%20), Method: clockface.MethodPIN})
+		_, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "E" + itoa(i%20), Method: clockface.MethodPIN})
 		return err
 	})
 	for i := 0; i < 5; i++ {

@@ -66,12 +66,12 @@ func TestExportDSAR(t *testing.T) {
 	if _, err := l.SaveSnapshot(ctx, "B", []byte("B's face"), ledger.SnapshotPunch); err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodFace,
+	p, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodFace,
 		Evidence: clockface.Evidence{Distance: 0.25, Margin: 0.3, Liveness: "pass", SnapshotID: sid, Model: testModel.String()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "B", Method: clockface.MethodPIN}); err != nil {
+	if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "B", Method: clockface.MethodPIN}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Add(time.Hour)

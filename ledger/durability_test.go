@@ -54,7 +54,7 @@ func punchHelper() {
 	}
 	fmt.Println("READY")
 	for i := 0; ; i++ {
-		p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: fmt.Sprintf("E%d", i%employees), Method: clockface.MethodPIN})
+		p, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: fmt.Sprintf("E%d", i%employees), Method: clockface.MethodPIN})
 		if err != nil {
 			fail(err)
 		}

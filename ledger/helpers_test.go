@@ -11,8 +11,8 @@ import (
 
 	"clockface"
 	"clockface/embeddings"
-	"clockface/embeddings/vault"
 	"clockface/ledger"
+	"clockface/vault"
 )
 
 // fakeClock is a clock a test moves by hand.

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"clockface/embeddings/vault"
+	"clockface/vault"
 )
 
 const metaMasterKeyID = "master_key_id"

@@ -7,7 +7,7 @@
 // The database itself refuses a template without a live consent.
 //
 // Biometric data (templates, snapshots) is sealed with the employee's data
-// key (clockface/embeddings/vault), wrapped by a master key that lives in a
+// key (clockface/vault), wrapped by a master key that lives in a
 // file apart from the database. Deleting the wrapped key row shreds every
 // ciphertext sealed under it.
 //
@@ -42,7 +42,7 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"clockface"
-	"clockface/embeddings/vault"
+	"clockface/vault"
 )
 
 // Defaults and limits.

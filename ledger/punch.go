@@ -14,32 +14,6 @@ import (
 	"clockface"
 )
 
-// PunchRequest asks for a punch. An empty Kind means the next one after the
-// employee's last punch.
-type PunchRequest struct {
-	Employee string
-	Method   clockface.Method
-	Kind     clockface.PunchKind
-	Evidence clockface.Evidence
-}
-
-// OutboxEvent is one change for sync to send, filled in the same
-// transaction as the change itself.
-type OutboxEvent struct {
-	Seq   int64           `json:"seq"`
-	ID    string          `json:"id"`   // UUIDv7, unique forever
-	Type  string          `json:"type"` // "punch" | "correction" | "void"
-	Punch clockface.Punch `json:"punch"`
-	At    time.Time       `json:"at"`
-}
-
-// Outbox event types.
-const (
-	EventPunch      = "punch"
-	EventCorrection = "correction"
-	EventVoid       = "void"
-)
-
 // Punch records a punch. Within Config.Debounce of the employee's last
 // live punch it stores nothing and returns that punch with created false.
 // It refuses unknown (clockface.ErrUnknownEmployee) and terminated
@@ -47,7 +21,7 @@ const (
 // (clockface.ErrRestricted), and locked-out ones (*clockface.LockedError).
 // A successful punch resets the failure count. The punch and its outbox
 // event are committed together and are on disk when Punch returns.
-func (l *Ledger) Punch(ctx context.Context, r PunchRequest) (clockface.Punch, bool, error) {
+func (l *Ledger) Punch(ctx context.Context, r clockface.PunchRequest) (clockface.Punch, bool, error) {
 	if !r.Method.Valid() {
 		return clockface.Punch{}, false, fmt.Errorf("punch: unknown method %q", r.Method)
 	}
@@ -123,7 +97,7 @@ func (l *Ledger) Punch(ctx context.Context, r PunchRequest) (clockface.Punch, bo
 			return err
 		}
 		created = true
-		return l.enqueue(ctx, tx, EventPunch, p, now)
+		return l.enqueue(ctx, tx, clockface.EventPunch, p, now)
 	})
 	if err != nil {
 		return clockface.Punch{}, false, fmt.Errorf("punch %s: %w", r.Employee, err)
@@ -237,7 +211,7 @@ func (l *Ledger) VoidPunch(ctx context.Context, id, actor, reason string) error 
 		if err != nil {
 			return err
 		}
-		if err := l.enqueue(ctx, tx, EventVoid, p, now); err != nil {
+		if err := l.enqueue(ctx, tx, clockface.EventVoid, p, now); err != nil {
 			return err
 		}
 		return l.audit(ctx, tx, actor, "punch.void", id, map[string]any{"employee": p.EmployeeNumber, "reason": reason})
@@ -279,7 +253,7 @@ func (l *Ledger) CorrectPunch(ctx context.Context, id string, at time.Time, acto
 		if p, err = getPunch(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := l.enqueue(ctx, tx, EventCorrection, p, now); err != nil {
+		if err := l.enqueue(ctx, tx, clockface.EventCorrection, p, now); err != nil {
 			return err
 		}
 		return l.audit(ctx, tx, actor, "punch.correct", id, map[string]any{
@@ -378,7 +352,7 @@ func (l *Ledger) enqueue(ctx context.Context, tx *sql.Tx, typ string, p clockfac
 }
 
 // PendingOutbox returns up to limit unacknowledged events, oldest first.
-func (l *Ledger) PendingOutbox(ctx context.Context, limit int) ([]OutboxEvent, error) {
+func (l *Ledger) PendingOutbox(ctx context.Context, limit int) ([]clockface.OutboxEvent, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -387,9 +361,9 @@ func (l *Ledger) PendingOutbox(ctx context.Context, limit int) ([]OutboxEvent, e
 		return nil, fmt.Errorf("pending outbox: %w", err)
 	}
 	defer rows.Close()
-	var out []OutboxEvent
+	var out []clockface.OutboxEvent
 	for rows.Next() {
-		var ev OutboxEvent
+		var ev clockface.OutboxEvent
 		var payload string
 		var at int64
 		if err := rows.Scan(&ev.Seq, &ev.ID, &ev.Type, &payload, &at); err != nil {

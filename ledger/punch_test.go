@@ -38,7 +38,7 @@ func TestNextKind(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				p, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+				p, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
 				if err != nil || !created {
 					t.Fatalf("punch: %v, created %v", err, created)
 				}
@@ -60,12 +60,12 @@ func TestPunchDebounce(t *testing.T) {
 	e := newEnv(t)
 	l := e.open(t)
 	addEmployee(t, l, "A", "")
-	first, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+	first, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
 	if err != nil || !created {
 		t.Fatalf("first punch: %v %v", created, err)
 	}
 	e.clock.Add(59 * time.Second)
-	again, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+	again, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestPunchDebounce(t *testing.T) {
 		t.Errorf("outbox %d after a debounced punch, want 1", n)
 	}
 	e.clock.Add(time.Second)
-	later, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+	later, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
 	if err != nil || !created || later.ID == first.ID || later.Kind != clockface.PunchOut {
 		t.Fatalf("after 60 s: %+v created %v err %v; want a new out punch", later, created, err)
 	}
@@ -84,7 +84,7 @@ func TestPunchDebounce(t *testing.T) {
 	if err := l.VoidPunch(ctx, later.ID, "kiosk", "undo"); err != nil {
 		t.Fatal(err)
 	}
-	redo, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+	redo, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
 	if err != nil || !created || redo.Kind != clockface.PunchOut {
 		t.Fatalf("after undo: %+v created %v err %v; want a new out punch", redo, created, err)
 	}
@@ -101,7 +101,7 @@ func TestPunchIDAndOutboxInOneTransaction(t *testing.T) {
 	addEmployee(t, l, "A", "")
 	var ids []string
 	for i := 0; i < 5; i++ {
-		p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+		p, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func TestPunchIDAndOutboxInOneTransaction(t *testing.T) {
 	}
 	var got []string
 	for _, ev := range evs {
-		if ev.Type != ledger.EventPunch {
+		if ev.Type != clockface.EventPunch {
 			t.Errorf("event type %q", ev.Type)
 		}
 		got = append(got, ev.Punch.ID)
@@ -140,7 +140,7 @@ func TestPunchIDAndOutboxInOneTransaction(t *testing.T) {
 	if _, err := l.DB().Exec(`CREATE TRIGGER outbox_fail BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox down'); END`); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); err == nil {
+	if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); err == nil {
 		t.Fatal("punch succeeded with the outbox refusing")
 	}
 	if ps, _ := l.EmployeePunches(ctx, "A"); len(ps) != 5 {
@@ -161,13 +161,13 @@ func TestPunchRefusals(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		req    ledger.PunchRequest
+		req    clockface.PunchRequest
 		wantIs error
 	}{
-		{"unknown", ledger.PunchRequest{Employee: "X", Method: clockface.MethodPIN}, clockface.ErrUnknownEmployee},
-		{"restricted face", ledger.PunchRequest{Employee: "R", Method: clockface.MethodFace}, clockface.ErrRestricted},
-		{"terminated face", ledger.PunchRequest{Employee: "T", Method: clockface.MethodFace}, clockface.ErrTerminated},
-		{"terminated pin", ledger.PunchRequest{Employee: "T", Method: clockface.MethodPIN}, clockface.ErrTerminated},
+		{"unknown", clockface.PunchRequest{Employee: "X", Method: clockface.MethodPIN}, clockface.ErrUnknownEmployee},
+		{"restricted face", clockface.PunchRequest{Employee: "R", Method: clockface.MethodFace}, clockface.ErrRestricted},
+		{"terminated face", clockface.PunchRequest{Employee: "T", Method: clockface.MethodFace}, clockface.ErrTerminated},
+		{"terminated pin", clockface.PunchRequest{Employee: "T", Method: clockface.MethodPIN}, clockface.ErrTerminated},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,7 +177,7 @@ func TestPunchRefusals(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []ledger.PunchRequest{
+	for _, bad := range []clockface.PunchRequest{
 		{Employee: "R", Method: "retina"},
 		{Employee: "R", Method: clockface.MethodPIN, Kind: "lunch"},
 		{Employee: "R", Method: clockface.MethodPIN, Evidence: clockface.Evidence{Distance: 0.3}},
@@ -187,7 +187,7 @@ func TestPunchRefusals(t *testing.T) {
 		}
 	}
 	// Restricted employees still punch by PIN.
-	if _, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: "R", Method: clockface.MethodPIN}); err != nil || !created {
+	if _, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: "R", Method: clockface.MethodPIN}); err != nil || !created {
 		t.Errorf("restricted PIN punch: %v", err)
 	}
 	if n, _ := l.OutboxLen(ctx); n != 1 {
@@ -211,12 +211,12 @@ func TestPINOnlyEmployeeSameRecordAsFace(t *testing.T) {
 		if err := l.CheckPIN(ctx, "PIN", "5678"); err != nil {
 			t.Fatal(err)
 		}
-		p, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: "PIN", Method: clockface.MethodPIN})
+		p, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: "PIN", Method: clockface.MethodPIN})
 		if err != nil || !created {
 			t.Fatalf("PIN punch: %v", err)
 		}
 		pin = append(pin, p)
-		f, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: "FACE", Method: clockface.MethodFace,
+		f, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: "FACE", Method: clockface.MethodFace,
 			Evidence: clockface.Evidence{Distance: 0.31, Margin: 0.2, Liveness: "pass", Model: testModel.String()}})
 		if err != nil || !created {
 			t.Fatalf("face punch: %v", err)
@@ -299,7 +299,7 @@ func TestPINHashAndLockout(t *testing.T) {
 		if got, want := le.Until, e.clock.Now().Add(d); !got.Equal(want) {
 			t.Errorf("locked until %s, want %s", got, want)
 		}
-		if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); !errors.As(err, &le) {
+		if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); !errors.As(err, &le) {
 			t.Errorf("punch while locked: got %v, want LockedError", err)
 		}
 	}
@@ -338,7 +338,7 @@ func TestCorrectAndVoidKeepOriginal(t *testing.T) {
 	e := newEnv(t)
 	l := e.open(t)
 	addEmployee(t, l, "A", "")
-	p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
+	p, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +418,7 @@ func TestOutboxCarriesNoBiometrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodFace,
+	if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodFace,
 		Evidence: clockface.Evidence{Distance: 0.3, Margin: 0.25, Liveness: "pass", SnapshotID: sid, Model: testModel.String()}}); err != nil {
 		t.Fatal(err)
 	}

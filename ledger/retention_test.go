@@ -163,7 +163,7 @@ func TestTemplatesPurgedAfterInactivity(t *testing.T) {
 	enrol(t, l, "A", 1)
 	enrol(t, l, "B", 2)
 	e.clock.Add(100 * day)
-	if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); err != nil {
+	if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); err != nil {
 		t.Fatal(err)
 	}
 	// B never punched: their clock runs from enrolment; A's from the punch.
@@ -202,7 +202,7 @@ func TestEraseKeepsPunches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodFace,
+		p, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodFace,
 			Evidence: clockface.Evidence{Distance: 0.3, SnapshotID: sid, Liveness: "pass"}})
 		if err != nil {
 			t.Fatal(err)
@@ -238,7 +238,7 @@ func TestEraseKeepsPunches(t *testing.T) {
 	}
 	// PIN punches still work; the export still works.
 	e.clock.Add(time.Hour)
-	if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); err != nil {
+	if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodPIN}); err != nil {
 		t.Errorf("PIN punch after erasure: %v", err)
 	}
 	if err := l.ExportDSAR(ctx, "A", e.dir+"/a.zip"); err != nil {

@@ -245,7 +245,7 @@ the debounce window prints the first one and stores nothing.`,
 				if err := l.CheckPIN(ctx, args[0], pin); err != nil {
 					return err
 				}
-				p, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: args[0], Method: clockface.MethodPIN})
+				p, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: args[0], Method: clockface.MethodPIN})
 				if err != nil {
 					return err
 				}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"clockface/sync/hubclient"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -17,15 +18,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface"
+	"clockface/attendance"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/embeddings/onnx"
 	"clockface/ledger"
+	"clockface/payroll"
 	"clockface/sync/fleet"
 	"clockface/sync/hub"
 	"clockface/sync/outbox"
-	"clockface/sync/payroll"
-	"clockface/sync/timesheet"
 )
 
 // syncCommands are the hub, the kiosk's relay and payroll export:
@@ -250,18 +251,18 @@ func (a *app) startRelay(ctx context.Context, l *ledger.Ledger) (notify func(), 
 }
 
 // hubClient loads this kiosk's hub credential and makes a signing client.
-func (a *app) hubClient() (outbox.Credential, *outbox.Client, error) {
-	cred, err := outbox.LoadCredential(a.credentialPath())
+func (a *app) hubClient() (hubclient.Credential, *hubclient.Client, error) {
+	cred, err := hubclient.LoadCredential(a.credentialPath())
 	if err != nil {
 		return cred, nil, err
 	}
-	client, err := outbox.NewClient(cred, nil, a.clock)
+	client, err := hubclient.NewClient(cred, nil, a.clock)
 	return cred, client, err
 }
 
 // newRelay relays l's outbox to the hub through client.
-func (a *app) newRelay(l *ledger.Ledger, cred outbox.Credential, client *outbox.Client) *outbox.Relay {
-	return outbox.New(outbox.FromLedger(l), client, outbox.Options{KioskID: cred.KioskID, Clock: a.clock,
+func (a *app) newRelay(l *ledger.Ledger, cred hubclient.Credential, client *hubclient.Client) *outbox.Relay {
+	return outbox.New(l, client, outbox.Options{KioskID: cred.KioskID, Clock: a.clock,
 		Log: slog.New(slog.NewTextHandler(a.stderr, nil))})
 }
 
@@ -317,11 +318,11 @@ func (a *app) syncCmd() *cobra.Command {
 			if !strings.HasPrefix(hubURL, "https://") && caPEM != "" {
 				return errors.New("--ca given but the hub URL is not https://")
 			}
-			hc, err := outbox.HTTPClient(caPEM)
+			hc, err := hubclient.HTTPClient(caPEM)
 			if err != nil {
 				return err
 			}
-			cred, err := outbox.Pair(cmd.Context(), hc, hubURL, code, a.kioskID, caPEM)
+			cred, err := hubclient.Pair(cmd.Context(), hc, hubURL, code, a.kioskID, caPEM)
 			if err != nil {
 				return err
 			}
@@ -471,7 +472,7 @@ written, and the file's totals equal it.`,
 			if err != nil {
 				return err
 			}
-			rules := timesheet.Rules{Location: loc, WeekStart: ws, DailyOT: dailyOT, DoubleTime: doubleTime,
+			rules := attendance.Rules{Location: loc, WeekStart: ws, DailyOT: dailyOT, DoubleTime: doubleTime,
 				Rounding: time.Duration(rounding) * time.Minute}
 			var punches []clockface.Punch
 			var people []clockface.Employee
@@ -500,7 +501,7 @@ written, and the file's totals equal it.`,
 					return err
 				}
 			}
-			sheet, err := timesheet.Build(punches, f, end, rules)
+			sheet, err := attendance.Build(punches, f, end, rules)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"clockface/sync/hubclient"
 	"context"
 	"encoding/csv"
 	"io"
@@ -18,7 +19,6 @@ import (
 	"clockface/embeddings/dlib"
 	"clockface/ledger"
 	"clockface/sync/hub"
-	"clockface/sync/outbox"
 )
 
 // fixedClock is a clock stopped at t.
@@ -73,7 +73,7 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	}{{"100001", clockface.PunchIn, "08:00"}, {"100001", clockface.PunchOut, "17:30"}, {"100002", clockface.PunchIn, "09:00"}, {"100002", clockface.PunchOut, "13:15"}} {
 		at, _ := time.Parse("15:04", p.at)
 		clk.t = time.Date(2026, 3, 2, at.Hour(), at.Minute(), 0, 0, time.UTC)
-		if _, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: p.emp, Method: clockface.MethodPIN, Kind: p.kind}); err != nil {
+		if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: p.emp, Method: clockface.MethodPIN, Kind: p.kind}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -161,7 +161,7 @@ func TestStartRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred, err := outbox.Pair(ctx, srv.Client(), srv.URL, code, a.kioskID, "")
+	cred, err := hubclient.Pair(ctx, srv.Client(), srv.URL, code, a.kioskID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestStartRelay(t *testing.T) {
 	if notify, err = a.startRelay(ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := l.Punch(ctx, ledger.PunchRequest{Employee: "E1", Method: clockface.MethodPIN})
+	p, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "E1", Method: clockface.MethodPIN})
 	if err != nil {
 		t.Fatal(err)
 	}

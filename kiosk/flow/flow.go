@@ -27,7 +27,6 @@ import (
 	"clockface"
 	"clockface/embeddings"
 	"clockface/kiosk/liveness"
-	"clockface/ledger"
 )
 
 // Recognizer finds and describes the faces in a frame.
@@ -46,7 +45,7 @@ type Store interface {
 	RecordFailure(ctx context.Context, number string, m clockface.Method) error
 	Lockout(ctx context.Context, number string) error
 	SaveSnapshot(ctx context.Context, number string, jpeg []byte, purpose string) (int64, error)
-	Punch(ctx context.Context, r ledger.PunchRequest) (clockface.Punch, bool, error)
+	Punch(ctx context.Context, r clockface.PunchRequest) (clockface.Punch, bool, error)
 	VoidPunch(ctx context.Context, id, actor, reason string) error
 }
 
@@ -491,7 +490,7 @@ func (m *Machine) decide(ctx context.Context, live string) (State, *Decision) {
 		return m.message(MsgError, err), dec
 	}
 	ev := clockface.Evidence{Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live, SnapshotID: snapID, Model: m.cfg.Model.String()}
-	punch, created, err := m.store.Punch(ctx, ledger.PunchRequest{Employee: e.Number, Method: clockface.MethodFace, Evidence: ev})
+	punch, created, err := m.store.Punch(ctx, clockface.PunchRequest{Employee: e.Number, Method: clockface.MethodFace, Evidence: ev})
 	if err != nil {
 		var le *clockface.LockedError
 		switch {
@@ -706,7 +705,7 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 		return m.message(MsgError, err)
 	}
 	method := clockface.MethodPIN
-	p, created, err := m.store.Punch(ctx, ledger.PunchRequest{Employee: number, Method: method})
+	p, created, err := m.store.Punch(ctx, clockface.PunchRequest{Employee: number, Method: method})
 	if err != nil {
 		return m.message(MsgError, err)
 	}

@@ -14,9 +14,9 @@ import (
 
 	"clockface"
 	"clockface/embeddings"
-	"clockface/embeddings/vault"
 	"clockface/kiosk/liveness"
 	"clockface/ledger"
+	"clockface/vault"
 )
 
 // These are logic tests: the real ledger (SQLite in a temp folder) with

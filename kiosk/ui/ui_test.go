@@ -15,10 +15,10 @@ import (
 
 	"clockface"
 	"clockface/embeddings"
-	"clockface/embeddings/vault"
 	"clockface/enroll"
 	"clockface/kiosk/flow"
 	"clockface/ledger"
+	"clockface/vault"
 )
 
 // Logic tests of the screen with Fyne's test driver: the real ledger and

@@ -28,7 +28,7 @@ type TemplateStore interface {
 	DeleteTemplates(ctx context.Context, number, actor, reason string) error
 }
 
-// Hub is what sharing needs from the hub client; *outbox.Client
+// Hub is what sharing needs from the hub client; *hubclient.Client
 // implements it.
 type Hub interface {
 	KioskID() string

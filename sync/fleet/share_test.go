@@ -1,6 +1,7 @@
 package fleet_test
 
 import (
+	"clockface/sync/hubclient"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,12 +17,11 @@ import (
 	"clockface/ledger"
 	"clockface/sync/fleet"
 	"clockface/sync/hub"
-	"clockface/sync/outbox"
 )
 
 type kiosk struct {
 	l      *ledger.Ledger
-	client *outbox.Client
+	client *hubclient.Client
 	state  fleet.State
 }
 
@@ -43,12 +43,12 @@ func newKiosk(t *testing.T, ctx context.Context, st hub.Store, url, id string, p
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc, _ := outbox.HTTPClient("")
-	cred, err := outbox.Pair(ctx, hc, url, code, id, "")
+	hc, _ := hubclient.HTTPClient("")
+	cred, err := hubclient.Pair(ctx, hc, url, code, id, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := outbox.NewClient(cred, nil, clockface.SystemClock{})
+	c, err := hubclient.NewClient(cred, nil, clockface.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}

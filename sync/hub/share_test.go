@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"bytes"
+	"clockface/sync/hubclient"
 	"context"
 	"errors"
 	"os"
@@ -12,7 +13,6 @@ import (
 
 	"clockface/embeddings"
 	"clockface/sync/fleet"
-	"clockface/sync/outbox"
 	"clockface/sync/wire"
 )
 
@@ -24,10 +24,10 @@ func shareTemplate(owner string, v float32) embeddings.Template {
 	return embeddings.Template{Owner: owner, Model: embeddings.Model{Name: "dlib", Version: "1", Dim: 128}, Samples: []embeddings.Embedding{s}}
 }
 
-func (h *testHub) client(t *testing.T, kiosk string) *outbox.Client {
+func (h *testHub) client(t *testing.T, kiosk string) *hubclient.Client {
 	t.Helper()
 	secret := h.pair(t, kiosk)
-	c, err := outbox.NewClient(outbox.Credential{HubURL: h.srv.URL, KioskID: kiosk, Secret: encode(secret)}, nil, h.clock)
+	c, err := hubclient.NewClient(hubclient.Credential{HubURL: h.srv.URL, KioskID: kiosk, Secret: encode(secret)}, nil, h.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestTemplateSharing(t *testing.T) {
 
 			off := newHub(t, sc.open(t))
 			_, err = off.client(t, "k1").PushTemplates(ctx, []wire.TemplateShare{share})
-			var he *outbox.HubError
+			var he *hubclient.HubError
 			if !errors.As(err, &he) || he.Status != 403 || he.Code != wire.CodeSharingOff {
 				t.Fatalf("hub without sharing: got %v, want 403 %s", err, wire.CodeSharingOff)
 			}

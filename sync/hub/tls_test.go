@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"clockface/sync/hubclient"
 	"context"
 	"net"
 	"net/http"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"clockface/sync/hub"
-	"clockface/sync/outbox"
 	"clockface/sync/wire"
 )
 
@@ -49,7 +49,7 @@ func TestSelfSignedTLS(t *testing.T) {
 	go func() { done <- srv.ListenAndServe(ctx, "127.0.0.1:0", cfg, func(a net.Addr) { addr <- a }) }()
 	url := "https://" + (<-addr).String() + wire.PathHealth
 
-	trusting, err := outbox.HTTPClient(string(caPEM))
+	trusting, err := hubclient.HTTPClient(string(caPEM))
 	if err != nil {
 		t.Fatal(err)
 	}

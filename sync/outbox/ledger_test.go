@@ -41,7 +41,7 @@ func TestLedgerToHub(t *testing.T) {
 	var ids []string
 	punch := func(emp string, kind clockface.PunchKind) clockface.Punch {
 		t.Helper()
-		p, created, err := l.Punch(ctx, ledger.PunchRequest{Employee: emp, Method: clockface.MethodPIN, Kind: kind})
+		p, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: emp, Method: clockface.MethodPIN, Kind: kind})
 		if err != nil || !created {
 			t.Fatalf("punch %s %s: created=%v err=%v", emp, kind, created, err)
 		}
@@ -58,7 +58,7 @@ func TestLedgerToHub(t *testing.T) {
 	if err := l.VoidPunch(ctx, wrong.ID, "E2", "pressed by mistake"); err != nil {
 		t.Fatal(err)
 	}
-	st, err := outbox.New(outbox.FromLedger(l), r.client, outbox.Options{KioskID: "kiosk-1"}).RunOnce(ctx)
+	st, err := outbox.New(l, r.client, outbox.Options{KioskID: "kiosk-1"}).RunOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestLedgerToHub(t *testing.T) {
 	defer l.Close()
 	punch("E2", clockface.PunchIn)
 	punch("E2", clockface.PunchOut)
-	st, err = outbox.New(outbox.FromLedger(l), r.client, outbox.Options{KioskID: "kiosk-1"}).RunOnce(ctx)
+	st, err = outbox.New(l, r.client, outbox.Options{KioskID: "kiosk-1"}).RunOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,26 +7,20 @@ package outbox
 
 import (
 	"context"
-	"time"
 
 	"clockface"
 )
 
 // Event is one outbox entry, as the ledger keeps it.
-type Event struct {
-	Seq   int64
-	ID    string // UUIDv7, unique forever
-	Type  string // "punch" | "correction" | "void"
-	Punch clockface.Punch
-	At    time.Time
-}
+type Event = clockface.OutboxEvent
 
-// Source is what the relay needs from the kiosk's ledger.
+// Source is what the relay needs from the kiosk's ledger; *ledger.Ledger
+// is the real one.
 type Source interface {
-	// Pending returns up to limit unacknowledged events, oldest first.
-	Pending(ctx context.Context, limit int) ([]Event, error)
-	// Ack marks events as delivered.
-	Ack(ctx context.Context, seqs []int64) error
+	// PendingOutbox returns up to limit unacknowledged events, oldest first.
+	PendingOutbox(ctx context.Context, limit int) ([]Event, error)
+	// AckOutbox marks events as delivered.
+	AckOutbox(ctx context.Context, seqs []int64) error
 	// AuditHead is the head of the hash-chained audit log.
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 	// Employees is the directory sent to the hub for export names.

@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"clockface/sync/hubclient"
 	"context"
 	"errors"
 	"fmt"
@@ -52,7 +53,7 @@ func (s *memSource) add(kiosk string, n int, start time.Time) {
 	}
 }
 
-func (s *memSource) Pending(ctx context.Context, limit int) ([]outbox.Event, error) {
+func (s *memSource) PendingOutbox(ctx context.Context, limit int) ([]outbox.Event, error) {
 	s.pending.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -65,7 +66,7 @@ func (s *memSource) Pending(ctx context.Context, limit int) ([]outbox.Event, err
 	return out, nil
 }
 
-func (s *memSource) Ack(ctx context.Context, seqs []int64) error {
+func (s *memSource) AckOutbox(ctx context.Context, seqs []int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, q := range seqs {
@@ -93,8 +94,8 @@ func (c clock) Now() time.Time { return time.Now().UTC().Add(c.off) }
 type rig struct {
 	st     hub.Store
 	srv    *httptest.Server
-	cred   outbox.Credential
-	client *outbox.Client
+	cred   hubclient.Credential
+	client *hubclient.Client
 }
 
 func newRig(t *testing.T, kiosk string, kioskClock clockface.Clock) *rig {
@@ -111,7 +112,7 @@ func newRig(t *testing.T, kiosk string, kioskClock clockface.Clock) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred, err := outbox.Pair(ctx, srv.Client(), srv.URL, code, kiosk, "")
+	cred, err := hubclient.Pair(ctx, srv.Client(), srv.URL, code, kiosk, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,10 +120,10 @@ func newRig(t *testing.T, kiosk string, kioskClock clockface.Clock) *rig {
 	if err := cred.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	if cred, err = outbox.LoadCredential(path); err != nil {
+	if cred, err = hubclient.LoadCredential(path); err != nil {
 		t.Fatal(err)
 	}
-	c, err := outbox.NewClient(cred, nil, kioskClock)
+	c, err := hubclient.NewClient(cred, nil, kioskClock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +375,7 @@ func TestRevokedKioskIsAPermanentError(t *testing.T) {
 	}
 	src := newMemSource("k1", 3, time.Now())
 	_, err := outbox.New(src, r.client, outbox.Options{KioskID: "k1"}).RunOnce(context.Background())
-	var he *outbox.HubError
+	var he *hubclient.HubError
 	if !errors.As(err, &he) || he.Code != wire.CodeRevokedKiosk || he.Temporary() {
 		t.Fatalf("got %v, want a permanent revoked_kiosk HubError", err)
 	}

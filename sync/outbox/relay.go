@@ -14,7 +14,7 @@ import (
 	"clockface/sync/wire"
 )
 
-// Sender uploads one batch; *Client is the real one.
+// Sender uploads one batch; *hubclient.Client is the real one.
 type Sender interface {
 	Send(ctx context.Context, b wire.Batch) (wire.BatchResponse, error)
 }
@@ -103,7 +103,7 @@ func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
 		r.dirSum = dirSum
 	}
 	for {
-		evs, err := r.src.Pending(ctx, r.o.BatchSize)
+		evs, err := r.src.PendingOutbox(ctx, r.o.BatchSize)
 		if err != nil {
 			return st, fmt.Errorf("read outbox: %w", err)
 		}
@@ -125,7 +125,7 @@ func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
 		if err != nil {
 			return st, err
 		}
-		if err := r.src.Ack(ctx, seqs); err != nil {
+		if err := r.src.AckOutbox(ctx, seqs); err != nil {
 			return st, fmt.Errorf("ack outbox: %w", err)
 		}
 		st.Batches++

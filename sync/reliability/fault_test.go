@@ -2,6 +2,7 @@ package reliability_test
 
 import (
 	"bufio"
+	"clockface/sync/hubclient"
 	"context"
 	"fmt"
 	"io"
@@ -139,7 +140,7 @@ func TestHubSIGKILL(t *testing.T) {
 			var wg sync.WaitGroup
 			var ks *killingSender
 			for i, c := range creds {
-				client, err := outbox.NewClient(c, nil, clockface.SystemClock{})
+				client, err := hubclient.NewClient(c, nil, clockface.SystemClock{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -244,7 +245,7 @@ func TestProxyCutsConnections(t *testing.T) {
 			creds[0].HubURL = "http://" + proxy.ln.Addr().String()
 			tr := http.DefaultTransport.(*http.Transport).Clone()
 			tr.DisableKeepAlives = true // one request per connection, so every mode is exercised
-			client, err := outbox.NewClient(creds[0], &http.Client{Transport: tr, Timeout: 10 * time.Second}, clockface.SystemClock{})
+			client, err := hubclient.NewClient(creds[0], &http.Client{Transport: tr, Timeout: 10 * time.Second}, clockface.SystemClock{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -278,12 +279,12 @@ func TestSameBatchConcurrently(t *testing.T) {
 			defer st.Close()
 			base := startHub(t, st)
 			creds := pairAll(t, st, base, []string{"k1"})
-			client, err := outbox.NewClient(creds[0], nil, clockface.SystemClock{})
+			client, err := hubclient.NewClient(creds[0], nil, clockface.SystemClock{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			src := newMemSource("k1", 500, time.Now())
-			evs, _ := src.Pending(context.Background(), 500)
+			evs, _ := src.PendingOutbox(context.Background(), 500)
 			b := wire.Batch{KioskID: "k1", KioskClock: time.Now()}
 			for _, e := range evs {
 				b.Events = append(b.Events, wire.Event{ID: e.ID, Seq: e.Seq, Type: e.Type, At: e.At, Punch: wire.FromPunch(e.Punch)})

@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"clockface/sync/hubclient"
 	"context"
 	"path/filepath"
 	"sort"
@@ -61,7 +62,7 @@ func newMemSource(kiosk string, n int, start time.Time) *memSource {
 	return s
 }
 
-func (s *memSource) Pending(ctx context.Context, limit int) ([]outbox.Event, error) {
+func (s *memSource) PendingOutbox(ctx context.Context, limit int) ([]outbox.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []outbox.Event
@@ -76,7 +77,7 @@ func (s *memSource) Pending(ctx context.Context, limit int) ([]outbox.Event, err
 	return out, nil
 }
 
-func (s *memSource) Ack(ctx context.Context, seqs []int64) error {
+func (s *memSource) AckOutbox(ctx context.Context, seqs []int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, q := range seqs {
@@ -133,17 +134,17 @@ func checkExactlyOnce(t *testing.T, st hub.Store, srcs ...*memSource) {
 }
 
 // pairAll creates a code per kiosk in st and exchanges it over HTTP.
-func pairAll(t testing.TB, st hub.Store, base string, kiosks []string) []outbox.Credential {
+func pairAll(t testing.TB, st hub.Store, base string, kiosks []string) []hubclient.Credential {
 	t.Helper()
 	ctx := context.Background()
-	creds := make([]outbox.Credential, len(kiosks))
-	hc, _ := outbox.HTTPClient("")
+	creds := make([]hubclient.Credential, len(kiosks))
+	hc, _ := hubclient.HTTPClient("")
 	for i, k := range kiosks {
 		code, err := hub.NewPairingCode(ctx, st, time.Now(), time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if creds[i], err = outbox.Pair(ctx, hc, base, code, k, ""); err != nil {
+		if creds[i], err = hubclient.Pair(ctx, hc, base, code, k, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"clockface/sync/hubclient"
 	"context"
 	"fmt"
 	"net"
@@ -90,7 +91,7 @@ func TestLoad(t *testing.T) {
 			errs := make(chan error, kiosks)
 			t0 := time.Now()
 			for i := range kiosks {
-				c, err := outbox.NewClient(creds[i], nil, clockface.SystemClock{})
+				c, err := hubclient.NewClient(creds[i], nil, clockface.SystemClock{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -120,7 +121,7 @@ func TestLoad(t *testing.T) {
 
 			// One more kiosk alone: the cost of a batch without queueing.
 			solo := pairAll(t, st, base, []string{"solo"})
-			c, err := outbox.NewClient(solo[0], nil, clockface.SystemClock{})
+			c, err := hubclient.NewClient(solo[0], nil, clockface.SystemClock{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,9 +35,9 @@ const (
 
 // Event types, as the ledger's outbox names them.
 const (
-	TypePunch      = "punch"
-	TypeCorrection = "correction"
-	TypeVoid       = "void"
+	TypePunch      = clockface.EventPunch
+	TypeCorrection = clockface.EventCorrection
+	TypeVoid       = clockface.EventVoid
 )
 
 // Batch is one upload from a kiosk: up to MaxBatchEvents outbox events,

@@ -1,4 +1,4 @@
-// Package timesheet turns punches into shifts, daily and weekly totals,
+// Package attendance turns punches into shifts, daily and weekly totals,
 // overtime and exceptions for one pay period. It is pure computation: no
 // I/O, no clock.
 //
@@ -24,7 +24,7 @@
 //     DoubleTime, if enabled), then weekly: regular hours beyond WeeklyOT
 //     in a week become overtime. Hours already overtime never count toward
 //     the weekly 40 (no pyramiding).
-package timesheet
+package attendance
 
 import (
 	"fmt"

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"clockface"
-	"clockface/sync/payroll"
-	"clockface/sync/timesheet"
+	"clockface/attendance"
+	"clockface/payroll"
 )
 
 var mon = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
@@ -46,7 +46,7 @@ func fixture(t *testing.T, name2 string) payroll.Summary {
 	ps = append(ps, shift("100002", 0, "07:00", "21:00", &n)...)
 	ps = append(ps, shift("100003", 2, "09:00", "16:20", &n)...)
 	ps = append(ps, clockface.Punch{ID: "p9999", EmployeeNumber: "100004", Kind: clockface.PunchIn, Method: clockface.MethodPIN, At: mon.Add(9 * time.Hour)})
-	sheet, err := timesheet.Build(ps, mon, mon.AddDate(0, 0, 7), timesheet.Rules{DailyOT: 8 * time.Hour, DoubleTime: 12 * time.Hour})
+	sheet, err := attendance.Build(ps, mon, mon.AddDate(0, 0, 7), attendance.Rules{DailyOT: 8 * time.Hour, DoubleTime: 12 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestADPRules(t *testing.T) {
 	var ps []clockface.Punch
 	n := 0
 	ps = append(ps, shift("E-7", 0, "09:00", "10:00", &n)...)
-	sheet, _ := timesheet.Build(ps, mon, mon.AddDate(0, 0, 7), timesheet.Rules{})
+	sheet, _ := attendance.Build(ps, mon, mon.AddDate(0, 0, 7), attendance.Rules{})
 	if _, err := payroll.Render(payroll.Summarise(sheet, nil), payroll.Options{Format: payroll.ADP, Company: "AB1"}); err == nil || !strings.Contains(err.Error(), "File #") {
 		t.Errorf("non-numeric File #: got %v, want an error naming File #", err)
 	}

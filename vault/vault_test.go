@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"clockface/embeddings"
-	"clockface/embeddings/vault"
+	"clockface/vault"
 )
 
 func newKey(t testing.TB) *vault.MasterKey {

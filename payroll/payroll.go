@@ -15,8 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"clockface/attendance"
 	"clockface/internal/atomicfile"
-	"clockface/sync/timesheet"
 )
 
 // Format is an export format.
@@ -65,12 +65,12 @@ type Summary struct {
 	From, To time.Time // [From, To)
 	Lines    []Line
 	Totals   Line
-	sheet    timesheet.Sheet
+	sheet    attendance.Sheet
 }
 
 // Summarise builds the summary of sheet; names maps employee numbers to
 // names (an unknown number is exported under its number).
-func Summarise(sheet timesheet.Sheet, names map[string]string) Summary {
+func Summarise(sheet attendance.Sheet, names map[string]string) Summary {
 	s := Summary{From: sheet.From, To: sheet.To, sheet: sheet}
 	excs := map[string]int{}
 	for _, e := range sheet.Exceptions {

@@ -1,4 +1,7 @@
-package outbox
+// Package hubclient is the kiosk side of the hub's HTTP API: pairing, the
+// stored credential, and a client that signs every request (batches and
+// template shares) and adopts the hub's clock on a stale timestamp.
+package hubclient
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package outbox
+package hubclient
 
 import "encoding/base64"
 
