@@ -35,7 +35,7 @@ func Summarise(sheet attendance.Sheet, names map[string]string) Summary {
 			Payroll: clockface.PayrollIDs{ADPFileNumber: e.Number, PaychexWorkerID: e.Number, QuickBooksName: n}}
 	}
 	in := Input{Sheet: sheet, Directory: dir, ExportID: sheet.From.String() + sheet.To.String()}
-	s := summarise(in, Generic)
+	s := summarise(in, "")
 	s.legacy = &in
 	return s
 }

@@ -284,7 +284,11 @@ func summarise(in Input, f Format) Summary {
 // WriteText prints the reconciliation table, the exceptions (in the
 // period's time zone) and who the file leaves out.
 func (s Summary) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "Reconciliation %s to %s (%s, hours)\n", s.From.Format(time.DateOnly), lastDay(s.To).Format(time.DateOnly), s.Format)
+	format := ""
+	if s.Format != "" {
+		format = string(s.Format) + ", "
+	}
+	fmt.Fprintf(w, "Reconciliation %s to %s (%shours)\n", s.From.Format(time.DateOnly), lastDay(s.To).Format(time.DateOnly), format)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "Employee\tName\tRegular\tOvertime\tDouble\tTotal\tExceptions\t")
 	for _, l := range s.Lines {
