@@ -33,7 +33,7 @@ func TestExceptions(t *testing.T) {
 		{"missing in", punches("E1", la).out(day+" 07:00").shift("2026-03-03", "09:00", "17:00"), time.Time{}, hrs("8h", "0", "0"),
 			[]attendance.ExceptionKind{attendance.MissingIn}},
 		// Out 17 h after the in: the in is older than MaxShift, so it closes nothing.
-		{"out past the maximum shift", punches("E1", la).in(day+" 08:00").out("2026-03-03 01:30"), time.Time{}, hrs("0", "0", "0"),
+		{"out past the maximum shift", punches("E1", la).in(day + " 08:00").out("2026-03-03 01:30"), time.Time{}, hrs("0", "0", "0"),
 			[]attendance.ExceptionKind{attendance.MissingOut, attendance.MissingIn}},
 		// 06:00-19:00 = 13 h counts, with a long-shift warning.
 		{"long shift", punches("E1", la).shift(day, "06:00", "19:00"), time.Time{}, hrs("13h", "0", "0"),
@@ -155,11 +155,11 @@ func TestState(t *testing.T) {
 			[]clockface.PunchKind{clockface.BreakEnd, clockface.PunchOut}},
 		{"back from break", punches("E1", la).in(day+" 08:00").brk(day, "10:00", "10:10"), "11:00", clockface.PunchIn, "10:10",
 			[]clockface.PunchKind{clockface.PunchOut, clockface.BreakStart}},
-		{"out at the other kiosk", punches("E1", la).in(day+" 08:00").at("back").out(day+" 16:00"), "17:00", clockface.PunchOut, "16:00",
+		{"out at the other kiosk", punches("E1", la).in(day + " 08:00").at("back").out(day + " 16:00"), "17:00", clockface.PunchOut, "16:00",
 			[]clockface.PunchKind{clockface.PunchIn}},
-		{"a later punch is not yet known", punches("E1", la).in(day+" 08:00").out(day+" 16:00"), "12:00", clockface.PunchIn, "08:00",
+		{"a later punch is not yet known", punches("E1", la).in(day + " 08:00").out(day + " 16:00"), "12:00", clockface.PunchIn, "08:00",
 			[]clockface.PunchKind{clockface.PunchOut, clockface.BreakStart}},
-		{"double punch keeps the first", punches("E1", la).in(day+" 08:00").in(day+" 08:02"), "12:00", clockface.PunchIn, "08:00",
+		{"double punch keeps the first", punches("E1", la).in(day + " 08:00").in(day + " 08:02"), "12:00", clockface.PunchIn, "08:00",
 			[]clockface.PunchKind{clockface.PunchOut, clockface.BreakStart}},
 		{"a forgotten out goes stale", punches("E1", la).in("2026-03-01 08:00"), "12:00", clockface.PunchOut, "",
 			[]clockface.PunchKind{clockface.PunchIn}},
