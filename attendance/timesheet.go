@@ -106,22 +106,10 @@ func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error
 	lastWeek := r.weekOf(r.workday(to.Add(-time.Nanosecond)))
 	excFrom := r.dayStart(firstWeek)
 
-	by := map[string][]*clockface.Punch{}
-	for i := range punches {
-		p := &punches[i]
-		if p.Voided != nil {
-			continue
-		}
-		if p.EmployeeNumber == "" {
-			return Sheet{}, fmt.Errorf("punch %s has no employee number", p.ID)
-		}
-		by[p.EmployeeNumber] = append(by[p.EmployeeNumber], p)
+	by, numbers, err := group(punches)
+	if err != nil {
+		return Sheet{}, err
 	}
-	numbers := make([]string, 0, len(by))
-	for n := range by {
-		numbers = append(numbers, n)
-	}
-	slices.Sort(numbers)
 
 	s := Sheet{From: from, To: to, Rules: r}
 	inPeriod := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
@@ -129,6 +117,13 @@ func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error
 		ps := by[n]
 		sortPunches(ps)
 		m := newMachine(n, &r)
+		ins := 0
+		for _, p := range ps {
+			if p.Kind == clockface.PunchIn {
+				ins++
+			}
+		}
+		m.shifts = make([]Shift, 0, ins)
 		present := false
 		for _, p := range ps {
 			m.step(p)
@@ -143,19 +138,27 @@ func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error
 		}
 		emp := Employee{Number: n}
 		weeks := categorise(m.shifts, firstWeek, lastWeek, &r)
-		for i := range m.shifts {
-			sh := &m.shifts[i]
-			if !inPeriod(sh.In) {
-				continue
-			}
-			emp.Shifts = append(emp.Shifts, *sh)
+		// Shifts are in time order, so the period's are one run of them.
+		lo := slices.IndexFunc(m.shifts, func(sh Shift) bool { return !sh.In.Before(from) })
+		if lo < 0 {
+			lo = len(m.shifts)
+		}
+		hi := lo
+		for hi < len(m.shifts) && m.shifts[hi].In.Before(to) {
+			hi++
+		}
+		if hi > lo {
+			emp.Shifts = m.shifts[lo:hi:hi]
+		}
+		for i := range emp.Shifts {
+			sh := &emp.Shifts[i]
 			if k := len(emp.Days); k == 0 || !emp.Days[k-1].Date.Equal(sh.Day) {
 				emp.Days = append(emp.Days, Day{Date: sh.Day})
 			}
 			emp.Days[len(emp.Days)-1].add(sh.Hours)
 			ws := r.weekOf(sh.Day)
 			if k := len(emp.Weeks); k == 0 || !emp.Weeks[k-1].Start.Equal(ws) {
-				emp.Weeks = append(emp.Weeks, Week{Start: ws, Whole: weeks[ws]})
+				emp.Weeks = append(emp.Weeks, Week{Start: ws, Whole: weekTotal(weeks, ws)})
 			}
 			emp.Weeks[len(emp.Weeks)-1].add(sh.Hours)
 			emp.Hours.add(sh.Hours)
@@ -173,6 +176,57 @@ func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error
 	return s, nil
 }
 
+// group splits the punches that count (not voided) by employee, without
+// copying them, and returns the employee numbers sorted.
+func group(punches []clockface.Punch) (map[string][]*clockface.Punch, []string, error) {
+	count := map[string]int{}
+	for i := range punches {
+		p := &punches[i]
+		if p.Voided != nil {
+			continue
+		}
+		if p.EmployeeNumber == "" {
+			return nil, nil, fmt.Errorf("punch %s has no employee number", p.ID)
+		}
+		count[p.EmployeeNumber]++
+	}
+	numbers := make([]string, 0, len(count))
+	total := 0
+	for n, c := range count {
+		numbers = append(numbers, n)
+		total += c
+	}
+	slices.Sort(numbers)
+	all := make([]*clockface.Punch, total)
+	by := make(map[string][]*clockface.Punch, len(numbers))
+	off := 0
+	for _, n := range numbers {
+		by[n] = all[off : off : off+count[n]]
+		off += count[n]
+	}
+	for i := range punches {
+		if p := &punches[i]; p.Voided == nil {
+			by[p.EmployeeNumber] = append(by[p.EmployeeNumber], p)
+		}
+	}
+	return by, numbers, nil
+}
+
+// weekHours is one workweek's whole total.
+type weekHours struct {
+	start time.Time
+	Hours
+}
+
+func weekTotal(weeks []weekHours, start time.Time) Hours {
+	for _, w := range weeks {
+		if w.start.Equal(start) {
+			return w.Hours
+		}
+	}
+	return Hours{}
+}
+
 // categorise sets each shift's Hours, workweek by workweek in time order,
 // for the workweeks from first to last (dates of their first days), and
 // returns each workweek's whole total. Shifts outside them are left zero.
@@ -182,8 +236,8 @@ func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error
 // workday (SeventhDay) up to DailyOT is overtime and beyond it double time.
 // Then regular time past WeeklyOT in the workweek, in time order, becomes
 // overtime. Each minute lands in one category only (no pyramiding).
-func categorise(shifts []Shift, first, last time.Time, r *Rules) map[time.Time]Hours {
-	weeks := map[time.Time]Hours{}
+func categorise(shifts []Shift, first, last time.Time, r *Rules) []weekHours {
+	var weeks []weekHours
 	var (
 		week    time.Time
 		day     [7]time.Duration
@@ -197,6 +251,7 @@ func categorise(shifts []Shift, first, last time.Time, r *Rules) map[time.Time]H
 		}
 		if !ws.Equal(week) {
 			week, day, weekReg = ws, [7]time.Duration{}, 0
+			weeks = append(weeks, weekHours{start: ws})
 		}
 		idx := int(math.Round(sh.Day.Sub(ws).Hours() / 24))
 		before, w := day[idx], sh.Worked
@@ -227,9 +282,7 @@ func categorise(shifts []Shift, first, last time.Time, r *Rules) map[time.Time]H
 		weekReg += h.Regular
 		day[idx] += w
 		sh.Hours = h
-		wh := weeks[ws]
-		wh.add(h)
-		weeks[ws] = wh
+		weeks[len(weeks)-1].add(h)
 	}
 	return weeks
 }
