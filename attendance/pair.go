@@ -22,8 +22,9 @@ type Shift struct {
 	AutoMeal time.Duration
 	// Worked is Out − In − Breaks − AutoMeal.
 	Worked time.Duration
-	// Day is the local date (midnight) of the workday the shift starts in.
-	Day time.Time
+	// Day is the local date (midnight) of the workday the shift starts in,
+	// Week that of the first workday of its workweek.
+	Day, Week time.Time
 	// Hours is how Worked splits into pay categories.
 	Hours Hours
 }
@@ -172,6 +173,7 @@ func (m *machine) close(p *clockface.Punch, t time.Time) {
 	}
 	sh.Worked = max(span-sh.Breaks-sh.AutoMeal, 0)
 	sh.Day = m.r.workday(sh.In)
+	sh.Week = m.r.weekOf(sh.Day)
 	switch {
 	case span > m.r.LongShift:
 		m.flag(LongShift, m.openP, "shift of %s from %s to %s is longer than %s", hm(span), m.when(sh.In), m.when(sh.Out), hm(m.r.LongShift))

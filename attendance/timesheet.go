@@ -106,15 +106,16 @@ func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error
 	lastWeek := r.weekOf(r.workday(to.Add(-time.Nanosecond)))
 	excFrom := r.dayStart(firstWeek)
 
-	by, numbers, err := group(punches)
+	numbers, groups, err := group(punches)
 	if err != nil {
 		return Sheet{}, err
 	}
 
 	s := Sheet{From: from, To: to, Rules: r}
 	inPeriod := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
-	for _, n := range numbers {
-		ps := by[n]
+	s.Employees = make([]Employee, 0, len(numbers))
+	for g, n := range numbers {
+		ps := groups[g]
 		sortPunches(ps)
 		m := newMachine(n, &r)
 		ins := 0
@@ -156,7 +157,7 @@ func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error
 				emp.Days = append(emp.Days, Day{Date: sh.Day})
 			}
 			emp.Days[len(emp.Days)-1].add(sh.Hours)
-			ws := r.weekOf(sh.Day)
+			ws := sh.Week
 			if k := len(emp.Weeks); k == 0 || !emp.Weeks[k-1].Start.Equal(ws) {
 				emp.Weeks = append(emp.Weeks, Week{Start: ws, Whole: weekTotal(weeks, ws)})
 			}
@@ -177,39 +178,51 @@ func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error
 }
 
 // group splits the punches that count (not voided) by employee, without
-// copying them, and returns the employee numbers sorted.
-func group(punches []clockface.Punch) (map[string][]*clockface.Punch, []string, error) {
-	count := map[string]int{}
+// copying them: the employee numbers sorted, and each one's punches.
+func group(punches []clockface.Punch) ([]string, [][]*clockface.Punch, error) {
+	index := map[string]int32{}
+	var numbers []string
+	var count []int
+	which := make([]int32, len(punches))
 	for i := range punches {
 		p := &punches[i]
 		if p.Voided != nil {
+			which[i] = -1
 			continue
 		}
 		if p.EmployeeNumber == "" {
 			return nil, nil, fmt.Errorf("punch %s has no employee number", p.ID)
 		}
-		count[p.EmployeeNumber]++
+		k, ok := index[p.EmployeeNumber]
+		if !ok {
+			k = int32(len(numbers))
+			index[p.EmployeeNumber] = k
+			numbers, count = append(numbers, p.EmployeeNumber), append(count, 0)
+		}
+		which[i] = k
+		count[k]++
 	}
-	numbers := make([]string, 0, len(count))
-	total := 0
-	for n, c := range count {
-		numbers = append(numbers, n)
-		total += c
+	order := make([]int32, len(numbers))
+	for k := range order {
+		order[k] = int32(k)
 	}
-	slices.Sort(numbers)
-	all := make([]*clockface.Punch, total)
-	by := make(map[string][]*clockface.Punch, len(numbers))
-	off := 0
-	for _, n := range numbers {
-		by[n] = all[off : off : off+count[n]]
-		off += count[n]
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(numbers[a], numbers[b]) })
+	sorted := make([]string, len(numbers))
+	groups := make([][]*clockface.Punch, len(numbers))
+	rank := make([]int32, len(numbers))
+	all := make([]*clockface.Punch, 0, len(punches))
+	for r, k := range order {
+		sorted[r], rank[k] = numbers[k], int32(r)
+		groups[r] = all[len(all) : len(all) : len(all)+count[k]]
+		all = all[:len(all)+count[k]]
 	}
 	for i := range punches {
-		if p := &punches[i]; p.Voided == nil {
-			by[p.EmployeeNumber] = append(by[p.EmployeeNumber], p)
+		if k := which[i]; k >= 0 {
+			r := rank[k]
+			groups[r] = append(groups[r], &punches[i])
 		}
 	}
-	return by, numbers, nil
+	return sorted, groups, nil
 }
 
 // weekHours is one workweek's whole total.
@@ -245,7 +258,7 @@ func categorise(shifts []Shift, first, last time.Time, r *Rules) []weekHours {
 	)
 	for i := range shifts {
 		sh := &shifts[i]
-		ws := r.weekOf(sh.Day)
+		ws := sh.Week
 		if ws.Before(first) || ws.After(last) {
 			continue
 		}
