@@ -37,6 +37,13 @@ type Approval struct {
 	At       time.Time
 }
 
+// Approved reports whether employee's timesheet for period p is approved.
+// An edit inside an approved period should withdraw the approval: the
+// approver saw other hours.
+func Approved(approvals []Approval, employee string, p Period) bool {
+	return slices.ContainsFunc(approvals, func(a Approval) bool { return a.Employee == employee && a.Period == p })
+}
+
 // Lock records that a period is closed for payroll: punches in it can no
 // longer be added or corrected.
 type Lock struct {
