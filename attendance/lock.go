@@ -63,7 +63,7 @@ type LockedError struct {
 
 func (e *LockedError) Error() string {
 	return fmt.Sprintf("period %s is locked (by %s at %s): no edit at %s; enter it as an adjustment in an open period",
-		e.Lock.Period, e.Lock.By, e.Lock.At.Format(time.RFC3339), e.At.Format(time.RFC3339))
+		e.Lock.Period, e.Lock.By, e.Lock.At.Format(stamp), e.At.Format(stamp))
 }
 
 // Is makes errors.Is(err, ErrLocked) true.

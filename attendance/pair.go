@@ -58,6 +58,7 @@ type machine struct {
 	number string
 	state  clockface.PunchKind // PunchOut, PunchIn or BreakStart (on break)
 	since  time.Time           // when the state began (punch time)
+	sinceP *clockface.Punch    // the punch that set the state
 	open   Shift               // the shift being built, when not out
 	openP  *clockface.Punch    // its in-punch
 	brk    time.Time           // effective start of the running break
@@ -90,7 +91,7 @@ func (m *machine) step(p *clockface.Punch) {
 	}
 	if m.last != nil && m.last.Kind == p.Kind && raw.Sub(m.last.Time()) <= m.r.DuplicateWindow {
 		m.flag(DoublePunch, p, "%s again %s after the one at %s; the repeat is not paired", p.Kind,
-			raw.Sub(m.last.Time()).Round(time.Second), m.when(m.last.Time()))
+			gap(raw.Sub(m.last.Time())), m.when(m.last.Time()))
 		return
 	}
 	m.last = p
@@ -111,20 +112,20 @@ func (m *machine) step(p *clockface.Punch) {
 				m.when(m.openP.Time()), m.when(raw))
 			m.flag(Contradiction, p, "in-punch while %s since %s", what, m.when(m.since))
 		}
-		m.state, m.since, m.openP = clockface.PunchIn, raw, p
+		m.state, m.since, m.sinceP, m.openP = clockface.PunchIn, raw, p, p
 		m.open = Shift{In: t, InPunch: p.ID, InKiosk: p.KioskID}
 	case clockface.PunchOut:
 		switch m.state {
 		case clockface.PunchOut:
 			m.flag(MissingIn, p, "out-punch at %s without an in-punch", m.when(raw))
-			m.state, m.since = clockface.PunchOut, raw
+			m.state, m.since, m.sinceP = clockface.PunchOut, raw, p
 			return
 		case clockface.BreakStart:
 			m.flag(BadBreak, m.brkP, "break started at %s was not ended before the out-punch at %s; not deducted",
 				m.when(m.brkP.Time()), m.when(raw))
 		}
 		m.close(p, t)
-		m.state, m.since = clockface.PunchOut, raw
+		m.state, m.since, m.sinceP = clockface.PunchOut, raw, p
 	case clockface.BreakStart:
 		switch m.state {
 		case clockface.PunchOut:
@@ -132,7 +133,7 @@ func (m *machine) step(p *clockface.Punch) {
 		case clockface.BreakStart:
 			m.flag(Contradiction, p, "break start at %s while on break since %s", m.when(raw), m.when(m.since))
 		default:
-			m.state, m.since, m.brk, m.brkP = clockface.BreakStart, raw, t, p
+			m.state, m.since, m.sinceP, m.brk, m.brkP = clockface.BreakStart, raw, p, t, p
 		}
 	case clockface.BreakEnd:
 		switch m.state {
@@ -142,7 +143,7 @@ func (m *machine) step(p *clockface.Punch) {
 			m.flag(BadBreak, p, "break end at %s without a break start", m.when(raw))
 		default:
 			m.endBreak(p, t)
-			m.state, m.since = clockface.PunchIn, raw
+			m.state, m.since, m.sinceP = clockface.PunchIn, raw, p
 		}
 	}
 }
@@ -208,6 +209,14 @@ func (m *machine) overlaps() {
 					m.when(sh.In), m.when(prev.In), m.when(prev.Out))})
 		}
 	}
+}
+
+// gap writes a short interval: "40s", "2m".
+func gap(d time.Duration) string {
+	if d < time.Minute {
+		return d.Round(time.Second).String()
+	}
+	return hm(d.Truncate(time.Minute))
 }
 
 // hm writes a duration as "8h10m" ("45m", "9h").
@@ -283,23 +292,17 @@ func state(ps []*clockface.Punch, at time.Time, maxShift time.Duration) Status {
 	for _, p := range ps {
 		m.step(p)
 	}
-	st := Status{Kind: clockface.PunchOut}
-	if m.state == clockface.PunchOut {
-		if m.last != nil {
-			st.Since, st.PunchID, st.KioskID = m.since, m.last.ID, m.last.KioskID
-		}
-		return st
+	if m.sinceP == nil {
+		return Status{Kind: clockface.PunchOut}
 	}
-	if at.Sub(m.openP.Time()) > r.MaxShift {
+	if m.state != clockface.PunchOut && at.Sub(m.openP.Time()) > r.MaxShift {
 		return Status{Kind: clockface.PunchOut, Since: m.openP.Time(), PunchID: m.openP.ID, KioskID: m.openP.KioskID, Stale: true}
 	}
-	by := m.openP
-	if m.state == clockface.BreakStart {
-		by = m.brkP
-	} else if m.last != nil && m.last.Kind == clockface.BreakEnd {
-		by = m.last
+	st := Status{Kind: m.state, Since: m.since, PunchID: m.sinceP.ID, KioskID: m.sinceP.KioskID}
+	if m.state != clockface.PunchOut {
+		st.ShiftStart = m.openP.Time()
 	}
-	return Status{Kind: m.state, Since: m.since, ShiftStart: m.openP.Time(), PunchID: by.ID, KioskID: by.KioskID}
+	return st
 }
 
 // NextKinds lists the kinds that make sense in state s, the likely one

@@ -32,6 +32,8 @@ func TestState(t *testing.T) {
 			[]clockface.PunchKind{clockface.PunchOut, clockface.BreakStart}},
 		{"double punch keeps the first", punches("E1", la).in(day + " 08:00").in(day + " 08:02"), "12:00", clockface.PunchIn, "08:00",
 			[]clockface.PunchKind{clockface.PunchOut, clockface.BreakStart}},
+		{"a contradicting kind does not change the state", punches("E1", la).shift(day, "08:00", "11:00").add(clockface.BreakStart, day+" 11:30"), "12:00",
+			clockface.PunchOut, "11:00", []clockface.PunchKind{clockface.PunchIn}},
 		{"a forgotten out goes stale", punches("E1", la).in("2026-03-01 08:00"), "12:00", clockface.PunchOut, "",
 			[]clockface.PunchKind{clockface.PunchIn}},
 	}
@@ -43,6 +45,9 @@ func TestState(t *testing.T) {
 			}
 			if tt.since != "" && !st.Since.Equal(tm(la, day+" "+tt.since)) {
 				t.Errorf("got since %s, want %s", st.Since.In(la), tt.since)
+			}
+			if tt.since != "" && st.PunchID == "" {
+				t.Errorf("got no punch id for the state")
 			}
 			if got := attendance.NextKinds(st); !slices.Equal(got, tt.next) {
 				t.Errorf("got next kinds %v, want %v", got, tt.next)
