@@ -1,103 +1,14 @@
-// Package attendance turns punches into shifts, daily and weekly totals,
-// overtime and exceptions for one pay period. It is pure computation: no
-// I/O, no clock.
-//
-// Conventions, chosen for payroll and stated once here:
-//   - Voided punches are ignored; a corrected punch counts at its
-//     corrected time.
-//   - Punches are paired in the order they were recorded (original time,
-//     then id), and hours use the effective times. So a correction that
-//     makes two shifts overlap is visible as an exception rather than
-//     silently re-paired.
-//   - Times are truncated to the minute, then rounded to the nearest
-//     increment (5, 6 or 15 minutes; halves round up) in the local time
-//     zone. All totals are whole minutes, so every export reconciles
-//     exactly.
-//   - A shift belongs to the local day (and week) it starts in, and to the
-//     period if it starts in [From, To).
-//   - Breaks (break_start → break_end) are unpaid and deducted.
-//   - An unpaired in-punch (missing out) or out-punch (missing in) is an
-//     exception and adds no hours; overlapping shifts and shifts longer
-//     than 16 h are exceptions but their hours count, for a person to
-//     review before payroll.
-//   - Overtime: daily first (over DailyOT, then double time over
-//     DoubleTime, if enabled), then weekly: regular hours beyond WeeklyOT
-//     in a week become overtime. Hours already overtime never count toward
-//     the weekly 40 (no pyramiding).
 package attendance
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"math"
+	"slices"
 	"time"
 
 	"clockface"
 )
-
-// Rules configure a computation. Zero values take the defaults.
-type Rules struct {
-	Location   *time.Location // day boundaries; nil → UTC
-	WeekStart  time.Weekday   // first day of the work week (zero: Sunday)
-	WeeklyOT   time.Duration  // 0 → 40 h
-	DailyOT    time.Duration  // 0 → no daily overtime (8 h is common)
-	DoubleTime time.Duration  // 0 → no double time (12 h is common)
-	Rounding   time.Duration  // 0 (none), 5, 6 or 15 minutes
-	MaxShift   time.Duration  // longer shifts are flagged; 0 → 16 h
-}
-
-func (r *Rules) defaults() error {
-	if r.Location == nil {
-		r.Location = time.UTC
-	}
-	if r.WeeklyOT == 0 {
-		r.WeeklyOT = 40 * time.Hour
-	}
-	if r.MaxShift == 0 {
-		r.MaxShift = 16 * time.Hour
-	}
-	switch r.Rounding {
-	case 0, 5 * time.Minute, 6 * time.Minute, 15 * time.Minute:
-	default:
-		return fmt.Errorf("rounding %s: want none, 5, 6 or 15 minutes", r.Rounding)
-	}
-	if r.DailyOT < 0 || r.DoubleTime < 0 || r.WeeklyOT < 0 {
-		return fmt.Errorf("negative overtime threshold")
-	}
-	if r.DailyOT > 0 && r.DoubleTime > 0 && r.DoubleTime <= r.DailyOT {
-		return fmt.Errorf("double time after %s must exceed daily overtime after %s", r.DoubleTime, r.DailyOT)
-	}
-	return nil
-}
-
-// ExceptionKind names a problem a person should review.
-type ExceptionKind string
-
-const (
-	MissingOut  ExceptionKind = "missing_out"
-	MissingIn   ExceptionKind = "missing_in"
-	Overlap     ExceptionKind = "overlapping_shifts"
-	LongShift   ExceptionKind = "shift_over_16h"
-	BadBreak    ExceptionKind = "unpaired_break"
-	OutBeforeIn ExceptionKind = "out_before_in"
-)
-
-// Exception is one flagged problem.
-type Exception struct {
-	Employee string
-	Kind     ExceptionKind
-	At       time.Time
-	PunchID  string
-	Detail   string
-}
-
-// Shift is an in-punch paired with its out-punch.
-type Shift struct {
-	In, Out           time.Time // effective, rounded
-	InPunch, OutPunch string
-	Breaks            time.Duration
-	Worked            time.Duration // Out − In − Breaks
-	Day               time.Time     // local midnight of In
-}
 
 // Hours splits worked time by pay category.
 type Hours struct {
@@ -113,22 +24,29 @@ func (h *Hours) add(o Hours) {
 	h.Double += o.Double
 }
 
-// Day is one local day's hours.
+func (h Hours) sub(o Hours) Hours {
+	return Hours{Regular: h.Regular - o.Regular, Overtime: h.Overtime - o.Overtime, Double: h.Double - o.Double}
+}
+
+// Day is one workday's hours inside the period.
 type Day struct {
-	Date time.Time // local midnight
+	Date time.Time // local midnight of the workday's date
 	Hours
 }
 
-// Week is one work week's hours (only the days inside the period).
+// Week is one workweek that touches the period.
 type Week struct {
-	Start time.Time // local midnight of the week's first day
-	Hours
+	Start time.Time // local midnight of the workweek's first day
+	Hours           // the part that falls inside the period
+	// Whole is the entire workweek, computed once in full, including the
+	// days in the neighbouring period(s).
+	Whole Hours
 }
 
-// Employee is one person's timesheet.
+// Employee is one person's timesheet for the period.
 type Employee struct {
 	Number string
-	Shifts []Shift
+	Shifts []Shift // shifts starting in the period, in time order
 	Days   []Day
 	Weeks  []Week
 	Hours  // period totals
@@ -136,197 +54,257 @@ type Employee struct {
 
 // Sheet is the period's timesheets, employees sorted by number.
 type Sheet struct {
-	From, To   time.Time
+	From, To time.Time // [From, To)
+	// Rules are the rules it was computed with, defaults filled in.
+	Rules      Rules
 	Employees  []Employee
-	Exceptions []Exception
+	Exceptions []Exception // by employee, then time
 }
 
-// Build computes the timesheets for [from, to). Give it punches from a
-// little before and after the period (a day either side) so shifts that
-// cross its edges pair correctly.
+// Blocking lists the exceptions that stop an export.
+func (s Sheet) Blocking() []Exception {
+	var out []Exception
+	for _, e := range s.Exceptions {
+		if e.Blocking() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Employee returns the timesheet of number, if it is in the sheet.
+func (s Sheet) Employee(number string) (Employee, bool) {
+	i, ok := slices.BinarySearchFunc(s.Employees, number, func(e Employee, n string) int { return cmp.Compare(e.Number, n) })
+	if !ok {
+		return Employee{}, false
+	}
+	return s.Employees[i], true
+}
+
+// Build computes the timesheets for the period [from, to). Give it every
+// punch Window(from, to, r) names: whole workweeks, so that overtime is
+// computed over each workweek in full whatever the pay period. Voided
+// punches are ignored. Each employee's punches are paired in effective time
+// order across every kiosk.
+//
+// Every employee with a punch or a shift in the period is in the sheet,
+// with zero hours if nothing pairs. The exceptions are those from the start
+// of the first workweek touching the period to its end: the earlier days
+// of that week decide this period's overtime.
 func Build(punches []clockface.Punch, from, to time.Time, r Rules) (Sheet, error) {
-	if err := r.defaults(); err != nil {
+	if err := r.check(); err != nil {
 		return Sheet{}, err
 	}
-	if !to.After(from) {
-		return Sheet{}, fmt.Errorf("period %s to %s is empty", from.Format(time.DateOnly), to.Format(time.DateOnly))
+	if r.Now.IsZero() {
+		return Sheet{}, fmt.Errorf("rules: Now is required (the caller's clock reading, to flag punches in the future)")
 	}
-	by := map[string][]clockface.Punch{}
-	for _, p := range punches {
-		if p.Voided != nil {
-			continue
-		}
-		by[p.EmployeeNumber] = append(by[p.EmployeeNumber], p)
+	if err := checkPeriod(from, to, r.Location); err != nil {
+		return Sheet{}, err
 	}
-	numbers := make([]string, 0, len(by))
-	for n := range by {
-		numbers = append(numbers, n)
+	from, to = from.In(r.Location), to.In(r.Location)
+	firstWeek := r.weekOf(r.workday(from))
+	lastWeek := r.weekOf(r.workday(to.Add(-time.Nanosecond)))
+	excFrom := r.dayStart(firstWeek)
+
+	numbers, groups, err := group(punches)
+	if err != nil {
+		return Sheet{}, err
 	}
-	sort.Strings(numbers)
-	s := Sheet{From: from, To: to}
+
+	s := Sheet{From: from, To: to, Rules: r}
 	inPeriod := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
-	for _, n := range numbers {
-		shifts, excs := pair(n, by[n], r)
-		var kept []Shift
-		for _, sh := range shifts {
-			if inPeriod(sh.In) {
-				kept = append(kept, sh)
+	s.Employees = make([]Employee, 0, len(numbers))
+	for g, n := range numbers {
+		ps := groups[g]
+		sortPunches(ps)
+		m := newMachine(n, &r)
+		ins := 0
+		for _, p := range ps {
+			if p.Kind == clockface.PunchIn {
+				ins++
 			}
 		}
-		for _, e := range excs {
-			if inPeriod(e.At) {
+		m.shifts = make([]Shift, 0, ins)
+		present := false
+		for _, p := range ps {
+			m.step(p)
+			present = present || inPeriod(p.Time())
+		}
+		m.finish()
+		m.overlaps()
+		for _, e := range m.excs {
+			if !e.At.Before(excFrom) && e.At.Before(to) {
 				s.Exceptions = append(s.Exceptions, e)
 			}
 		}
-		if len(kept) == 0 {
-			continue
+		emp := Employee{Number: n}
+		weeks := categorise(m.shifts, firstWeek, lastWeek, &r)
+		// Shifts are in time order, so the period's are one run of them.
+		lo := slices.IndexFunc(m.shifts, func(sh Shift) bool { return !sh.In.Before(from) })
+		if lo < 0 {
+			lo = len(m.shifts)
 		}
-		emp := Employee{Number: n, Shifts: kept}
-		emp.Days, emp.Weeks = categorise(kept, r)
-		for _, d := range emp.Days {
-			emp.Hours.add(d.Hours)
+		hi := lo
+		for hi < len(m.shifts) && m.shifts[hi].In.Before(to) {
+			hi++
 		}
-		s.Employees = append(s.Employees, emp)
+		if hi > lo {
+			emp.Shifts = m.shifts[lo:hi:hi]
+		}
+		for i := range emp.Shifts {
+			sh := &emp.Shifts[i]
+			if k := len(emp.Days); k == 0 || !emp.Days[k-1].Date.Equal(sh.Day) {
+				emp.Days = append(emp.Days, Day{Date: sh.Day})
+			}
+			emp.Days[len(emp.Days)-1].add(sh.Hours)
+			ws := sh.Week
+			if k := len(emp.Weeks); k == 0 || !emp.Weeks[k-1].Start.Equal(ws) {
+				emp.Weeks = append(emp.Weeks, Week{Start: ws, Whole: weekTotal(weeks, ws)})
+			}
+			emp.Weeks[len(emp.Weeks)-1].add(sh.Hours)
+			emp.Hours.add(sh.Hours)
+		}
+		if present || len(emp.Shifts) > 0 {
+			s.Employees = append(s.Employees, emp)
+		}
 	}
+	slices.SortStableFunc(s.Exceptions, func(a, b Exception) int {
+		if c := cmp.Compare(a.Employee, b.Employee); c != 0 {
+			return c
+		}
+		return a.At.Compare(b.At)
+	})
 	return s, nil
 }
 
-// effective is a punch's time, truncated to the minute and rounded.
-func effective(p clockface.Punch, r Rules) time.Time {
-	t := p.Time().Truncate(time.Minute)
-	if r.Rounding == 0 {
-		return t
+// group splits the punches that count (not voided) by employee, without
+// copying them: the employee numbers sorted, and each one's punches.
+func group(punches []clockface.Punch) ([]string, [][]*clockface.Punch, error) {
+	index := map[string]int32{}
+	var numbers []string
+	var count []int
+	which := make([]int32, len(punches))
+	for i := range punches {
+		p := &punches[i]
+		if p.Voided != nil {
+			which[i] = -1
+			continue
+		}
+		if p.EmployeeNumber == "" {
+			return nil, nil, fmt.Errorf("punch %s has no employee number", p.ID)
+		}
+		k, ok := index[p.EmployeeNumber]
+		if !ok {
+			k = int32(len(numbers))
+			index[p.EmployeeNumber] = k
+			numbers, count = append(numbers, p.EmployeeNumber), append(count, 0)
+		}
+		which[i] = k
+		count[k]++
 	}
-	_, off := t.In(r.Location).Zone()
-	shift := time.Duration(off) * time.Second
-	return t.Add(shift).Round(r.Rounding).Add(-shift)
+	order := make([]int32, len(numbers))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(numbers[a], numbers[b]) })
+	sorted := make([]string, len(numbers))
+	groups := make([][]*clockface.Punch, len(numbers))
+	rank := make([]int32, len(numbers))
+	all := make([]*clockface.Punch, 0, len(punches))
+	for r, k := range order {
+		sorted[r], rank[k] = numbers[k], int32(r)
+		groups[r] = all[len(all) : len(all) : len(all)+count[k]]
+		all = all[:len(all)+count[k]]
+	}
+	for i := range punches {
+		if k := which[i]; k >= 0 {
+			r := rank[k]
+			groups[r] = append(groups[r], &punches[i])
+		}
+	}
+	return sorted, groups, nil
 }
 
-func pair(number string, ps []clockface.Punch, r Rules) ([]Shift, []Exception) {
-	sort.Slice(ps, func(i, j int) bool {
-		if !ps[i].At.Equal(ps[j].At) {
-			return ps[i].At.Before(ps[j].At)
+// weekHours is one workweek's whole total.
+type weekHours struct {
+	start time.Time
+	Hours
+}
+
+func weekTotal(weeks []weekHours, start time.Time) Hours {
+	for _, w := range weeks {
+		if w.start.Equal(start) {
+			return w.Hours
 		}
-		return ps[i].ID < ps[j].ID
-	})
+	}
+	return Hours{}
+}
+
+// categorise sets each shift's Hours, workweek by workweek in time order,
+// for the workweeks from first to last (dates of their first days), and
+// returns each workweek's whole total. Shifts outside them are left zero.
+//
+// Within a workday, the first DailyOT of worked time is regular, up to
+// DoubleTime overtime, beyond it double time; on the seventh consecutive
+// workday (SeventhDay) up to DailyOT is overtime and beyond it double time.
+// Then regular time past WeeklyOT in the workweek, in time order, becomes
+// overtime. Each minute lands in one category only (no pyramiding).
+func categorise(shifts []Shift, first, last time.Time, r *Rules) []weekHours {
+	var weeks []weekHours
 	var (
-		shifts     []Shift
-		excs       []Exception
-		open       *Shift
-		breakStart *time.Time
+		week    time.Time
+		day     [7]time.Duration
+		weekReg time.Duration
 	)
-	flag := func(kind ExceptionKind, p clockface.Punch, detail string) {
-		excs = append(excs, Exception{Employee: number, Kind: kind, At: p.Time(), PunchID: p.ID, Detail: detail})
-	}
-	var openPunch clockface.Punch
-	for _, p := range ps {
-		t := effective(p, r)
-		switch p.Kind {
-		case clockface.PunchIn:
-			if open != nil {
-				flag(MissingOut, openPunch, "in-punch without an out-punch before the next in-punch")
-			}
-			open, openPunch, breakStart = &Shift{In: t, InPunch: p.ID}, p, nil
-		case clockface.BreakStart:
-			if open == nil || breakStart != nil {
-				flag(BadBreak, p, "break start outside a shift or during a break")
-				continue
-			}
-			breakStart = &t
-		case clockface.BreakEnd:
-			if open == nil || breakStart == nil {
-				flag(BadBreak, p, "break end without a break start")
-				continue
-			}
-			if t.After(*breakStart) {
-				open.Breaks += t.Sub(*breakStart)
-			}
-			breakStart = nil
-		case clockface.PunchOut:
-			if open == nil {
-				flag(MissingIn, p, "out-punch without an in-punch")
-				continue
-			}
-			if breakStart != nil {
-				flag(BadBreak, p, "break not ended before the out-punch; ended at the out-punch")
-				if t.After(*breakStart) {
-					open.Breaks += t.Sub(*breakStart)
-				}
-			}
-			sh := *open
-			sh.Out, sh.OutPunch = t, p.ID
-			open, breakStart = nil, nil
-			span := sh.Out.Sub(sh.In)
-			if span < 0 {
-				flag(OutBeforeIn, p, "out-punch earlier than its in-punch; no hours counted")
-				continue
-			}
-			sh.Worked = max(span-sh.Breaks, 0)
-			li := sh.In.In(r.Location)
-			sh.Day = time.Date(li.Year(), li.Month(), li.Day(), 0, 0, 0, 0, r.Location)
-			if span > r.MaxShift {
-				excs = append(excs, Exception{Employee: number, Kind: LongShift, At: sh.In, PunchID: sh.InPunch,
-					Detail: fmt.Sprintf("shift of %s", span)})
-			}
-			shifts = append(shifts, sh)
+	for i := range shifts {
+		sh := &shifts[i]
+		ws := sh.Week
+		if ws.Before(first) || ws.After(last) {
+			continue
 		}
-	}
-	if open != nil {
-		flag(MissingOut, openPunch, "in-punch without an out-punch")
-	}
-	byIn := append([]Shift(nil), shifts...)
-	sort.SliceStable(byIn, func(i, j int) bool { return byIn[i].In.Before(byIn[j].In) })
-	for i := 1; i < len(byIn); i++ {
-		if byIn[i].In.Before(byIn[i-1].Out) {
-			excs = append(excs, Exception{Employee: number, Kind: Overlap, At: byIn[i].In, PunchID: byIn[i].InPunch,
-				Detail: fmt.Sprintf("starts %s before the previous shift ends", byIn[i-1].Out.Sub(byIn[i].In))})
+		if !ws.Equal(week) {
+			week, day, weekReg = ws, [7]time.Duration{}, 0
+			weeks = append(weeks, weekHours{start: ws})
 		}
+		idx := int(math.Round(sh.Day.Sub(ws).Hours() / 24))
+		before, w := day[idx], sh.Worked
+		seventh := r.SeventhDay && idx == 6
+		for j := 0; seventh && j < 6; j++ {
+			seventh = day[j] > 0
+		}
+		var h Hours
+		if seventh {
+			h.Overtime = band(before, w, 0, r.DailyOT)
+			h.Double = band(before, w, r.DailyOT, math.MaxInt64)
+		} else {
+			regEnd, dtStart := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+			if r.DailyOT > 0 {
+				regEnd = r.DailyOT
+			}
+			if r.DoubleTime > 0 {
+				dtStart = r.DoubleTime
+			}
+			h.Regular = band(before, w, 0, min(regEnd, dtStart))
+			h.Overtime = band(before, w, regEnd, dtStart)
+			h.Double = band(before, w, dtStart, math.MaxInt64)
+		}
+		if room := max(r.WeeklyOT-weekReg, 0); h.Regular > room {
+			h.Overtime += h.Regular - room
+			h.Regular = room
+		}
+		weekReg += h.Regular
+		day[idx] += w
+		sh.Hours = h
+		weeks[len(weeks)-1].add(h)
 	}
-	return shifts, excs
+	return weeks
 }
 
-// categorise totals shifts per day, applies daily then weekly overtime and
-// returns days and weeks in order.
-func categorise(shifts []Shift, r Rules) ([]Day, []Week) {
-	worked := map[time.Time]time.Duration{}
-	for _, sh := range shifts {
-		worked[sh.Day] += sh.Worked
+// band is how much of [start, start+w) lies within [lo, hi).
+func band(start, w, lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return 0
 	}
-	dates := make([]time.Time, 0, len(worked))
-	for d := range worked {
-		dates = append(dates, d)
-	}
-	sort.Slice(dates, func(i, j int) bool { return dates[i].Before(dates[j]) })
-	var days []Day
-	var weeks []Week
-	for _, d := range dates {
-		w := worked[d]
-		h := Hours{Regular: w}
-		if r.DoubleTime > 0 && w > r.DoubleTime {
-			h.Double = w - r.DoubleTime
-			h.Regular = r.DoubleTime
-		}
-		if r.DailyOT > 0 && h.Regular > r.DailyOT {
-			h.Overtime = h.Regular - r.DailyOT
-			h.Regular = r.DailyOT
-		}
-		ws := weekStart(d, r)
-		if len(weeks) == 0 || !weeks[len(weeks)-1].Start.Equal(ws) {
-			weeks = append(weeks, Week{Start: ws})
-		}
-		wk := &weeks[len(weeks)-1]
-		if room := r.WeeklyOT - wk.Regular; h.Regular > room {
-			excess := h.Regular - max(room, 0)
-			h.Regular -= excess
-			h.Overtime += excess
-		}
-		wk.add(h)
-		days = append(days, Day{Date: d, Hours: h})
-	}
-	return days, weeks
-}
-
-func weekStart(day time.Time, r Rules) time.Time {
-	back := (int(day.Weekday()) - int(r.WeekStart) + 7) % 7
-	return day.AddDate(0, 0, -back)
+	a, b := max(start, lo), min(start+w, hi)
+	return max(b-a, 0)
 }
