@@ -151,6 +151,36 @@ func (a *app) newPIN(file, prompt string) (string, error) {
 
 func (a *app) employeeCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "employee", Short: "Add, list, show, terminate and restrict employees"}
+	simple := func(use, short, done string, f func(context.Context, *ledger.Ledger, string) error) *cobra.Command {
+		c := &cobra.Command{
+			Use:   use + " NUMBER",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+					if err := f(cmd.Context(), l, args[0]); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "%s %s\n", done, args[0])
+					return nil
+				})
+			},
+		}
+		a.ledgerFlags(c)
+		return c
+	}
+	terminate := simple("terminate", "Terminate an employee (their templates are deleted)", "terminated",
+		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Terminate(ctx, n, actor()) })
+	restrict := simple("restrict", "Restrict an employee to PIN/badge: face matching skips them", "restricted",
+		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, true, actor()) })
+	unrestrict := simple("unrestrict", "Lift a restriction to PIN/badge", "unrestricted",
+		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, false, actor()) })
+	cmd.AddCommand(a.employeeAddCmd(), a.employeeListCmd(), a.employeeShowCmd(), terminate, restrict, unrestrict)
+	return cmd
+}
+
+// employeeAddCmd is `employee add NUMBER`.
+func (a *app) employeeAddCmd() *cobra.Command {
 	var e clockface.Employee
 	var pinFile string
 	add := &cobra.Command{
@@ -185,6 +215,11 @@ func (a *app) employeeCmd() *cobra.Command {
 	a.ledgerFlags(add)
 	a.jsonFlag(add)
 
+	return add
+}
+
+// employeeListCmd is `employee list`.
+func (a *app) employeeListCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List employees",
@@ -212,6 +247,11 @@ func (a *app) employeeCmd() *cobra.Command {
 	}
 	a.ledgerFlags(list)
 	a.jsonFlag(list)
+	return list
+}
+
+// employeeShowCmd is `employee show NUMBER`.
+func (a *app) employeeShowCmd() *cobra.Command {
 	show := &cobra.Command{
 		Use:   "show NUMBER",
 		Short: "Show an employee, their consent and their next punch",
@@ -258,32 +298,7 @@ func (a *app) employeeCmd() *cobra.Command {
 	a.ledgerFlags(show)
 	a.jsonFlag(show)
 	a.tzFlag(show)
-	simple := func(use, short, done string, f func(context.Context, *ledger.Ledger, string) error) *cobra.Command {
-		c := &cobra.Command{
-			Use:   use + " NUMBER",
-			Short: short,
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-					if err := f(cmd.Context(), l, args[0]); err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "%s %s\n", done, args[0])
-					return nil
-				})
-			},
-		}
-		a.ledgerFlags(c)
-		return c
-	}
-	terminate := simple("terminate", "Terminate an employee (their templates are deleted)", "terminated",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Terminate(ctx, n, actor()) })
-	restrict := simple("restrict", "Restrict an employee to PIN/badge: face matching skips them", "restricted",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, true, actor()) })
-	unrestrict := simple("unrestrict", "Lift a restriction to PIN/badge", "unrestricted",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, false, actor()) })
-	cmd.AddCommand(add, list, show, terminate, restrict, unrestrict)
-	return cmd
+	return show
 }
 
 func (a *app) punchCmd() *cobra.Command {
@@ -327,6 +342,12 @@ the debounce window prints the first one and stores nothing.`,
 	a.ledgerFlags(cmd)
 	a.jsonFlag(cmd)
 	a.tzFlag(cmd)
+	cmd.AddCommand(a.punchCorrectCmd(), a.punchVoidCmd())
+	return cmd
+}
+
+// punchCorrectCmd is `punch correct PUNCH`.
+func (a *app) punchCorrectCmd() *cobra.Command {
 	var at, reason string
 	correct := &cobra.Command{
 		Use:   "correct PUNCH",
@@ -362,6 +383,11 @@ the debounce window prints the first one and stores nothing.`,
 	a.jsonFlag(correct)
 	a.tzFlag(correct)
 
+	return correct
+}
+
+// punchVoidCmd is `punch void PUNCH`.
+func (a *app) punchVoidCmd() *cobra.Command {
 	var voidReason string
 	void := &cobra.Command{
 		Use:   "void PUNCH",
@@ -380,8 +406,7 @@ the debounce window prints the first one and stores nothing.`,
 	void.Flags().StringVar(&voidReason, "reason", "", "why (required)")
 	void.MarkFlagRequired("reason")
 	a.ledgerFlags(void)
-	cmd.AddCommand(correct, void)
-	return cmd
+	return void
 }
 
 func (a *app) dsarCmd() *cobra.Command {
