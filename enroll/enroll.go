@@ -9,6 +9,10 @@
 //	s.Consent(ctx, "Ana García")   // or s.Decline(ctx)
 //	for !s.Complete() { fb, _ := s.Offer(frame) }  // show fb.Reason.Text("es")
 //	res, err := s.Finish(ctx)      // *DuplicateError if the face is enrolled
+//
+// Drive runs those steps in one call for a caller with a Frames source
+// (ImageFiles, or the caller's camera adapter), reporting each frame to an
+// Observer such as Progress, and returns a Summary.
 package enroll
 
 import (

@@ -24,15 +24,12 @@ import (
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/enroll"
+	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
 	"clockface/kiosk/camera"
 	"clockface/ledger"
 	"clockface/vault"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 var signedAt = time.Date(2026, 3, 2, 8, 30, 0, 0, time.UTC)
 
@@ -54,7 +51,7 @@ func newLedger(t testing.TB) *ledger.Ledger {
 	}
 	l, err := ledger.Open(context.Background(), ledger.Config{
 		Path: filepath.Join(t.TempDir(), "ledger.db"), Key: key,
-		Clock: fixedClock{signedAt}, KioskID: "kiosk-test",
+		Clock: clocktest.New(signedAt), KioskID: "kiosk-test",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +61,7 @@ func newLedger(t testing.TB) *ledger.Ledger {
 }
 
 func config() enroll.Config {
-	return enroll.Config{KioskID: "kiosk-test", Actor: "hr:test", Clock: fixedClock{signedAt}}
+	return enroll.Config{KioskID: "kiosk-test", Actor: "hr:test", Clock: clocktest.New(signedAt)}
 }
 
 // consented starts a session and signs the English notice.

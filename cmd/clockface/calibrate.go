@@ -34,7 +34,7 @@ func knownModels() []embeddings.Model {
 }
 
 func (a *app) calibrateCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "calibrate [--data DIR] [--model dlib|onnx] [--json]",
 		Short: "Measure genuine and impostor distances on the enrolled employees and print the operating point",
 		Long: `calibrate compares every pair of enrolled samples in the ledger: two samples of
@@ -73,6 +73,10 @@ Nothing is written.`,
 			})
 		},
 	}
+	a.ledgerFlags(cmd)
+	a.modelFlag(cmd)
+	a.jsonFlag(cmd)
+	return cmd
 }
 
 func modelNamed(name string) (embeddings.Model, error) {

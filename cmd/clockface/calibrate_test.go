@@ -102,7 +102,7 @@ func calibrateRun(t *testing.T, args ...string) (string, error) {
 	var out, errOut bytes.Buffer
 	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clockface.SystemClock{}}
 	root := a.rootCmd()
-	root.SetArgs(args)
+	root.SetArgs(cliArgs(args))
 	root.SetOut(&errOut)
 	root.SetErr(&errOut)
 	err := root.Execute()

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
 	_ "image/gif" // the engine takes JPEG, PNG and GIF
 	_ "image/jpeg"
 	_ "image/png"
@@ -15,14 +14,14 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"gocv.io/x/gocv"
+	"golang.org/x/term"
 
-	"clockface"
 	"clockface/embeddings"
 	"clockface/enroll"
 	"clockface/kiosk/camera"
+	"clockface/ledger"
 )
 
 // enrollCommands: `clockface enroll`.
@@ -55,8 +54,12 @@ encrypted template in the ledger. An unknown EMPLOYEE is added.`,
 	f.BoolVar(&o.keepImages, "keep-images", false, "keep the accepted frames, encrypted, for 90 days")
 	f.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up on a camera after this long")
 	f.StringVar(&o.name, "name", "", "name of a new employee (default: the signature)")
-	f.StringVar(&o.pin, "pin", "", "PIN of a new employee")
+	f.StringVar(&o.pinFile, "pin-file", "", "read a new employee's PIN from the first line of this file (default: prompted for, or stdin)")
 	f.StringVar(&o.badge, "badge", "", "badge id of a new employee")
+	a.ledgerFlags(cmd)
+	a.modelFlags(cmd)
+	a.jsonFlag(cmd)
+	a.tzFlag(cmd)
 	return []*cobra.Command{cmd, a.withdrawCmd()}
 }
 
@@ -64,7 +67,7 @@ encrypted template in the ledger. An unknown EMPLOYEE is added.`,
 // their consent; their templates are deleted in the same transaction and
 // they punch with PIN or badge from then on.
 func (a *app) withdrawCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "withdraw EMPLOYEE",
 		Short: "Withdraw an employee's face consent: their templates are deleted at once",
 		Args:  cobra.ExactArgs(1),
@@ -84,6 +87,9 @@ func (a *app) withdrawCmd() *cobra.Command {
 			return err
 		},
 	}
+	a.ledgerFlags(cmd)
+	a.jsonFlag(cmd)
+	return cmd
 }
 
 type enrolOptions struct {
@@ -96,22 +102,7 @@ type enrolOptions struct {
 	samples                            int
 	keepImages                         bool
 	timeout                            time.Duration
-	name, pin, badge                   string
-}
-
-// enrolSummary is what --json prints.
-type enrolSummary struct {
-	Employee        string                `json:"employee"`
-	Declined        bool                  `json:"declined"`
-	Notice          enroll.Notice         `json:"notice"`
-	Consent         *clockface.Consent    `json:"consent,omitempty"`
-	Model           string                `json:"model,omitempty"`
-	Samples         int                   `json:"samples"`
-	Frames          int                   `json:"frames"`
-	Rejected        map[enroll.Reason]int `json:"rejected,omitempty"`
-	Snapshots       []int64               `json:"snapshots,omitempty"`
-	Nearest         string                `json:"nearest,omitempty"`
-	NearestDistance float64               `json:"nearest_distance,omitempty"`
+	name, pinFile, badge               string
 }
 
 // enrolExit gives a duplicate face its own exit status (3), so scripts can
@@ -122,7 +113,8 @@ func (e enrolExit) Error() string { return e.err.Error() }
 func (e enrolExit) Unwrap() error { return e.err }
 func (e enrolExit) ExitCode() int { return 3 }
 
-func (a *app) runEnroll(ctx context.Context, o enrolOptions) error {
+// check refuses contradictory or missing options before anything is read.
+func (o enrolOptions) check() error {
 	sources := len(o.images)
 	if o.cameraSet {
 		sources++
@@ -140,213 +132,200 @@ func (a *app) runEnroll(ctx context.Context, o enrolOptions) error {
 	case o.cameraSet && o.video != "", (o.cameraSet || o.video != "") && len(o.images) > 0:
 		return errors.New("enroll: give one frame source: --camera, --video or IMAGE files")
 	}
-	// Check every input before the notice, so a typo costs no consent row.
-	images := make([][]byte, len(o.images))
-	for i, p := range o.images {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return fmt.Errorf("enroll: %w", err)
-		}
-		if _, _, err := image.DecodeConfig(bytes.NewReader(b)); err != nil {
-			return fmt.Errorf("enroll: %s: %w: %v", p, embeddings.ErrNotImage, err)
-		}
-		images[i] = b
-	}
+	return nil
+}
 
+// runEnroll wires the options to an enrolment session and enroll.Drive.
+func (a *app) runEnroll(ctx context.Context, o enrolOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	loc, err := a.location()
+	if err != nil {
+		return err
+	}
+	var frames enroll.Frames
+	if len(o.images) > 0 {
+		if frames, err = enroll.ImageFiles(o.images); err != nil {
+			return err
+		}
+	}
 	l, err := a.openLedger(ctx)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	locale := o.locale
-	if locale == "" {
-		locale = "en"
-		if e, err := l.Employee(ctx, o.number); err == nil && e.Locale != "" {
-			locale = e.Locale
-		}
+	who, err := a.applicant(ctx, l, o)
+	if err != nil {
+		return err
 	}
 	cfg := enroll.Config{
 		Samples: o.samples, KeepImages: o.keepImages, ConsentVersion: o.version,
 		KioskID: a.kioskID, Actor: "cli", Clock: a.clock,
 	}
-	who := enroll.Applicant{Number: o.number, Name: o.name, Locale: o.locale, BadgeID: o.badge, PIN: o.pin}
-
-	if o.decline {
-		if _, err := l.Employee(ctx, o.number); errors.Is(err, clockface.ErrUnknownEmployee) && o.name == "" {
-			return fmt.Errorf("enroll: %s is a new employee: give --name (and --pin or --badge) to add them", o.number)
-		}
-		s, err := enroll.New(cfg, nil, l, who)
-		if err != nil {
+	locale := enroll.NoticeLocale(ctx, l, o.number, o.locale)
+	plan := enroll.Plan{Locale: locale, Decline: o.decline, Signature: o.signature, ShowNotice: a.showNotice,
+		Frames: frames, EveryReason: true}
+	var eng embeddings.Engine // none to decline
+	var c *capture
+	if !o.decline {
+		if c, err = a.openCapture(ctx, o, &plan); err != nil {
 			return err
 		}
-		n, err := a.showNotice(s, locale)
-		if err != nil {
-			return err
-		}
-		if _, err := s.Decline(ctx); err != nil {
-			return fmt.Errorf("enroll: %w", err)
-		}
-		return a.printEnrol(enrolSummary{Employee: o.number, Declined: true, Notice: n})
-	}
-
-	eng, err := a.openEngine()
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	var src camera.Source
-	switch {
-	case o.video != "":
-		src, err = camera.OpenVideo(o.video)
-	case o.cameraSet:
-		src, err = camera.OpenDevice(o.camera)
-	}
-	if err != nil {
-		return fmt.Errorf("enroll: %w", err)
-	}
-	if src != nil {
-		defer src.Close()
+		defer c.Close()
+		ctx, eng = c.ctx, c.eng
 	}
 	s, err := enroll.New(cfg, eng, l, who)
 	if err != nil {
 		return err
 	}
-	n, err := a.showNotice(s, locale)
-	if err != nil {
-		return err
-	}
-	c, err := s.Consent(ctx, o.signature)
-	if err != nil {
-		return fmt.Errorf("enroll: %w", err)
-	}
-	sum := enrolSummary{Employee: o.number, Notice: n, Consent: &c, Model: eng.Model().String(), Rejected: map[enroll.Reason]int{}}
-
-	bar := progressbar.NewOptions(o.samples,
-		progressbar.OptionSetWriter(a.stderr),
-		progressbar.OptionSetDescription("enrol "+o.number),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionSetPredictTime(false),
-	)
-	_ = bar.RenderBlank()
-	var last enroll.Reason
-	offer := func(label string, jpg []byte, everyReason bool) error {
-		sum.Frames++
-		fb, err := s.Offer(jpg)
-		if err != nil {
-			return fmt.Errorf("enroll: %s: %w", label, err)
-		}
-		if fb.Accepted {
-			last = enroll.ReasonNone
-			return bar.Set(fb.Progress)
-		}
-		sum.Rejected[fb.Reason]++
-		// A video repeats a reason for many frames: print it when it changes.
-		if everyReason || fb.Reason != last {
-			_ = bar.Clear()
-			fmt.Fprintf(a.stderr, "%s: %s\n", label, fb.Reason.Text(n.Locale))
-			_ = bar.RenderBlank()
-		}
-		last = fb.Reason
-		return nil
-	}
-
-	if src == nil {
-		for i, b := range images {
-			if s.Complete() {
-				break
-			}
-			if err := offer(filepath.Base(o.images[i]), b, true); err != nil {
-				return err
-			}
-		}
-	} else {
-		fctx := ctx
-		if o.cameraSet {
-			var cancel context.CancelFunc
-			fctx, cancel = context.WithTimeout(ctx, o.timeout)
-			defer cancel()
-		}
-		if err := enrolFrames(fctx, src, s, offer); err != nil {
-			return err
-		}
-	}
-	_ = bar.Finish()
-	fmt.Fprintln(a.stderr)
-	if !s.Complete() {
-		got, want := s.Progress()
-		return fmt.Errorf("enroll: frames ran out with %d of %d good samples: nothing stored (consent kept)", got, want)
-	}
-	res, err := s.Finish(ctx)
+	sum, err := enroll.Drive(ctx, s, plan)
+	c.progressDone()
 	if errors.Is(err, enroll.ErrDuplicate) {
 		return enrolExit{err}
 	}
 	if err != nil {
 		return err
 	}
-	sum.Samples, sum.Snapshots = res.Samples, res.Snapshots
-	sum.Nearest, sum.NearestDistance = res.Nearest, res.NearestDistance
-	return a.printEnrol(sum)
+	if a.jsonOut {
+		return a.printJSON(sum)
+	}
+	return sum.WriteText(a.stdout, loc)
 }
 
-// enrolFrames offers each frame of src, JPEG-encoded, until the session is
-// complete, the source ends or ctx is done.
-func enrolFrames(ctx context.Context, src camera.Source, s *enroll.Session, offer func(string, []byte, bool) error) error {
-	m := gocv.NewMat()
-	defer m.Close()
-	for i := 0; !s.Complete(); i++ {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("enroll: stopped at frame %d: %w", i, err)
-		}
-		err := src.Read(&m)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("enroll: frame %d: %w", i, err)
-		}
-		buf, err := gocv.IMEncode(gocv.JPEGFileExt, m)
-		if err != nil {
-			return fmt.Errorf("enroll: encode frame %d: %w", i, err)
-		}
-		jpg := bytes.Clone(buf.GetBytes())
-		buf.Close()
-		if err := offer(fmt.Sprintf("frame %d", i), jpg, false); err != nil {
-			return err
-		}
+// applicant is who o enrols. A new employee's PIN comes from --pin-file or
+// stdin, never a flag; declining requires a name for a new employee.
+func (a *app) applicant(ctx context.Context, l *ledger.Ledger, o enrolOptions) (enroll.Applicant, error) {
+	who := enroll.Applicant{Number: o.number, Name: o.name, Locale: o.locale, BadgeID: o.badge}
+	isNew, err := enroll.IsNew(ctx, l, o.number)
+	if err != nil || !isNew {
+		return who, err
 	}
-	return nil
+	if o.decline && o.name == "" {
+		return who, fmt.Errorf("enroll: %s is a new employee: give --name (and a PIN on stdin or --pin-file, or --badge) to add them", o.number)
+	}
+	who.PIN, err = a.newPIN(o.pinFile, fmt.Sprintf("PIN for new employee %s (empty for none): ", o.number))
+	return who, err
+}
+
+// capture is what taking samples needs: the engine, the frame source
+// (none for photos) and, for a camera, a context ending at --timeout.
+type capture struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	eng    embeddings.Engine
+	src    camera.Source
+	frames *cameraFrames
+	prog   *enroll.Progress
+}
+
+// openCapture opens the engine and the --video or --camera source and
+// points plan at them, with progress printed on stderr.
+func (a *app) openCapture(ctx context.Context, o enrolOptions, plan *enroll.Plan) (*capture, error) {
+	eng, err := a.openEngine()
+	if err != nil {
+		return nil, err
+	}
+	c := &capture{eng: eng}
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	if o.cameraSet {
+		c.ctx, c.cancel = context.WithTimeout(ctx, o.timeout)
+	}
+	if plan.Frames == nil {
+		if c.src, err = o.openSource(); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.frames = &cameraFrames{src: c.src}
+		plan.Frames, plan.EveryReason = c.frames, false
+	}
+	c.prog = enroll.NewProgress(a.stderr, isTerminal(a.stderr), "enrol "+o.number, plan.Locale, o.samples)
+	plan.Observer = c.prog
+	return c, nil
+}
+
+// progressDone ends the progress display (nil: nothing was captured).
+func (c *capture) progressDone() {
+	if c != nil {
+		c.prog.Done()
+	}
+}
+
+// Close releases the frame buffer, the source and the engine.
+func (c *capture) Close() {
+	c.cancel()
+	if c.frames != nil {
+		c.frames.Close()
+	}
+	if c.src != nil {
+		c.src.Close()
+	}
+	c.eng.Close()
+}
+
+// openSource opens --video or --camera.
+func (o enrolOptions) openSource() (camera.Source, error) {
+	var src camera.Source
+	var err error
+	if o.video != "" {
+		src, err = camera.OpenVideo(o.video)
+	} else {
+		src, err = camera.OpenDevice(o.camera)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	return src, nil
+}
+
+// cameraFrames adapts a camera source to enroll.Frames: each frame
+// JPEG-encoded, labelled by its number.
+type cameraFrames struct {
+	src camera.Source
+	m   gocv.Mat
+	ok  bool // m is allocated
+	n   int
+}
+
+func (c *cameraFrames) Next(ctx context.Context) (enroll.Frame, error) {
+	if !c.ok {
+		c.m, c.ok = gocv.NewMat(), true
+	}
+	i := c.n
+	c.n++
+	if err := c.src.Read(&c.m); err != nil {
+		if errors.Is(err, io.EOF) {
+			return enroll.Frame{}, io.EOF
+		}
+		return enroll.Frame{}, fmt.Errorf("frame %d: %w", i, err)
+	}
+	buf, err := gocv.IMEncode(gocv.JPEGFileExt, c.m)
+	if err != nil {
+		return enroll.Frame{}, fmt.Errorf("encode frame %d: %w", i, err)
+	}
+	defer buf.Close()
+	return enroll.Frame{Label: fmt.Sprintf("frame %d", i), JPEG: bytes.Clone(buf.GetBytes())}, nil
+}
+
+// Close frees the frame buffer.
+func (c *cameraFrames) Close() {
+	if c.ok {
+		c.m.Close()
+		c.ok = false
+	}
+}
+
+// isTerminal reports whether w is a terminal (progress bars redraw in
+// place there; logs get one line per step).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // showNotice prints the consent notice on stderr (stdout is for --json).
-func (a *app) showNotice(s *enroll.Session, locale string) (enroll.Notice, error) {
-	n, err := s.Notice(locale)
-	if err != nil {
-		return enroll.Notice{}, fmt.Errorf("enroll: %w", err)
-	}
-	fmt.Fprintf(a.stderr, "%s\n(consent notice %s, %s, SHA-256 %s)\n\n", bytes.TrimSpace(n.Text), n.Version, n.Locale, n.SHA256)
-	return n, nil
-}
-
-func (a *app) printEnrol(sum enrolSummary) error {
-	if a.jsonOut {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
-	}
-	if sum.Declined {
-		_, err := fmt.Fprintf(a.stdout, "%s declined face enrolment (notice %s, %s): PIN/badge only, nothing captured\n", sum.Employee, sum.Notice.Version, sum.Notice.Locale)
-		return err
-	}
-	fmt.Fprintf(a.stdout, "enrolled %s: %d samples from %d frames, model %s, consent %d (notice %s, %s)\n",
-		sum.Employee, sum.Samples, sum.Frames, sum.Model, sum.Consent.ID, sum.Notice.Version, sum.Notice.Locale)
-	if len(sum.Snapshots) > 0 {
-		fmt.Fprintf(a.stdout, "kept %d encrypted enrolment images (deleted after 90 days)\n", len(sum.Snapshots))
-	}
-	if sum.Nearest != "" {
-		fmt.Fprintf(a.stdout, "nearest other employee: %s at distance %.3f\n", sum.Nearest, sum.NearestDistance)
-	}
-	return nil
+func (a *app) showNotice(n enroll.Notice) error {
+	_, err := fmt.Fprintf(a.stderr, "%s\n(consent notice %s, %s, SHA-256 %s)\n\n", bytes.TrimSpace(n.Text), n.Version, n.Locale, n.SHA256)
+	return err
 }
 
 // enrolledTemplates is identify's gallery without --gallery: the templates

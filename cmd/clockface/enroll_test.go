@@ -14,21 +14,27 @@ import (
 	"clockface"
 	"clockface/embeddings/dlib"
 	"clockface/enroll"
+	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
 )
 
-type enrolTestClock struct{}
-
-func (enrolTestClock) Now() time.Time { return time.Date(2026, 3, 2, 8, 30, 0, 0, time.UTC) }
+// enrolT0 is when the enrolment tests run.
+var enrolT0 = time.Date(2026, 3, 2, 8, 30, 0, 0, time.UTC)
 
 // runEnrolCLI runs the CLI with args against a data folder and returns
 // stdout, stderr and the error.
 func runEnrolCLI(t *testing.T, data string, args ...string) (string, string, error) {
 	t.Helper()
+	return runEnrolCLIStdin(t, data, "", args...)
+}
+
+// runEnrolCLIStdin is runEnrolCLI with stdin.
+func runEnrolCLIStdin(t *testing.T, data, stdin string, args ...string) (string, string, error) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, clock: enrolTestClock{}}
+	a := &app{stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr, clock: clocktest.New(enrolT0)}
 	root := a.rootCmd()
-	root.SetArgs(append([]string{"--data", data, "--master-key", filepath.Join(data, "keys", "master.key"), "--models", testmedia.Models(t), "--kiosk-id", "cli-test"}, args...))
+	root.SetArgs(cliArgs(args, "--data", data, "--master-key", filepath.Join(data, "keys", "master.key"), "--models", testmedia.Models(t), "--kiosk-id", "cli-test"))
 	root.SetOut(&stderr)
 	root.SetErr(&stderr)
 	err := root.ExecuteContext(context.Background())
@@ -43,7 +49,7 @@ func TestEnrollCLI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("enroll: %v\n%s", err, errOut)
 	}
-	var sum enrolSummary
+	var sum enroll.Summary
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, out)
 	}
@@ -102,16 +108,16 @@ func TestEnrollCLI(t *testing.T) {
 	}
 
 	// Declining adds a PIN-only employee.
-	out, _, err = runEnrolCLI(t, data, "--json", "enroll", "E3", "--decline", "--name", "Pat Pin", "--pin", "4711")
+	out, _, err = runEnrolCLIStdin(t, data, "4711\n", "--json", "enroll", "E3", "--decline", "--name", "Pat Pin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var declined enrolSummary
+	var declined enroll.Summary
 	if err := json.Unmarshal([]byte(out), &declined); err != nil || !declined.Declined || declined.Consent != nil || declined.Samples != 0 {
 		t.Fatalf("decline: got %+v (%v), want declined without consent", declined, err)
 	}
 
-	a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: enrolTestClock{}}
+	a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: clocktest.New(enrolT0)}
 	l, err := a.openLedger(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +126,9 @@ func TestEnrollCLI(t *testing.T) {
 	e3, err := l.Employee(context.Background(), "E3")
 	if err != nil || e3.HasFace {
 		t.Fatalf("E3: got %+v, %v; want a PIN-only employee", e3, err)
+	}
+	if err := l.CheckPIN(context.Background(), "E3", "4711"); err != nil {
+		t.Fatalf("E3's PIN from stdin: %v", err)
 	}
 	if _, err := l.LiveConsent(context.Background(), "E3"); !errors.Is(err, clockface.ErrNoConsent) {
 		t.Fatalf("E3 consent: got %v, want ErrNoConsent", err)
@@ -166,7 +175,7 @@ func TestEnrollCLIBadInput(t *testing.T) {
 				t.Fatalf("got %v, want an error saying %q", err, tt.want)
 			}
 			// Nothing was recorded: no consent for E1.
-			a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: enrolTestClock{}}
+			a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: clocktest.New(enrolT0)}
 			l, err := a.openLedger(context.Background())
 			if err != nil {
 				t.Fatal(err)

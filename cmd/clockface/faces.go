@@ -44,7 +44,7 @@ func (a *app) openEngine() (embeddings.Engine, error) {
 }
 
 func (a *app) facesCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "faces [--json] IMAGE...",
 		Short: "Find the faces in images: box, landmarks, quality and descriptor",
 		Args:  cobra.MinimumNArgs(1),
@@ -82,6 +82,9 @@ func (a *app) facesCmd() *cobra.Command {
 			return nil
 		},
 	}
+	a.modelFlags(cmd)
+	a.jsonFlag(cmd)
+	return cmd
 }
 
 func (a *app) verifyCmd() *cobra.Command {
@@ -132,6 +135,8 @@ func (a *app) verifyCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&probe, "probe", "", "image with the face to check (exactly one face)")
+	a.modelFlags(cmd)
+	a.jsonFlag(cmd)
 	return cmd
 }
 
@@ -198,6 +203,9 @@ func (a *app) identifyCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&galleryDir, "gallery", "", "folder with one sub-folder of reference photos per person (default: the ledger's enrolled employees)")
+	a.modelFlags(cmd)
+	a.jsonFlag(cmd)
+	a.ledgerFlags(cmd)
 	return cmd
 }
 

