@@ -64,7 +64,7 @@ func IsPostgresURL(db string) bool {
 
 // Open opens the store a --db value names: a postgres:// URL, or a SQLite
 // file path.
-func Open(ctx context.Context, db, pgSchema string) (Store, error) {
+func Open(ctx context.Context, db, pgSchema string) (*DB, error) {
 	if IsPostgresURL(db) {
 		return OpenPostgres(ctx, db, pgSchema)
 	}
