@@ -26,24 +26,8 @@ func (s *DB) ApplyBatch(ctx context.Context, r Receipt) (Result, error) {
 			return ErrReplay
 		}
 		b := r.Batch
-		// This update also locks the kiosk's row, so the audit head check
-		// below sees the previous batch of this kiosk committed.
-		out, err = s.exec(ctx, tx, `UPDATE kiosks SET last_seen = ?, last_skew_ms = ?
-			WHERE id = ? AND revoked_at IS NULL`, hub, r.Skew.Milliseconds(), r.KioskID)
-		if err != nil {
-			return fmt.Errorf("update kiosk: %w", err)
-		}
-		if n, err := out.RowsAffected(); err != nil || n != 1 {
-			return ErrRevoked
-		}
-		if res.AuditFlag, err = s.checkAuditHead(ctx, tx, r.KioskID, b.AuditHead, hub); err != nil {
+		if res.AuditFlag, err = s.noteKiosk(ctx, tx, r, hub); err != nil {
 			return err
-		}
-		if r.SkewFlag {
-			if _, err := s.exec(ctx, tx, `INSERT INTO skew_flags (kiosk_id, hub_time, kiosk_clock, skew_ms) VALUES (?, ?, ?, ?)`,
-				r.KioskID, hub, nanos(b.KioskClock), r.Skew.Milliseconds()); err != nil {
-				return fmt.Errorf("flag skew: %w", err)
-			}
 		}
 		fresh, err := s.insertEvents(ctx, tx, r.KioskID, b.Events, hub)
 		if err != nil {
@@ -81,6 +65,33 @@ func (s *DB) ApplyBatch(ctx context.Context, r Receipt) (Result, error) {
 		return nil
 	})
 	return res, err
+}
+
+// noteKiosk records that r's kiosk was seen: last contact and skew, its
+// audit head (returning why it was flagged, if it was) and a skew flag.
+// ErrRevoked for a revoked kiosk.
+func (s *DB) noteKiosk(ctx context.Context, tx *sql.Tx, r Receipt, hub int64) (string, error) {
+	// This update also locks the kiosk's row, so the audit head check
+	// below sees the previous batch of this kiosk committed.
+	out, err := s.exec(ctx, tx, `UPDATE kiosks SET last_seen = ?, last_skew_ms = ?
+		WHERE id = ? AND revoked_at IS NULL`, hub, r.Skew.Milliseconds(), r.KioskID)
+	if err != nil {
+		return "", fmt.Errorf("update kiosk: %w", err)
+	}
+	if n, err := out.RowsAffected(); err != nil || n != 1 {
+		return "", ErrRevoked
+	}
+	flag, err := s.checkAuditHead(ctx, tx, r.KioskID, r.Batch.AuditHead, hub)
+	if err != nil {
+		return "", err
+	}
+	if r.SkewFlag {
+		if _, err := s.exec(ctx, tx, `INSERT INTO skew_flags (kiosk_id, hub_time, kiosk_clock, skew_ms) VALUES (?, ?, ?, ?)`,
+			r.KioskID, hub, nanos(r.Batch.KioskClock), r.Skew.Milliseconds()); err != nil {
+			return "", fmt.Errorf("flag skew: %w", err)
+		}
+	}
+	return flag, nil
 }
 
 func eventsInsert(n int) string {

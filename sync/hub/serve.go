@@ -36,8 +36,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, tlsCfg *tls.Co
 		ready(ln.Addr())
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go s.RunPruner(pctx)
+	pruned := make(chan struct{})
+	go func() { defer close(pruned); s.RunPruner(pctx) }()
+	defer func() { cancel(); <-pruned }() // the pruner stops before the caller closes the store
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
