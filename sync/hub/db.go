@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -23,7 +22,9 @@ import (
 type DB struct {
 	db    *sql.DB
 	d     dialect
-	stmts sync.Map // query → *sql.Stmt: the multi-row inserts, parsed once
+	// stmts are the full-batch multi-row inserts, parsed once: filled at
+	// open, read-only after, so concurrent reads need no lock.
+	stmts map[string]*sql.Stmt
 }
 
 // dialect is everything that differs between the two engines, in one
@@ -55,7 +56,7 @@ var (
 // newDB migrates db and prepares what the dialect prepares at open. It
 // closes db on failure.
 func newDB(ctx context.Context, db *sql.DB, d dialect) (*DB, error) {
-	s := &DB{db: db, d: d}
+	s := &DB{db: db, d: d, stmts: map[string]*sql.Stmt{}}
 	if err := migrate(ctx, db, d); err != nil {
 		db.Close()
 		return nil, err
@@ -73,8 +74,8 @@ func newDB(ctx context.Context, db *sql.DB, d dialect) (*DB, error) {
 // batch (the common case) the one prepared at open, so the long
 // multi-row INSERT is parsed once; otherwise prepared in tx.
 func (s *DB) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if v, ok := s.stmts.Load(query); ok {
-		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	if st, ok := s.stmts[query]; ok {
+		return tx.StmtContext(ctx, st), nil
 	}
 	return tx.PrepareContext(ctx, s.rebind(query))
 }
@@ -87,7 +88,7 @@ func (s *DB) prepareFull(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
-		s.stmts.Store(q, st)
+		s.stmts[q] = st
 	}
 	return nil
 }
@@ -168,6 +169,8 @@ func (s *DB) Ping(ctx context.Context) error {
 }
 
 func (s *DB) Close() error {
-	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	return s.db.Close()
 }
