@@ -20,8 +20,8 @@ import (
 // nanoseconds (BIGINT) so both engines agree exactly. *DB implements every
 // store interface of this package; it is safe for concurrent use.
 type DB struct {
-	db    *sql.DB
-	d     dialect
+	db *sql.DB
+	d  dialect
 	// stmts are the full-batch multi-row inserts, parsed once: filled at
 	// open, read-only after, so concurrent reads need no lock.
 	stmts map[string]*sql.Stmt
