@@ -27,6 +27,13 @@ type DB struct {
 	stmts map[string]*sql.Stmt
 }
 
+// Every user's interface is a view of *DB.
+var (
+	_ ServerStore = (*DB)(nil)
+	_ Pairing     = (*DB)(nil)
+	_ ExportReads = (*DB)(nil)
+)
+
 // dialect is everything that differs between the two engines, in one
 // place.
 type dialect struct {
@@ -94,8 +101,10 @@ func (s *DB) prepareFull(ctx context.Context) error {
 }
 
 // rebind writes query's ? placeholders as the dialect wants them.
-func (s *DB) rebind(q string) string {
-	if !s.d.dollar {
+func (s *DB) rebind(q string) string { return s.d.rebind(q) }
+
+func (d dialect) rebind(q string) string {
+	if !d.dollar {
 		return q
 	}
 	var b strings.Builder

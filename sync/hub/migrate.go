@@ -120,10 +120,7 @@ func up(ctx context.Context, db *sql.DB, d dialect, p *goose.Provider, latest in
 			break
 		}
 		var done bool
-		q := "SELECT count(*) > 0 FROM " + goose.DefaultTablename + " WHERE version_id = ?"
-		if d.dollar {
-			q = "SELECT count(*) > 0 FROM " + goose.DefaultTablename + " WHERE version_id = $1"
-		}
+		q := d.rebind("SELECT count(*) > 0 FROM " + goose.DefaultTablename + " WHERE version_id = ?")
 		if db.QueryRowContext(ctx, q, pe.Failed.Source.Version).Scan(&done); !done {
 			return fmt.Errorf("migrate %s: %w", path.Base(pe.Failed.Source.Path), pe.Err)
 		}
