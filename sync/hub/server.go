@@ -25,8 +25,7 @@ import (
 // ServerStore is what the HTTP API reads and writes: kiosk credentials
 // (pairing, signature checks), ingest, template shares and health.
 type ServerStore interface {
-	Kiosks
-	Pair(ctx context.Context, codeHash, kioskID string, secret []byte, now time.Time) error
+	Pairing
 	Ingest
 	Fleet
 	Health
@@ -88,11 +87,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+wire.PathHealth, s.health)
 	mux.Handle("GET "+wire.PathMetrics, promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	return mux
-}
-
-// CodeStore records pairing codes.
-type CodeStore interface {
-	CreatePairingCode(ctx context.Context, codeHash, forKiosk string, created, expires time.Time) error
 }
 
 // NewPairingCode creates a one-time pairing code for a new kiosk, valid

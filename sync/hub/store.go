@@ -78,19 +78,25 @@ type Stats struct {
 // The store's users each see only what they need. *DB implements all of
 // them; callers hold the interface that matches their job.
 
-// Pairing is the kiosk credentials: one-time codes, pairing, revocation
-// (the `hub kiosk` commands and the pairing endpoint).
+// Pairing is the kiosk credentials: one-time codes, pairing, revocation,
+// lookup (the pairing endpoint and signature checks; `hub kiosk` uses its
+// parts).
 type Pairing interface {
-	// CreatePairingCode records the SHA-256 of a one-time code. A code
-	// for a kiosk id (forKiosk not empty) pairs only that id and may
-	// replace its credential; a general code pairs only new ids.
-	CreatePairingCode(ctx context.Context, codeHash, forKiosk string, created, expires time.Time) error
+	CodeStore
 	// Pair spends a pairing code and stores the kiosk's credential:
 	// ErrBadCode for an unknown, spent, expired or other kiosk's code,
 	// ErrKioskExists for a general code and a known kiosk id.
 	Pair(ctx context.Context, codeHash, kioskID string, secret []byte, now time.Time) error
 	Kiosks
 	Revoke(ctx context.Context, id string, now time.Time) error
+}
+
+// CodeStore records pairing codes (NewPairingCode).
+type CodeStore interface {
+	// CreatePairingCode records the SHA-256 of a one-time code. A code
+	// for a kiosk id (forKiosk not empty) pairs only that id and may
+	// replace its credential; a general code pairs only new ids.
+	CreatePairingCode(ctx context.Context, codeHash, forKiosk string, created, expires time.Time) error
 }
 
 // Kiosks reads paired kiosks (signature checks, `hub kiosk list`).
