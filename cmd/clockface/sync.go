@@ -1,7 +1,7 @@
 package main
 
 import (
-	"clockface/sync/hubclient"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -26,7 +26,9 @@ import (
 	"clockface/payroll"
 	"clockface/sync/fleet"
 	"clockface/sync/hub"
+	"clockface/sync/hubclient"
 	"clockface/sync/outbox"
+	"clockface/sync/wire"
 )
 
 // syncCommands are the hub, the kiosk's relay and payroll export:
@@ -44,7 +46,7 @@ func (a *app) syncCommands() []*cobra.Command {
 			a.dataFlag(c) // DATA/hub.db is the default --db
 		}
 	}
-	openStore := func(ctx context.Context) (hub.Store, error) {
+	openStore := func(ctx context.Context) (*hub.DB, error) {
 		path := db
 		if path == "" {
 			if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
@@ -61,10 +63,11 @@ func (a *app) syncCommands() []*cobra.Command {
 	return []*cobra.Command{hubCmd, a.syncCmd(), exportCmd}
 }
 
-type storeOpener func(ctx context.Context) (hub.Store, error)
+type storeOpener func(ctx context.Context) (*hub.DB, error)
 
-// with runs f with an open hub store and closes it.
-func (open storeOpener) with(ctx context.Context, f func(hub.Store) error) error {
+// with runs f with an open hub store and closes it. f takes the store's
+// concrete type and hands each helper the small interface it needs.
+func (open storeOpener) with(ctx context.Context, f func(*hub.DB) error) error {
 	st, err := open(ctx)
 	if err != nil {
 		return err
@@ -89,35 +92,8 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 			if (tlsDir == "") == !behindProxy {
 				return errors.New("choose exactly one of --tls-self-signed DIR and --insecure-behind-proxy")
 			}
-			ctx := cmd.Context()
-			st, err := open(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			srv := hub.NewServer(st, a.clock, slog.New(slog.NewTextHandler(a.stderr, nil)))
-			if sharing {
-				srv.EnableTemplateSharing()
-			}
-			scheme := "http"
-			var tlsCfg *tls.Config
-			if tlsDir != "" {
-				if tlsCfg, err = hub.SelfSignedTLS(tlsDir, hosts, a.clock.Now()); err != nil {
-					return err
-				}
-				scheme = "https"
-			}
-			if addr == "" {
-				addr = "127.0.0.1:8080"
-				if tlsDir != "" {
-					addr = ":8443"
-				}
-			}
-			return srv.ListenAndServe(ctx, addr, tlsCfg, func(na net.Addr) {
-				fmt.Fprintf(a.stdout, "hub listening on %s://%s\n", scheme, na)
-				if tlsDir != "" {
-					fmt.Fprintf(a.stdout, "kiosks trust %s\n", filepath.Join(tlsDir, hub.CAFile))
-				}
+			return open.with(cmd.Context(), func(st *hub.DB) error {
+				return a.serveHub(cmd.Context(), st, hubServeOptions{addr: addr, tlsDir: tlsDir, hosts: hosts, sharing: sharing})
 			})
 		},
 	}
@@ -130,6 +106,42 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 	return c
 }
 
+// hubServeOptions are `hub serve`'s choices.
+type hubServeOptions struct {
+	addr, tlsDir string // tlsDir empty: plain HTTP behind a proxy
+	hosts        []string
+	sharing      bool
+}
+
+// serveHub runs the hub's API on st until ctx ends.
+func (a *app) serveHub(ctx context.Context, st hub.ServerStore, o hubServeOptions) error {
+	srv := hub.NewServer(st, a.clock, slog.New(slog.NewTextHandler(a.stderr, nil)))
+	if o.sharing {
+		srv.EnableTemplateSharing()
+	}
+	scheme, addr := "http", o.addr
+	var tlsCfg *tls.Config
+	if o.tlsDir != "" {
+		var err error
+		if tlsCfg, err = hub.SelfSignedTLS(o.tlsDir, o.hosts, a.clock.Now()); err != nil {
+			return err
+		}
+		scheme = "https"
+	}
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+		if o.tlsDir != "" {
+			addr = ":8443"
+		}
+	}
+	return srv.ListenAndServe(ctx, addr, tlsCfg, func(na net.Addr) {
+		fmt.Fprintf(a.stdout, "hub listening on %s://%s\n", scheme, na)
+		if o.tlsDir != "" {
+			fmt.Fprintf(a.stdout, "kiosks trust %s\n", filepath.Join(o.tlsDir, hub.CAFile))
+		}
+	})
+}
+
 func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	k := &cobra.Command{Use: "kiosk", Short: "Pair, revoke and list kiosks"}
 	var ttl time.Duration
@@ -139,19 +151,7 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		Short: "Create a one-time pairing code for a new kiosk (or, with --kiosk, to re-pair that one)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var code string
-			err := open.with(cmd.Context(), func(st hub.Store) (err error) {
-				code, err = hub.NewPairingCodeFor(cmd.Context(), st, a.clock.Now(), ttl, forKiosk)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return json.NewEncoder(a.stdout).Encode(map[string]any{"code": code, "expires": a.clock.Now().Add(ttl)})
-			}
-			fmt.Fprintf(a.stdout, "%s\n(valid once, for %s: on the kiosk run `clockface sync pair --hub URL --code %s`)\n", code, ttl, code)
-			return nil
+			return open.with(cmd.Context(), func(st *hub.DB) error { return a.pairingCode(cmd.Context(), st, ttl, forKiosk) })
 		},
 	}
 	pair.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the code stays valid")
@@ -163,9 +163,7 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		Short: "Revoke a kiosk's credential; its requests are refused from now on",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := open.with(cmd.Context(), func(st hub.Store) error {
-				return st.Revoke(cmd.Context(), args[0], a.clock.Now())
-			})
+			err := open.with(cmd.Context(), func(st *hub.DB) error { return st.Revoke(cmd.Context(), args[0], a.clock.Now()) })
 			if err != nil {
 				return err
 			}
@@ -179,60 +177,78 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		Short: "List paired kiosks with their last contact, clock skew, audit head and flagged audit heads",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var ks []hub.Kiosk
-			err := open.with(cmd.Context(), func(st hub.Store) (err error) {
-				ks, err = st.Kiosks(cmd.Context())
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			type row struct {
-				ID        string     `json:"id"`
-				Paired    time.Time  `json:"paired"`
-				Revoked   *time.Time `json:"revoked,omitempty"`
-				LastSeen  *time.Time `json:"last_seen,omitempty"`
-				SkewMS    int64      `json:"skew_ms"`
-				AuditSeq  int64      `json:"audit_seq"`
-				AuditHash string     `json:"audit_hash"`
-				// AuditFlags counts audit heads that went back or changed
-				// hash at a sequence number already seen.
-				AuditFlags int64 `json:"audit_flags"`
-			}
-			rows := make([]row, len(ks))
-			for i, k := range ks {
-				rows[i] = row{k.ID, k.CreatedAt, k.RevokedAt, k.LastSeen, k.LastSkew.Milliseconds(), k.AuditSeq, k.AuditHash, k.AuditFlags}
-			}
-			if a.jsonOut {
-				return json.NewEncoder(a.stdout).Encode(rows)
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KIOSK\tPAIRED\tSTATUS\tLAST SEEN\tCLOCK SKEW\tAUDIT HEAD\tAUDIT FLAGS")
-			for _, r := range rows {
-				status, seen := "active", "never"
-				if r.Revoked != nil {
-					status = "revoked"
-				}
-				if r.LastSeen != nil {
-					seen = r.LastSeen.Format(time.RFC3339)
-				}
-				skew := (time.Duration(r.SkewMS) * time.Millisecond).String()
-				if r.SkewMS > 120000 || r.SkewMS < -120000 {
-					skew += " (!)"
-				}
-				flags := fmt.Sprint(r.AuditFlags)
-				if r.AuditFlags > 0 {
-					flags += " (!)"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Paired.Format(time.RFC3339), status, seen, skew, r.AuditSeq, flags)
-			}
-			return tw.Flush()
+			return open.with(cmd.Context(), func(st *hub.DB) error { return a.listKiosks(cmd.Context(), st) })
 		},
 	}
 	addDB(list)
 	a.jsonFlag(list)
 	k.AddCommand(pair, revoke, list)
 	return k
+}
+
+// pairingCode makes a one-time pairing code (for kiosk forKiosk only,
+// if set) and prints it.
+func (a *app) pairingCode(ctx context.Context, st hub.CodeStore, ttl time.Duration, forKiosk string) error {
+	code, err := hub.NewPairingCodeFor(ctx, st, a.clock.Now(), ttl, forKiosk)
+	if err != nil {
+		return err
+	}
+	if a.jsonOut {
+		return json.NewEncoder(a.stdout).Encode(map[string]any{"code": code, "expires": a.clock.Now().Add(ttl)})
+	}
+	fmt.Fprintf(a.stdout, "%s\n(valid once, for %s: on the kiosk run `clockface sync pair --hub URL --code %s`)\n", code, ttl, code)
+	return nil
+}
+
+// kioskRow is one line of `hub kiosk list`.
+type kioskRow struct {
+	ID        string     `json:"id"`
+	Paired    time.Time  `json:"paired"`
+	Revoked   *time.Time `json:"revoked,omitempty"`
+	LastSeen  *time.Time `json:"last_seen,omitempty"`
+	SkewMS    int64      `json:"skew_ms"`
+	AuditSeq  int64      `json:"audit_seq"`
+	AuditHash string     `json:"audit_hash"`
+	// AuditFlags counts audit heads that went back or changed hash at a
+	// sequence number already seen.
+	AuditFlags int64 `json:"audit_flags"`
+}
+
+// listKiosks prints the paired kiosks, as JSON or a table.
+func (a *app) listKiosks(ctx context.Context, st hub.Kiosks) error {
+	ks, err := st.Kiosks(ctx)
+	if err != nil {
+		return err
+	}
+	rows := make([]kioskRow, len(ks))
+	for i, k := range ks {
+		rows[i] = kioskRow{k.ID, k.CreatedAt, k.RevokedAt, k.LastSeen, k.LastSkew.Milliseconds(), k.AuditSeq, k.AuditHash, k.AuditFlags}
+	}
+	if a.jsonOut {
+		return json.NewEncoder(a.stdout).Encode(rows)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIOSK\tPAIRED\tSTATUS\tLAST SEEN\tCLOCK SKEW\tAUDIT HEAD\tAUDIT FLAGS")
+	for _, r := range rows {
+		status, seen := "active", "never"
+		if r.Revoked != nil {
+			status = "revoked"
+		}
+		if r.LastSeen != nil {
+			seen = r.LastSeen.Format(time.RFC3339)
+		}
+		skew := time.Duration(r.SkewMS) * time.Millisecond
+		shown := skew.String()
+		if skew > wire.SkewThreshold || skew < -wire.SkewThreshold {
+			shown += " (!)" // the hub flagged this batch's clock
+		}
+		flags := fmt.Sprint(r.AuditFlags)
+		if r.AuditFlags > 0 {
+			flags += " (!)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Paired.Format(time.RFC3339), status, seen, shown, r.AuditSeq, flags)
+	}
+	return tw.Flush()
 }
 
 // credentialPath is where a kiosk keeps its hub credential.
@@ -276,32 +292,7 @@ func (a *app) syncCmd() *cobra.Command {
 		Use:   "sync",
 		Short: "Send this kiosk's pending punches to the hub (one pass)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cred, client, err := a.hubClient()
-			if err != nil {
-				return err
-			}
-			l, err := a.openLedger(ctx)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			st, err := a.newRelay(l, cred, client).RunOnce(ctx)
-			if a.jsonOut {
-				_ = json.NewEncoder(a.stdout).Encode(st)
-			} else {
-				fmt.Fprintf(a.stdout, "sent %d events in %d batches: %d new, %d already on the hub\n", st.Events, st.Batches, st.Accepted, st.Duplicates)
-			}
-			if err != nil {
-				return fmt.Errorf("sync: %w", err)
-			}
-			left, err := l.OutboxLen(ctx)
-			if err == nil && left > 0 {
-				fmt.Fprintf(a.stdout, "%d events still pending\n", left)
-			}
-			return err
-		},
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.syncOnce(cmd.Context()) },
 	}
 	a.ledgerFlags(c)
 	a.jsonFlag(c)
@@ -310,38 +301,7 @@ func (a *app) syncCmd() *cobra.Command {
 		Use:   "pair",
 		Short: "Pair this kiosk with the hub using a one-time code (stores DATA/hub.json, mode 0600)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if hubURL == "" || code == "" {
-				return errors.New("--hub and --code are required")
-			}
-			var caPEM string
-			if caFile != "" {
-				b, err := os.ReadFile(caFile)
-				if err != nil {
-					return fmt.Errorf("read CA: %w", err)
-				}
-				caPEM = string(b)
-			}
-			if !strings.HasPrefix(hubURL, "https://") && caPEM != "" {
-				return errors.New("--ca given but the hub URL is not https://")
-			}
-			hc, err := hubclient.HTTPClient(caPEM)
-			if err != nil {
-				return err
-			}
-			cred, err := hubclient.Pair(cmd.Context(), hc, hubURL, code, a.kioskID, caPEM)
-			if err != nil {
-				return err
-			}
-			if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
-				return fmt.Errorf("data folder: %w", err)
-			}
-			if err := cred.Save(a.credentialPath()); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "paired kiosk %s with %s\n", cred.KioskID, cred.HubURL)
-			return nil
-		},
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.pairKiosk(cmd.Context(), hubURL, code, caFile) },
 	}
 	pair.Flags().StringVar(&hubURL, "hub", "", "hub URL, e.g. https://hub.lan:8443")
 	pair.Flags().StringVar(&code, "code", "", "one-time pairing code (made on the hub by: clockface hub kiosk pair)")
@@ -350,6 +310,68 @@ func (a *app) syncCmd() *cobra.Command {
 	a.kioskIDFlag(pair)
 	c.AddCommand(pair, a.fleetKeyCmd(), a.templatesCmd())
 	return c
+}
+
+// syncOnce sends this kiosk's pending punches to the hub, one pass.
+func (a *app) syncOnce(ctx context.Context) error {
+	cred, client, err := a.hubClient()
+	if err != nil {
+		return err
+	}
+	l, err := a.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	st, err := a.newRelay(l, cred, client).RunOnce(ctx)
+	if a.jsonOut {
+		_ = json.NewEncoder(a.stdout).Encode(st)
+	} else {
+		fmt.Fprintf(a.stdout, "sent %d events in %d batches: %d new, %d already on the hub\n", st.Events, st.Batches, st.Accepted, st.Duplicates)
+	}
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	left, err := l.OutboxLen(ctx)
+	if err == nil && left > 0 {
+		fmt.Fprintf(a.stdout, "%d events still pending\n", left)
+	}
+	return err
+}
+
+// pairKiosk exchanges a one-time code for this kiosk's hub credential
+// and stores it in DATA/hub.json.
+func (a *app) pairKiosk(ctx context.Context, hubURL, code, caFile string) error {
+	if hubURL == "" || code == "" {
+		return errors.New("--hub and --code are required")
+	}
+	var caPEM string
+	if caFile != "" {
+		b, err := os.ReadFile(caFile)
+		if err != nil {
+			return fmt.Errorf("read CA: %w", err)
+		}
+		caPEM = string(b)
+	}
+	if !strings.HasPrefix(hubURL, "https://") && caPEM != "" {
+		return errors.New("--ca given but the hub URL is not https://")
+	}
+	hc, err := hubclient.HTTPClient(caPEM)
+	if err != nil {
+		return err
+	}
+	cred, err := hubclient.Pair(ctx, hc, hubURL, code, a.kioskID, caPEM)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	if err := cred.Save(a.credentialPath()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "paired kiosk %s with %s\n", cred.KioskID, cred.HubURL)
+	return nil
 }
 
 func (a *app) fleetKeyCmd() *cobra.Command {
@@ -391,51 +413,53 @@ on this kiosk; deletions elsewhere delete here; this kiosk's new or changed
 templates are sent sealed under the fleet key, and tombstones for deleted ones.
 The hub never holds the key. State is kept in DATA/fleet-state.json.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if keyFile == "" {
-				return errors.New("--fleet-key is required")
-			}
-			key, err := fleet.LoadKeyFile(keyFile)
-			if err != nil {
-				return err
-			}
-			var m embeddings.Model
-			switch a.modelName {
-			case dlib.ModelName:
-				m = dlib.Model()
-			case onnx.ModelName:
-				m = onnx.Model()
-			default:
-				return fmt.Errorf("unknown model %q", a.modelName)
-			}
-			_, client, err := a.hubClient()
-			if err != nil {
-				return err
-			}
-			l, err := a.openLedger(ctx)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			statePath := filepath.Join(a.dataDir, "fleet-state.json")
-			st, err := fleet.LoadState(statePath)
-			if err != nil {
-				return err
-			}
-			r, err := fleet.Share(ctx, key, client, l, m, &st, a.clock.Now())
-			if serr := st.Save(statePath); err == nil {
-				err = serr
-			}
-			fmt.Fprintf(a.stdout, "sent %d templates and %d deletions; imported %d, deleted %d, skipped %d without a consent here\n",
-				r.Pushed, r.Tombstones, r.Imported, r.Deleted, r.NoConsent)
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.shareTemplates(cmd.Context(), keyFile) },
 	}
 	c.Flags().StringVar(&keyFile, "fleet-key", "", "the fleet key file (made by: clockface sync fleet-key)")
 	a.ledgerFlags(c)
 	a.modelFlag(c)
 	return c
+}
+
+// shareTemplates runs one template-sharing pass through the hub.
+func (a *app) shareTemplates(ctx context.Context, keyFile string) error {
+	if keyFile == "" {
+		return errors.New("--fleet-key is required")
+	}
+	key, err := fleet.LoadKeyFile(keyFile)
+	if err != nil {
+		return err
+	}
+	var m embeddings.Model
+	switch a.modelName {
+	case dlib.ModelName:
+		m = dlib.Model()
+	case onnx.ModelName:
+		m = onnx.Model()
+	default:
+		return fmt.Errorf("unknown model %q", a.modelName)
+	}
+	_, client, err := a.hubClient()
+	if err != nil {
+		return err
+	}
+	l, err := a.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	statePath := filepath.Join(a.dataDir, "fleet-state.json")
+	st, err := fleet.LoadState(statePath)
+	if err != nil {
+		return err
+	}
+	r, err := fleet.Share(ctx, key, client, l, m, &st, a.clock.Now())
+	if serr := st.Save(statePath); err == nil {
+		err = serr
+	}
+	fmt.Fprintf(a.stdout, "sent %d templates and %d deletions; imported %d, deleted %d, skipped %d without a consent here\n",
+		r.Pushed, r.Tombstones, r.Imported, r.Deleted, r.NoConsent)
+	return err
 }
 
 func (a *app) exportCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
@@ -454,84 +478,19 @@ one kiosk and no hub. A reconciliation summary is printed before the file is
 written, and the file's totals equal it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			loc := time.Local
-			if tz != "" {
-				var err error
-				if loc, err = time.LoadLocation(tz); err != nil {
-					return fmt.Errorf("--tz: %w", err)
-				}
-			}
-			f, err := time.ParseInLocation(time.DateOnly, from, loc)
-			if err != nil {
-				return fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
-			}
-			t, err := time.ParseInLocation(time.DateOnly, to, loc)
-			if err != nil {
-				return fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
-			}
-			end := t.AddDate(0, 0, 1)
 			o.Format = payroll.Format(format)
-			if out == "" {
-				return errors.New("--out is required")
-			}
-			path, err := exportPath(out, o)
+			plan, err := parseExport(exportFlags{from: from, to: to, tz: tz, weekStart: weekStart, out: out,
+				rounding: rounding, dailyOT: dailyOT, doubleTime: doubleTime}, o)
 			if err != nil {
 				return err
 			}
-			ws, err := parseWeekday(weekStart)
-			if err != nil {
-				return err
+			read := func(ctx context.Context, f func(hub.ExportReads) error) error {
+				return open.with(ctx, func(st *hub.DB) error { return f(st) })
 			}
-			rules := attendance.Rules{Location: loc, WeekStart: ws, DailyOT: dailyOT, DoubleTime: doubleTime,
-				Rounding: time.Duration(rounding) * time.Minute}
-			var punches []clockface.Punch
-			var people []clockface.Employee
-			qFrom, qTo := f.Add(-24*time.Hour), end.Add(24*time.Hour)
 			if fromLedger {
-				l, err := a.openLedger(ctx)
-				if err != nil {
-					return err
-				}
-				defer l.Close()
-				if punches, err = l.Punches(ctx, qFrom, qTo); err != nil {
-					return err
-				}
-				if people, err = l.Employees(ctx); err != nil {
-					return err
-				}
-			} else {
-				err := open.with(ctx, func(st hub.Store) (err error) {
-					if punches, err = st.Punches(ctx, qFrom, qTo); err != nil {
-						return err
-					}
-					people, err = st.Employees(ctx)
-					return err
-				})
-				if err != nil {
-					return err
-				}
+				read = a.withLedgerReads
 			}
-			sheet, err := attendance.Build(punches, f, end, rules)
-			if err != nil {
-				return err
-			}
-			names := map[string]string{}
-			for _, p := range people {
-				names[p.Number] = p.Name
-			}
-			sum := payroll.Summarise(sheet, names)
-			if _, err := payroll.Render(sum, o); err != nil {
-				return err // before printing: a summary for a file never written misleads
-			}
-			if err := sum.WriteText(a.stdout); err != nil {
-				return err
-			}
-			if err := payroll.Write(path, sum, o); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "wrote %s (%s)\n", path, o.Format)
-			return nil
+			return a.runExport(cmd.Context(), plan, read)
 		},
 	}
 	a.ledgerFlags(c) // --from-ledger
@@ -552,6 +511,134 @@ written, and the file's totals equal it.`,
 	c.MarkFlagRequired("from")
 	c.MarkFlagRequired("to")
 	return c
+}
+
+// exportFlags are the export's flag values as given.
+type exportFlags struct {
+	from, to, tz, weekStart, out string
+	rounding                     int
+	dailyOT, doubleTime          time.Duration
+}
+
+// exportPlan is a checked export: the period [from, end) between local
+// midnights, the rules, and the file to write.
+type exportPlan struct {
+	from, end time.Time
+	rules     attendance.Rules
+	path      string
+	o         payroll.Options
+}
+
+func parseExport(f exportFlags, o payroll.Options) (exportPlan, error) {
+	loc := time.Local
+	if f.tz != "" {
+		var err error
+		if loc, err = time.LoadLocation(f.tz); err != nil {
+			return exportPlan{}, fmt.Errorf("--tz: %w", err)
+		}
+	}
+	from, err := time.ParseInLocation(time.DateOnly, f.from, loc)
+	if err != nil {
+		return exportPlan{}, fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
+	}
+	to, err := time.ParseInLocation(time.DateOnly, f.to, loc)
+	if err != nil {
+		return exportPlan{}, fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
+	}
+	if f.out == "" {
+		return exportPlan{}, errors.New("--out is required")
+	}
+	path, err := exportPath(f.out, o)
+	if err != nil {
+		return exportPlan{}, err
+	}
+	ws, err := parseWeekday(f.weekStart)
+	if err != nil {
+		return exportPlan{}, err
+	}
+	rules := attendance.Rules{Location: loc, WeekStart: ws, DailyOT: f.dailyOT, DoubleTime: f.doubleTime,
+		Rounding: time.Duration(f.rounding) * time.Minute}
+	return exportPlan{from: from, end: to.AddDate(0, 0, 1), rules: rules, path: path, o: o}, nil
+}
+
+// exportReader opens an export's source, hands it to f and closes it.
+type exportReader func(ctx context.Context, f func(hub.ExportReads) error) error
+
+// runExport reads the punches the period needs, prints the
+// reconciliation summary and writes the payroll file.
+func (a *app) runExport(ctx context.Context, p exportPlan, read exportReader) error {
+	qFrom, qTo := exportWindow(p.from, p.end, p.rules)
+	var punches []clockface.Punch
+	var people []clockface.Employee
+	err := read(ctx, func(st hub.ExportReads) (err error) {
+		if punches, err = st.PunchesBetween(ctx, qFrom, qTo); err != nil {
+			return err
+		}
+		people, err = st.Employees(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	sheet, err := attendance.Build(punches, p.from, p.end, p.rules)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, e := range people {
+		names[e.Number] = e.Name
+	}
+	sum := payroll.Summarise(sheet, names)
+	if _, err := payroll.Render(sum, p.o); err != nil {
+		return err // before printing: a summary for a file never written misleads
+	}
+	if err := sum.WriteText(a.stdout); err != nil {
+		return err
+	}
+	if err := payroll.Write(p.path, sum, p.o); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "wrote %s (%s)\n", p.path, p.o.Format)
+	return nil
+}
+
+// defaultMaxShift is the longest shift the attendance rules pair when
+// Rules.MaxShift is zero (attendance's own default).
+const defaultMaxShift = 16 * time.Hour
+
+// exportWindow returns the exact bounds of the punches an export of the
+// period [from, end) reads: the whole workweeks that hold the period
+// (weekly overtime counts every day of a week), widened on each side by
+// the longest shift, so that a shift crossing the first week's start or
+// the last week's end still finds both its punches.
+func exportWindow(from, end time.Time, r attendance.Rules) (time.Time, time.Time) {
+	reach := cmp.Or(r.MaxShift, defaultMaxShift)
+	back := (int(from.Weekday()) - int(r.WeekStart) + 7) % 7
+	ahead := (int(r.WeekStart) - int(end.Weekday()) + 7) % 7
+	return from.AddDate(0, 0, -back).Add(-reach), end.AddDate(0, 0, ahead).Add(reach)
+}
+
+// withLedgerReads runs f on this kiosk's own ledger (export --from-ledger).
+func (a *app) withLedgerReads(ctx context.Context, f func(hub.ExportReads) error) error {
+	l, err := a.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	return f(ledgerReads{l})
+}
+
+// ledgerReads gives the ledger the hub's export reads.
+type ledgerReads struct{ l *ledger.Ledger }
+
+// PunchesBetween returns the ledger's punches with effective time in
+// [from, to).
+func (r ledgerReads) PunchesBetween(ctx context.Context, from, to time.Time) ([]clockface.Punch, error) {
+	return r.l.Punches(ctx, from, to)
+}
+
+func (r ledgerReads) Employees(ctx context.Context) ([]clockface.Employee, error) {
+	return r.l.Employees(ctx)
 }
 
 // exportPath applies ADP's file-name rule: a folder gets PRcccEPI.csv

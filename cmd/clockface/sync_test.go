@@ -2,10 +2,10 @@ package main
 
 import (
 	"bufio"
-	"clockface/sync/hubclient"
 	"context"
 	"encoding/csv"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -15,16 +15,15 @@ import (
 	"time"
 
 	"clockface"
+	"clockface/attendance"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
+	"clockface/internal/clocktest"
 	"clockface/ledger"
 	"clockface/sync/hub"
+	"clockface/sync/hubclient"
+	"clockface/sync/wire"
 )
-
-// fixedClock is a clock stopped at t.
-type fixedClock struct{ t time.Time }
-
-func (c *fixedClock) Now() time.Time { return c.t }
 
 // TestSyncCLIEndToEnd: pair a kiosk with a hub process, sync its punches,
 // export payroll from the hub, then revoke the kiosk.
@@ -60,7 +59,7 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	mustCLI(t, kiosk, "2468\n", "employee", "add", "100002", "--name", "=HYPERLINK(\"http://x\")")
 	// Punches on a past Monday, through the ledger's API with a stopped clock.
 	ctx := context.Background()
-	clk := &fixedClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
 	l, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(kiosk, "ledger.db"), KeyFile: filepath.Join(kiosk, "keys", "master.key"),
 		Clock: clk, KioskID: "test-kiosk"})
 	if err != nil {
@@ -72,7 +71,7 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 		at   string
 	}{{"100001", clockface.PunchIn, "08:00"}, {"100001", clockface.PunchOut, "17:30"}, {"100002", clockface.PunchIn, "09:00"}, {"100002", clockface.PunchOut, "13:15"}} {
 		at, _ := time.Parse("15:04", p.at)
-		clk.t = time.Date(2026, 3, 2, at.Hour(), at.Minute(), 0, 0, time.UTC)
+		clk.Set(time.Date(2026, 3, 2, at.Hour(), at.Minute(), 0, 0, time.UTC))
 		if _, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: p.emp, Method: clockface.MethodPIN, Kind: p.kind}); err != nil {
 			t.Fatal(err)
 		}
@@ -132,14 +131,16 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 }
 
 // TestStartRelay: a paired kiosk's background relay delivers punches
-// after notify; an unpaired kiosk gets a no-op.
+// after notify and acknowledges them; an unpaired kiosk gets a no-op. The
+// test waits on the hub's answers, not on a timer.
 func TestStartRelay(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	data := t.TempDir()
-	a := &app{dataDir: data, kioskID: "relay-kiosk", clock: clockface.SystemClock{}, stdout: io.Discard, stderr: io.Discard}
+	clk := clocktest.New(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
+	a := &app{dataDir: data, kioskID: "relay-kiosk", clock: clk, stdout: io.Discard, stderr: io.Discard}
 	l, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(data, "ledger.db"), KeyFile: filepath.Join(data, "keys", "master.key"),
-		Clock: clockface.SystemClock{}, KioskID: a.kioskID})
+		Clock: clk, KioskID: a.kioskID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +156,27 @@ func TestStartRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srv := httptest.NewServer(hub.NewServer(st, clockface.SystemClock{}, nil).Handler())
+	api := hub.NewServer(st, clk, nil).Handler()
+	answered := make(chan struct{}, 16) // one per batch the hub answered
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api.ServeHTTP(w, r)
+		if r.URL.Path == wire.PathBatches {
+			answered <- struct{}{}
+		}
+	}))
 	defer srv.Close()
-	code, err := hub.NewPairingCode(ctx, st, time.Now(), time.Hour)
+	// await waits for hub answers until ok holds.
+	await := func(what string, ok func() bool) {
+		t.Helper()
+		for !ok() {
+			select {
+			case <-answered:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: no batch reached the hub within 10 s", what)
+			}
+		}
+	}
+	code, err := hub.NewPairingCode(ctx, st, clk.Now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,23 +197,67 @@ func TestStartRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	notify()
-	if d := time.Since(start); d > 10*time.Millisecond {
-		t.Errorf("notify took %s, want immediate", d)
-	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		ps, err := st.Punches(ctx, p.At.Add(-time.Minute), p.At.Add(time.Minute))
+	await("the punch", func() bool {
+		ps, err := st.PunchesBetween(ctx, p.At, p.At.Add(time.Nanosecond))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ps) == 1 && ps[0].ID == p.ID {
-			if n, _ := l.OutboxLen(ctx); n == 0 {
-				return
-			}
-		}
+		return len(ps) == 1 && ps[0].ID == p.ID
+	})
+	// The relay acknowledges a batch before its next pass starts, and only
+	// a later pass can send a directory changed after the punch arrived.
+	if _, err := l.AddEmployee(ctx, clockface.Employee{Number: "E2", Name: "Bo"}, "2468"); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("punch did not reach the hub within 10 s")
+	notify()
+	await("the directory", func() bool {
+		es, err := st.Employees(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es) == 2
+	})
+	if n, err := l.OutboxLen(ctx); err != nil || n != 0 {
+		t.Errorf("outbox after the hub stored the punch: got %d %v, want 0 (acknowledged)", n, err)
+	}
+}
+
+// TestExportWindow: the export reads the whole workweeks around the
+// period, widened by the longest shift, with exact bounds.
+func TestExportWindow(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(loc *time.Location, y int, m time.Month, d int) time.Time {
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	}
+	tests := []struct {
+		name             string
+		from, end        time.Time
+		rules            attendance.Rules
+		wantFrom, wantTo time.Time
+	}{
+		{"one Sunday week", day(time.UTC, 2026, 3, 1), day(time.UTC, 2026, 3, 8), attendance.Rules{},
+			day(time.UTC, 2026, 3, 1).Add(-16 * time.Hour), day(time.UTC, 2026, 3, 8).Add(16 * time.Hour)},
+		{"semi-monthly period inside its weeks", day(time.UTC, 2026, 3, 1), day(time.UTC, 2026, 3, 16), attendance.Rules{},
+			day(time.UTC, 2026, 3, 1).Add(-16 * time.Hour), day(time.UTC, 2026, 3, 22).Add(16 * time.Hour)},
+		{"Monday weeks, mid-week period", day(time.UTC, 2026, 3, 4), day(time.UTC, 2026, 3, 6), attendance.Rules{WeekStart: time.Monday},
+			day(time.UTC, 2026, 3, 2).Add(-16 * time.Hour), day(time.UTC, 2026, 3, 9).Add(16 * time.Hour)},
+		{"a 12 h shift limit", day(time.UTC, 2026, 3, 1), day(time.UTC, 2026, 3, 8), attendance.Rules{MaxShift: 12 * time.Hour},
+			day(time.UTC, 2026, 3, 1).Add(-12 * time.Hour), day(time.UTC, 2026, 3, 8).Add(12 * time.Hour)},
+		{"Los Angeles across the spring DST night", day(la, 2026, 3, 4), day(la, 2026, 3, 11), attendance.Rules{Location: la},
+			day(la, 2026, 3, 1).Add(-16 * time.Hour), day(la, 2026, 3, 15).Add(16 * time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gotFrom, gotTo := exportWindow(tt.from, tt.end, tt.rules)
+			if !gotFrom.Equal(tt.wantFrom) || !gotTo.Equal(tt.wantTo) {
+				t.Errorf("got [%s, %s), want [%s, %s)", gotFrom, gotTo, tt.wantFrom, tt.wantTo)
+			}
+		})
+	}
 }
 
 // TestTemplatesCLI: fleet-key and `sync templates` move a template from

@@ -25,7 +25,7 @@ type kiosk struct {
 	state  fleet.State
 }
 
-func newKiosk(t *testing.T, ctx context.Context, st hub.Store, url, id string, people ...string) *kiosk {
+func newKiosk(t *testing.T, ctx context.Context, st *hub.DB, url, id string, people ...string) *kiosk {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(dir, "ledger.db"), KeyFile: filepath.Join(dir, "keys", "master.key"),

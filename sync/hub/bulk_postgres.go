@@ -11,7 +11,7 @@ import (
 // PostgreSQL bulk inserts: one array parameter per column and unnest,
 // instead of a VALUES list with 19 parameters per row.
 
-func (s *sqlStore) insertEventsPG(ctx context.Context, tx *sql.Tx, kiosk string, evs []wire.Event, hub int64) (map[string]bool, error) {
+func (s *DB) insertEventsPG(ctx context.Context, tx *sql.Tx, kiosk string, evs []wire.Event, hub int64) (map[string]bool, error) {
 	n := len(evs)
 	ids, types, punchIDs := make([]string, n), make([]string, n), make([]string, n)
 	seqs, ats := make([]int64, n), make([]int64, n)
@@ -40,7 +40,7 @@ func (s *sqlStore) insertEventsPG(ctx context.Context, tx *sql.Tx, kiosk string,
 	return fresh, nil
 }
 
-func (s *sqlStore) insertPunchesPG(ctx context.Context, tx *sql.Tx, evs []wire.Event, hub int64) (int, error) {
+func (s *DB) insertPunchesPG(ctx context.Context, tx *sql.Tx, evs []wire.Event, hub int64) (int, error) {
 	n := len(evs)
 	cols := make([][]any, 19)
 	for c := range cols {

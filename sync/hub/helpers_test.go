@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"clockface"
+	"clockface/internal/clocktest"
 	"clockface/sync/hub"
 	"clockface/sync/internal/pgtest"
 	"clockface/sync/wire"
@@ -23,7 +24,7 @@ import (
 
 type storeCase struct {
 	name string
-	open func(t testing.TB) hub.Store
+	open func(t testing.TB) *hub.DB
 }
 
 // stores is the table every store test runs against: both adapters.
@@ -35,7 +36,7 @@ var stores = []storeCase{
 // sqlitePaths remembers where each test store lives, for byte scans.
 var sqlitePaths sync.Map
 
-func openSQLite(t testing.TB) hub.Store {
+func openSQLite(t testing.TB) *hub.DB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "hub.db")
 	st, err := hub.OpenSQLite(context.Background(), path)
@@ -47,7 +48,7 @@ func openSQLite(t testing.TB) hub.Store {
 	return st
 }
 
-func dbPath(t testing.TB, st hub.Store) string {
+func dbPath(t testing.TB, st *hub.DB) string {
 	p, ok := sqlitePaths.Load(st)
 	if !ok {
 		t.Fatal("not a test sqlite store")
@@ -58,7 +59,7 @@ func dbPath(t testing.TB, st hub.Store) string {
 func encode(secret []byte) string { return base64.RawURLEncoding.EncodeToString(secret) }
 
 // openPostgres opens a store in a fresh schema, dropped afterwards.
-func openPostgres(t testing.TB) hub.Store {
+func openPostgres(t testing.TB) *hub.DB {
 	t.Helper()
 	schema := pgtest.Schema(t, "hubtest")
 	st, err := hub.OpenPostgres(context.Background(), pgtest.URL(), schema)
@@ -69,30 +70,19 @@ func openPostgres(t testing.TB) hub.Store {
 	return st
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
-var _ clockface.Clock = (*fakeClock)(nil)
-
 var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 
 type testHub struct {
-	st    hub.Store
+	st    *hub.DB
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *clocktest.Clock
 }
 
-func newHub(t testing.TB, st hub.Store) *testHub { return newHubWith(t, st, false) }
+func newHub(t testing.TB, st *hub.DB) *testHub { return newHubWith(t, st, false) }
 
-func newHubWith(t testing.TB, st hub.Store, sharing bool) *testHub {
+func newHubWith(t testing.TB, st *hub.DB, sharing bool) *testHub {
 	t.Helper()
-	c := &fakeClock{t: t0}
+	c := clocktest.New(t0)
 	s := hub.NewServer(st, c, nil)
 	if sharing {
 		s.EnableTemplateSharing()
@@ -181,7 +171,7 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
-func stats(t testing.TB, st hub.Store) hub.Stats {
+func stats(t testing.TB, st hub.Health) hub.Stats {
 	t.Helper()
 	s, err := st.Stats(context.Background())
 	if err != nil {

@@ -152,7 +152,7 @@ func TestBatchExactlyOnce(t *testing.T) {
 			if status != http.StatusOK || got.Duplicates != 10 {
 				t.Errorf("60 days later: got %d %+v, want 10 duplicates", status, got)
 			}
-			ps, err := h.st.Punches(ctx, t0.Add(-time.Hour), t0.Add(24*time.Hour))
+			ps, err := h.st.PunchesBetween(ctx, t0.Add(-time.Hour), t0.Add(24*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +199,7 @@ func TestCorrectionAndVoid(t *testing.T) {
 			if s, e, r := h.post(t, mustJSON(t, b2), "k1", secret, t0, wire.NewNonce()); s != http.StatusOK || r.Accepted != 2 {
 				t.Fatalf("got %d %+v %+v, want 2 accepted", s, e, r)
 			}
-			ps, err := h.st.Punches(ctx, t0.Add(-time.Hour), t0.Add(3*time.Hour))
+			ps, err := h.st.PunchesBetween(ctx, t0.Add(-time.Hour), t0.Add(3*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -346,7 +346,7 @@ func TestHealthAndRevokeUnknown(t *testing.T) {
 
 func TestSQLiteDurabilityPragmas(t *testing.T) {
 	st := openSQLite(t)
-	journal, sync, err := hub.SQLitePragmas(context.Background(), st)
+	journal, sync, err := st.SQLitePragmas(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

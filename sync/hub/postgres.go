@@ -14,7 +14,7 @@ var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 // OpenPostgres connects to dsn (postgres://...) through pgx. If schema is
 // not empty it is created if needed and used as the search path, so tests
 // (and several hubs) can share one database.
-func OpenPostgres(ctx context.Context, dsn, schema string) (Store, error) {
+func OpenPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse postgres url: %w", err)
@@ -41,10 +41,9 @@ func OpenPostgres(ctx context.Context, dsn, schema string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
-	s := &sqlStore{db: db, dollar: true}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
+	s, err := newDB(ctx, db, postgresDialect)
+	if err != nil {
+		return nil, fmt.Errorf("open hub db: %w", err)
 	}
 	return s, nil
 }

@@ -36,8 +36,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, tlsCfg *tls.Co
 		ready(ln.Addr())
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go s.RunPruner(pctx)
+	pruned := make(chan struct{})
+	go func() { defer close(pruned); s.RunPruner(pctx) }()
+	defer func() { cancel(); <-pruned }() // the pruner stops before the caller closes the store
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -64,7 +65,7 @@ func IsPostgresURL(db string) bool {
 
 // Open opens the store a --db value names: a postgres:// URL, or a SQLite
 // file path.
-func Open(ctx context.Context, db, pgSchema string) (Store, error) {
+func Open(ctx context.Context, db, pgSchema string) (*DB, error) {
 	if IsPostgresURL(db) {
 		return OpenPostgres(ctx, db, pgSchema)
 	}

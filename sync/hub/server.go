@@ -22,9 +22,18 @@ import (
 	"clockface/sync/wire"
 )
 
+// ServerStore is what the HTTP API reads and writes: kiosk credentials
+// (pairing, signature checks), ingest, template shares and health.
+type ServerStore interface {
+	Pairing
+	Ingest
+	Fleet
+	Health
+}
+
 // Server is the hub's HTTP API.
 type Server struct {
-	store   Store
+	store   ServerStore
 	clock   clockface.Clock
 	sharing bool // opt-in template sharing
 	log     *slog.Logger
@@ -39,7 +48,7 @@ type Server struct {
 }
 
 // NewServer returns a hub serving st. log may be nil.
-func NewServer(st Store, clock clockface.Clock, log *slog.Logger) *Server {
+func NewServer(st ServerStore, clock clockface.Clock, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -82,7 +91,7 @@ func (s *Server) Handler() http.Handler {
 
 // NewPairingCode creates a one-time pairing code for a new kiosk, valid
 // for ttl. Only its SHA-256 is stored.
-func NewPairingCode(ctx context.Context, st Store, now time.Time, ttl time.Duration) (string, error) {
+func NewPairingCode(ctx context.Context, st CodeStore, now time.Time, ttl time.Duration) (string, error) {
 	return NewPairingCodeFor(ctx, st, now, ttl, "")
 }
 
@@ -90,7 +99,7 @@ func NewPairingCode(ctx context.Context, st Store, now time.Time, ttl time.Durat
 // credential if it exists (a reinstalled or revoked kiosk). An empty
 // kioskID makes a code for new kiosks only, so a leaked code cannot take
 // over a kiosk that is already paired.
-func NewPairingCodeFor(ctx context.Context, st Store, now time.Time, ttl time.Duration, kioskID string) (string, error) {
+func NewPairingCodeFor(ctx context.Context, st CodeStore, now time.Time, ttl time.Duration, kioskID string) (string, error) {
 	if kioskID != "" {
 		if err := wire.CheckKioskID("kiosk", kioskID); err != nil {
 			return "", err

@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"bytes"
-	"clockface/sync/hubclient"
 	"context"
 	"errors"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"clockface/embeddings"
 	"clockface/sync/fleet"
+	"clockface/sync/hubclient"
 	"clockface/sync/wire"
 )
 

@@ -12,7 +12,7 @@ import (
 // OpenSQLite opens (creating if needed) the hub database at path: WAL,
 // synchronous=FULL (an acknowledged batch survives power loss), one
 // connection so writers queue in Go rather than spin on SQLITE_BUSY.
-func OpenSQLite(ctx context.Context, path string) (Store, error) {
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
@@ -30,30 +30,24 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open hub db %s: %w", path, err)
 	}
-	s := &sqlStore{db: db}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := s.prepareFull(ctx); err != nil {
-		db.Close()
-		return nil, err
+	s, err := newDB(ctx, db, sqliteDialect)
+	if err != nil {
+		return nil, fmt.Errorf("open hub db %s: %w", path, err)
 	}
 	return s, nil
 }
 
 // SQLitePragmas reports journal_mode and synchronous, for tests and
-// `hub serve` start-up logging.
-func SQLitePragmas(ctx context.Context, st Store) (journal string, synchronous int, err error) {
-	s, ok := st.(*sqlStore)
-	if !ok || s.dollar {
-		return "", 0, fmt.Errorf("not a sqlite store")
+// `hub serve` start-up logging. It fails on a PostgreSQL store.
+func (s *DB) SQLitePragmas(ctx context.Context) (journal string, synchronous int, err error) {
+	if s.d.name != sqliteDialect.name {
+		return "", 0, fmt.Errorf("sqlite pragmas: this is a %s store", s.d.name)
 	}
 	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&journal); err != nil {
-		return "", 0, err
+		return "", 0, fmt.Errorf("sqlite pragmas: %w", err)
 	}
 	if err := s.db.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&synchronous); err != nil {
-		return "", 0, err
+		return "", 0, fmt.Errorf("sqlite pragmas: %w", err)
 	}
 	return journal, synchronous, nil
 }

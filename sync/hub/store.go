@@ -1,7 +1,11 @@
 // Package hub is the employer's server: kiosks pair with it, upload signed
-// batches of punches, and payroll export reads from it. Storage is behind
-// the Store interface, with a SQLite adapter (the default, one embedded
-// file) and a PostgreSQL adapter (pgx), which share one SQL core.
+// batches of punches, and payroll export reads from it. Its database is a
+// *DB, SQLite (the default, one file) or PostgreSQL (pgx), both through one
+// SQL core and one set of goose migrations. Each user of the store holds
+// the small interface for its job: Pairing and Kiosks (credentials),
+// Ingest (batches, nonces, audit heads), Directory and ExportReads
+// (payroll), Fleet (template shares), Health; ServerStore is the HTTP
+// API's set.
 package hub
 
 import (
@@ -71,20 +75,39 @@ type Stats struct {
 	Kiosks, Events, Punches, SkewFlags, AuditFlags int64
 }
 
-// Store is the hub's storage. Every method is safe for concurrent use.
-type Store interface {
-	// CreatePairingCode records the SHA-256 of a one-time code. A code
-	// for a kiosk id (forKiosk not empty) pairs only that id and may
-	// replace its credential; a general code pairs only new ids.
-	CreatePairingCode(ctx context.Context, codeHash, forKiosk string, created, expires time.Time) error
+// The store's users each see only what they need. *DB implements all of
+// them; callers hold the interface that matches their job.
+
+// Pairing is the kiosk credentials: one-time codes, pairing, revocation,
+// lookup (the pairing endpoint and signature checks; `hub kiosk` uses its
+// parts).
+type Pairing interface {
+	CodeStore
 	// Pair spends a pairing code and stores the kiosk's credential:
 	// ErrBadCode for an unknown, spent, expired or other kiosk's code,
 	// ErrKioskExists for a general code and a known kiosk id.
 	Pair(ctx context.Context, codeHash, kioskID string, secret []byte, now time.Time) error
+	Kiosks
+	Revoke(ctx context.Context, id string, now time.Time) error
+}
+
+// CodeStore records pairing codes (NewPairingCode).
+type CodeStore interface {
+	// CreatePairingCode records the SHA-256 of a one-time code. A code
+	// for a kiosk id (forKiosk not empty) pairs only that id and may
+	// replace its credential; a general code pairs only new ids.
+	CreatePairingCode(ctx context.Context, codeHash, forKiosk string, created, expires time.Time) error
+}
+
+// Kiosks reads paired kiosks (signature checks, `hub kiosk list`).
+type Kiosks interface {
+	// Kiosk returns one kiosk, or ErrUnknownKiosk.
 	Kiosk(ctx context.Context, id string) (Kiosk, error)
 	Kiosks(ctx context.Context) ([]Kiosk, error)
-	Revoke(ctx context.Context, id string, now time.Time) error
+}
 
+// Ingest is what the batch endpoint writes: batches, nonces, audit heads.
+type Ingest interface {
 	// ApplyBatch spends the nonce and applies the batch in one
 	// transaction: a replayed nonce or revoked kiosk changes nothing, and
 	// every event and punch is applied at most once, forever. The hub
@@ -96,24 +119,39 @@ type Store interface {
 	// AuditFlags lists the flagged audit heads of kioskID (all kiosks if
 	// empty), oldest first.
 	AuditFlags(ctx context.Context, kioskID string) ([]AuditFlag, error)
-	// PruneNonces forgets nonces seen before t (older requests are stale).
-	PruneNonces(ctx context.Context, before time.Time) error
-
-	// Punches returns punches whose effective time is in [from, to), with
-	// their latest correction and void, ordered by original time.
-	Punches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
-	Employees(ctx context.Context) ([]clockface.Employee, error)
-	Stats(ctx context.Context) (Stats, error)
-	// Ping checks the database answers (for /healthz; cheap).
-	Ping(ctx context.Context) error
-
-	// Opt-in template sharing: opaque ciphertext only.
 	// SpendNonce records a nonce outside a batch (ErrReplay if seen).
 	SpendNonce(ctx context.Context, kioskID, nonce string, now time.Time) error
+	// PruneNonces forgets nonces seen before t (older requests are stale).
+	PruneNonces(ctx context.Context, before time.Time) error
+}
+
+// Directory is the employee directory the relays upload: number, name,
+// status; no biometrics.
+type Directory interface {
+	Employees(ctx context.Context) ([]clockface.Employee, error)
+}
+
+// ExportReads is what a payroll export reads.
+type ExportReads interface {
+	// PunchesBetween returns the punches whose effective (corrected) time
+	// is in [from, to), exactly: no padding. The caller chooses bounds
+	// that cover the workweeks and shifts its rules need.
+	PunchesBetween(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
+	Directory
+}
+
+// Fleet is opt-in template sharing: opaque ciphertext only.
+type Fleet interface {
 	// PutShares stores shares from origin; per employee and model the
 	// newest (by At) wins. It returns how many replaced what was stored.
 	PutShares(ctx context.Context, origin string, shares []wire.TemplateShare, now time.Time) (int, error)
 	// Shares returns up to limit shares stored after sequence number after.
 	Shares(ctx context.Context, after int64, limit int) ([]wire.SharedTemplate, error)
-	Close() error
+}
+
+// Health is what /healthz and /metrics read.
+type Health interface {
+	// Ping checks the database answers (cheap).
+	Ping(ctx context.Context) error
+	Stats(ctx context.Context) (Stats, error)
 }

@@ -1,7 +1,6 @@
 package hub_test
 
 import (
-	"clockface/sync/hubclient"
 	"context"
 	"net"
 	"net/http"
@@ -10,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"clockface/internal/clocktest"
 	"clockface/sync/hub"
+	"clockface/sync/hubclient"
 	"clockface/sync/wire"
 )
 
@@ -45,7 +46,7 @@ func TestSelfSignedTLS(t *testing.T) {
 	defer cancel()
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	srv := hub.NewServer(openSQLite(t), &fakeClock{t: t0}, nil)
+	srv := hub.NewServer(openSQLite(t), clocktest.New(t0), nil)
 	go func() { done <- srv.ListenAndServe(ctx, "127.0.0.1:0", cfg, func(a net.Addr) { addr <- a }) }()
 	url := "https://" + (<-addr).String() + wire.PathHealth
 

@@ -89,7 +89,7 @@ func TestLedgerToHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	remote, err := r.st.Punches(ctx, time.Time{}, clk.Now().Add(time.Hour))
+	remote, err := r.st.PunchesBetween(ctx, time.Time{}, clk.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func (c clock) Now() time.Time { return time.Now().UTC().Add(c.off) }
 
 // rig is a real hub (SQLite in a temp dir) on 127.0.0.1 and a paired client.
 type rig struct {
-	st     hub.Store
+	st     *hub.DB
 	srv    *httptest.Server
 	cred   hubclient.Credential
 	client *hubclient.Client
@@ -132,7 +132,7 @@ func newRig(t *testing.T, kiosk string, kioskClock clockface.Clock) *rig {
 
 func (r *rig) punchIDs(t *testing.T) []string {
 	t.Helper()
-	ps, err := r.st.Punches(context.Background(), time.Unix(0, 0), time.Now().Add(1000*time.Hour))
+	ps, err := r.st.PunchesBetween(context.Background(), time.Unix(0, 0), time.Now().Add(1000*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

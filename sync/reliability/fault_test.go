@@ -2,7 +2,6 @@ package reliability_test
 
 import (
 	"bufio"
-	"clockface/sync/hubclient"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 
 	"clockface"
 	"clockface/sync/hub"
+	"clockface/sync/hubclient"
 	"clockface/sync/outbox"
 	"clockface/sync/wire"
 )

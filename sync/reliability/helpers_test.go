@@ -1,7 +1,6 @@
 package reliability_test
 
 import (
-	"clockface/sync/hubclient"
 	"context"
 	"path/filepath"
 	"sort"
@@ -13,6 +12,7 @@ import (
 
 	"clockface"
 	"clockface/sync/hub"
+	"clockface/sync/hubclient"
 	"clockface/sync/internal/pgtest"
 	"clockface/sync/outbox"
 	"clockface/sync/wire"
@@ -30,7 +30,7 @@ var stores = []storeCase{
 	{"postgres", func(t testing.TB) (string, string) { return pgtest.URL(), pgtest.Schema(t, "reltest") }},
 }
 
-func openStore(t testing.TB, db, schema string) hub.Store {
+func openStore(t testing.TB, db, schema string) *hub.DB {
 	t.Helper()
 	st, err := hub.Open(context.Background(), db, schema)
 	if err != nil {
@@ -98,9 +98,9 @@ func (s *memSource) Employees(ctx context.Context) ([]clockface.Employee, error)
 }
 
 // checkExactlyOnce fails unless the hub holds exactly the sources' punches.
-func checkExactlyOnce(t *testing.T, st hub.Store, srcs ...*memSource) {
+func checkExactlyOnce(t *testing.T, st *hub.DB, srcs ...*memSource) {
 	t.Helper()
-	ps, err := st.Punches(context.Background(), time.Unix(0, 0), time.Now().Add(24*365*time.Hour))
+	ps, err := st.PunchesBetween(context.Background(), time.Unix(0, 0), time.Now().Add(24*365*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func checkExactlyOnce(t *testing.T, st hub.Store, srcs ...*memSource) {
 }
 
 // pairAll creates a code per kiosk in st and exchanges it over HTTP.
-func pairAll(t testing.TB, st hub.Store, base string, kiosks []string) []hubclient.Credential {
+func pairAll(t testing.TB, st *hub.DB, base string, kiosks []string) []hubclient.Credential {
 	t.Helper()
 	ctx := context.Background()
 	creds := make([]hubclient.Credential, len(kiosks))

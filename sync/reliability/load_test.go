@@ -1,7 +1,6 @@
 package reliability_test
 
 import (
-	"clockface/sync/hubclient"
 	"context"
 	"fmt"
 	"net"
@@ -13,12 +12,13 @@ import (
 
 	"clockface"
 	"clockface/sync/hub"
+	"clockface/sync/hubclient"
 	"clockface/sync/outbox"
 	"clockface/sync/wire"
 )
 
 // startHub serves st on 127.0.0.1 (real TCP) and returns its base URL.
-func startHub(t testing.TB, st hub.Store) string {
+func startHub(t testing.TB, st *hub.DB) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)

@@ -8,11 +8,13 @@ package pgtest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // URL is the test server's connection string.
@@ -49,4 +51,19 @@ func Schema(t testing.TB, prefix string) string {
 		}
 	})
 	return schema
+}
+
+// Open returns a database/sql handle on the test server whose search path
+// is schema, closed when the test ends: for tests that build or inspect a
+// schema below the store.
+func Open(t testing.TB, schema string) *sql.DB {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(URL())
+	if err != nil {
+		t.Fatalf("postgres url %s: %v", URL(), err)
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	db := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { db.Close() })
+	return db
 }
