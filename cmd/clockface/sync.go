@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -17,13 +16,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"clockface"
-	"clockface/attendance"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/embeddings/onnx"
 	"clockface/ledger"
-	"clockface/payroll"
 	"clockface/sync/fleet"
 	"clockface/sync/hub"
 	"clockface/sync/hubclient"
@@ -59,7 +55,21 @@ func (a *app) syncCommands() []*cobra.Command {
 
 	hubCmd := &cobra.Command{Use: "hub", Short: "The employer's hub: receives punches from kiosks"}
 	hubCmd.AddCommand(a.hubServeCmd(addDB, openStore), a.hubKioskCmd(addDB, openStore))
-	exportCmd := a.exportCmd(addDB, openStore)
+	// An export reads an existing hub database and never creates one: a
+	// mistyped --db must fail, not write an empty file.
+	openExisting := func(ctx context.Context) (*hub.DB, error) {
+		path := db
+		if path == "" {
+			path = filepath.Join(a.dataDir, "hub.db")
+		}
+		if !hub.IsPostgresURL(path) {
+			if _, err := os.Stat(path); err != nil {
+				return nil, fmt.Errorf("hub database %s: %w (export never creates one: give --db, or --from-ledger on a kiosk)", path, err)
+			}
+		}
+		return hub.Open(ctx, path, pgSchema)
+	}
+	exportCmd := a.exportCmd(addDB, openExisting)
 	return []*cobra.Command{hubCmd, a.syncCmd(), exportCmd}
 }
 
@@ -460,201 +470,6 @@ func (a *app) shareTemplates(ctx context.Context, keyFile string) error {
 	fmt.Fprintf(a.stdout, "sent %d templates and %d deletions; imported %d, deleted %d, skipped %d without a consent here\n",
 		r.Pushed, r.Tombstones, r.Imported, r.Deleted, r.NoConsent)
 	return err
-}
-
-func (a *app) exportCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
-	var from, to, format, out, tz, weekStart string
-	var fromLedger bool
-	var rounding int
-	var dailyOT, doubleTime time.Duration
-	var o payroll.Options
-	c := &cobra.Command{
-		Use:   "export",
-		Short: "Compute timesheets for a period and write a payroll file",
-		Long: `Compute timesheets for --from to --to (inclusive dates) and write a payroll file.
-Punches come from the hub database (--db), which holds every kiosk's punches;
---from-ledger reads this kiosk's own ledger (--data) instead, for a site with
-one kiosk and no hub. A reconciliation summary is printed before the file is
-written, and the file's totals equal it.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Format = payroll.Format(format)
-			plan, err := parseExport(exportFlags{from: from, to: to, tz: tz, weekStart: weekStart, out: out,
-				rounding: rounding, dailyOT: dailyOT, doubleTime: doubleTime}, o)
-			if err != nil {
-				return err
-			}
-			read := func(ctx context.Context, f func(hub.ExportReads) error) error {
-				return open.with(ctx, func(st *hub.DB) error { return f(st) })
-			}
-			if fromLedger {
-				read = a.withLedgerReads
-			}
-			return a.runExport(cmd.Context(), plan, read)
-		},
-	}
-	a.ledgerFlags(c) // --from-ledger
-	addDB(c)
-	fl := c.Flags()
-	fl.StringVar(&from, "from", "", "first day, YYYY-MM-DD")
-	fl.StringVar(&to, "to", "", "last day (inclusive), YYYY-MM-DD")
-	fl.StringVar(&format, "format", "generic", "generic, adp, paychex, gusto or iif")
-	fl.StringVar(&out, "out", "", "output file (for adp, a folder or a file named PRcccEPI.csv)")
-	fl.BoolVar(&fromLedger, "from-ledger", false, "read punches from this kiosk's ledger (--data) instead of the hub")
-	fl.StringVar(&tz, "tz", "", "time zone for days and weeks (default: the system's)")
-	fl.StringVar(&weekStart, "week-start", "sunday", "first day of the work week")
-	fl.IntVar(&rounding, "rounding", 0, "round punches to 0 (none), 5, 6 or 15 minutes")
-	fl.DurationVar(&dailyOT, "daily-ot", 0, "daily overtime after this (e.g. 8h); 0 = weekly only")
-	fl.DurationVar(&doubleTime, "double-time", 0, "double time after this many hours a day (e.g. 12h); 0 = none")
-	fl.StringVar(&o.Company, "company", "", "ADP Co Code, Paychex Company ID or QuickBooks company name")
-	fl.StringVar(&o.BatchID, "batch-id", "", "ADP Batch ID (default CLOCKFACE)")
-	c.MarkFlagRequired("from")
-	c.MarkFlagRequired("to")
-	return c
-}
-
-// exportFlags are the export's flag values as given.
-type exportFlags struct {
-	from, to, tz, weekStart, out string
-	rounding                     int
-	dailyOT, doubleTime          time.Duration
-}
-
-// exportPlan is a checked export: the period [from, end) between local
-// midnights, the rules, and the file to write.
-type exportPlan struct {
-	from, end time.Time
-	rules     attendance.Rules
-	path      string
-	o         payroll.Options
-}
-
-func parseExport(f exportFlags, o payroll.Options) (exportPlan, error) {
-	loc := time.Local
-	if f.tz != "" {
-		var err error
-		if loc, err = time.LoadLocation(f.tz); err != nil {
-			return exportPlan{}, fmt.Errorf("--tz: %w", err)
-		}
-	}
-	from, err := time.ParseInLocation(time.DateOnly, f.from, loc)
-	if err != nil {
-		return exportPlan{}, fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
-	}
-	to, err := time.ParseInLocation(time.DateOnly, f.to, loc)
-	if err != nil {
-		return exportPlan{}, fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
-	}
-	if f.out == "" {
-		return exportPlan{}, errors.New("--out is required")
-	}
-	path, err := exportPath(f.out, o)
-	if err != nil {
-		return exportPlan{}, err
-	}
-	ws, err := parseWeekday(f.weekStart)
-	if err != nil {
-		return exportPlan{}, err
-	}
-	rules := attendance.Rules{Location: loc, WeekStart: ws, DailyOT: f.dailyOT, DoubleTime: f.doubleTime,
-		Rounding: time.Duration(f.rounding) * time.Minute}
-	return exportPlan{from: from, end: to.AddDate(0, 0, 1), rules: rules, path: path, o: o}, nil
-}
-
-// exportReader opens an export's source, hands it to f and closes it.
-type exportReader func(ctx context.Context, f func(hub.ExportReads) error) error
-
-// runExport reads the punches the period needs, prints the
-// reconciliation summary and writes the payroll file.
-func (a *app) runExport(ctx context.Context, p exportPlan, read exportReader) error {
-	qFrom, qTo := exportWindow(p.from, p.end, p.rules)
-	var punches []clockface.Punch
-	var people []clockface.Employee
-	err := read(ctx, func(st hub.ExportReads) (err error) {
-		if punches, err = st.PunchesBetween(ctx, qFrom, qTo); err != nil {
-			return err
-		}
-		people, err = st.Employees(ctx)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	sheet, err := attendance.Build(punches, p.from, p.end, p.rules)
-	if err != nil {
-		return err
-	}
-	names := map[string]string{}
-	for _, e := range people {
-		names[e.Number] = e.Name
-	}
-	sum := payroll.Summarise(sheet, names)
-	if _, err := payroll.Render(sum, p.o); err != nil {
-		return err // before printing: a summary for a file never written misleads
-	}
-	if err := sum.WriteText(a.stdout); err != nil {
-		return err
-	}
-	if err := payroll.Write(p.path, sum, p.o); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "wrote %s (%s)\n", p.path, p.o.Format)
-	return nil
-}
-
-// defaultMaxShift is the longest shift the attendance rules pair when
-// Rules.MaxShift is zero (attendance's own default).
-const defaultMaxShift = 16 * time.Hour
-
-// exportWindow returns the exact bounds of the punches an export of the
-// period [from, end) reads: the whole workweeks that hold the period
-// (weekly overtime counts every day of a week), widened on each side by
-// the longest shift, so that a shift crossing the first week's start or
-// the last week's end still finds both its punches.
-func exportWindow(from, end time.Time, r attendance.Rules) (time.Time, time.Time) {
-	reach := cmp.Or(r.MaxShift, defaultMaxShift)
-	back := (int(from.Weekday()) - int(r.WeekStart) + 7) % 7
-	ahead := (int(r.WeekStart) - int(end.Weekday()) + 7) % 7
-	return from.AddDate(0, 0, -back).Add(-reach), end.AddDate(0, 0, ahead).Add(reach)
-}
-
-// withLedgerReads runs f on this kiosk's own ledger (export --from-ledger).
-func (a *app) withLedgerReads(ctx context.Context, f func(hub.ExportReads) error) error {
-	l, err := a.openLedger(ctx)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	return f(ledgerReads{l})
-}
-
-// ledgerReads gives the ledger the hub's export reads.
-type ledgerReads struct{ l *ledger.Ledger }
-
-// PunchesBetween returns the ledger's punches with effective time in
-// [from, to).
-func (r ledgerReads) PunchesBetween(ctx context.Context, from, to time.Time) ([]clockface.Punch, error) {
-	return r.l.Punches(ctx, from, to)
-}
-
-func (r ledgerReads) Employees(ctx context.Context) ([]clockface.Employee, error) {
-	return r.l.Employees(ctx)
-}
-
-// exportPath applies ADP's file-name rule: a folder gets PRcccEPI.csv
-// inside it; a file must already be named so.
-func exportPath(out string, o payroll.Options) (string, error) {
-	want := payroll.FileName(o)
-	if want == "" {
-		return out, nil
-	}
-	if st, err := os.Stat(out); err == nil && st.IsDir() {
-		return filepath.Join(out, want), nil
-	}
-	if filepath.Base(out) != want {
-		return "", fmt.Errorf("ADP needs the file named %s (or give a folder as --out)", want)
-	}
-	return out, nil
 }
 
 func parseWeekday(s string) (time.Weekday, error) {

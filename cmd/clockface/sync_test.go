@@ -105,13 +105,29 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	if len(rows) != 3 || rows[1][4] != "9.50" || rows[2][1] != `'=HYPERLINK("http://x")` || rows[2][4] != "4.25" {
 		t.Errorf("got rows %q, want Ann 9.50 and the neutralised name with 4.25", rows)
 	}
-	mustCLI(t, hubData, "", "export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08", "--tz", "UTC",
-		"--format", "adp", "--company", "AB1", "--out", out)
-	if _, err := os.Stat(filepath.Join(out, "PRAB1EPI.csv")); err != nil {
-		t.Errorf("ADP file: %v", err)
+	// ADP needs each employee's File #, which nobody has entered: every
+	// missing one is named at once and no file is written.
+	r := runCLI(t, hubData, "", "export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08", "--tz", "UTC",
+		"--format", "adp", "--adp-company", "AB1", "--earning", "double=D", "--out", out)
+	if r.code == 0 || !strings.Contains(r.stderr, "100001") || !strings.Contains(r.stderr, "100002") {
+		t.Errorf("ADP export without File #s: got exit %d %q, want both employees named", r.code, r.stderr)
 	}
-	if r := runCLI(t, hubData, "", "export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08", "--format", "adp", "--company", "AB1", "--out", filepath.Join(out, "x.csv")); r.code == 0 {
-		t.Error("ADP export to a wrongly named file: got exit 0")
+	if _, err := os.Stat(filepath.Join(out, "PRAB1EPI.csv")); !os.IsNotExist(err) {
+		t.Errorf("ADP file written despite missing ids: %v", err)
+	}
+	// A mistyped hub database is an error, never a new empty one.
+	missing := filepath.Join(out, "nohub.db")
+	if r := runCLI(t, hubData, "", "export", "--db", missing, "--from", "2026-03-02", "--to", "2026-03-08", "--tz", "UTC",
+		"--out", filepath.Join(out, "none.csv")); r.code == 0 || !strings.Contains(r.stderr, "never creates") {
+		t.Errorf("export from a missing hub db: got exit %d %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("export created %s: %v", missing, err)
+	}
+	// No zone, no export: the machine's zone is never guessed.
+	if r := runCLI(t, hubData, "", "export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08",
+		"--out", filepath.Join(out, "nozone.csv")); r.code == 0 || !strings.Contains(r.stderr, "--tz is required") {
+		t.Errorf("export without a zone: got exit %d %q", r.code, r.stderr)
 	}
 	// The single-kiosk path reads the ledger and agrees with the hub.
 	local := mustCLI(t, kiosk, "", "export", "--from-ledger", "--from", "2026-03-02", "--to", "2026-03-08", "--tz", "UTC",
@@ -220,43 +236,6 @@ func TestStartRelay(t *testing.T) {
 	})
 	if n, err := l.OutboxLen(ctx); err != nil || n != 0 {
 		t.Errorf("outbox after the hub stored the punch: got %d %v, want 0 (acknowledged)", n, err)
-	}
-}
-
-// TestExportWindow: the export reads the whole workweeks around the
-// period, widened by the longest shift, with exact bounds.
-func TestExportWindow(t *testing.T) {
-	la, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		t.Fatal(err)
-	}
-	day := func(loc *time.Location, y int, m time.Month, d int) time.Time {
-		return time.Date(y, m, d, 0, 0, 0, 0, loc)
-	}
-	tests := []struct {
-		name             string
-		from, end        time.Time
-		rules            attendance.Rules
-		wantFrom, wantTo time.Time
-	}{
-		{"one Sunday week", day(time.UTC, 2026, 3, 1), day(time.UTC, 2026, 3, 8), attendance.Rules{},
-			day(time.UTC, 2026, 3, 1).Add(-16 * time.Hour), day(time.UTC, 2026, 3, 8).Add(16 * time.Hour)},
-		{"semi-monthly period inside its weeks", day(time.UTC, 2026, 3, 1), day(time.UTC, 2026, 3, 16), attendance.Rules{},
-			day(time.UTC, 2026, 3, 1).Add(-16 * time.Hour), day(time.UTC, 2026, 3, 22).Add(16 * time.Hour)},
-		{"Monday weeks, mid-week period", day(time.UTC, 2026, 3, 4), day(time.UTC, 2026, 3, 6), attendance.Rules{WeekStart: time.Monday},
-			day(time.UTC, 2026, 3, 2).Add(-16 * time.Hour), day(time.UTC, 2026, 3, 9).Add(16 * time.Hour)},
-		{"a 12 h shift limit", day(time.UTC, 2026, 3, 1), day(time.UTC, 2026, 3, 8), attendance.Rules{MaxShift: 12 * time.Hour},
-			day(time.UTC, 2026, 3, 1).Add(-12 * time.Hour), day(time.UTC, 2026, 3, 8).Add(12 * time.Hour)},
-		{"Los Angeles across the spring DST night", day(la, 2026, 3, 4), day(la, 2026, 3, 11), attendance.Rules{Location: la},
-			day(la, 2026, 3, 1).Add(-16 * time.Hour), day(la, 2026, 3, 15).Add(16 * time.Hour)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			gotFrom, gotTo := exportWindow(tt.from, tt.end, tt.rules)
-			if !gotFrom.Equal(tt.wantFrom) || !gotTo.Equal(tt.wantTo) {
-				t.Errorf("got [%s, %s), want [%s, %s)", gotFrom, gotTo, tt.wantFrom, tt.wantTo)
-			}
-		})
 	}
 }
 

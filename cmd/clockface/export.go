@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"clockface"
+	"clockface/attendance"
+	"clockface/ledger"
+	"clockface/payroll"
+	"clockface/sync/hub"
+)
+
+// exportFlags are the export's flag values as given.
+type exportFlags struct {
+	from, to, format, out, tz, weekStart, rules, config, exportID string
+	earnings                                                      []string
+	fromLedger, perDay, allowEmpty, allowExceptions               bool
+	rounding                                                      int
+	dailyOT, doubleTime                                           time.Duration
+}
+
+func (a *app) exportCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
+	var f exportFlags
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Compute timesheets for a period and write a payroll file",
+		Long: `Compute timesheets for --from to --to (inclusive dates, in the site's zone)
+and write a payroll file. Punches come from the hub database (--db), which
+holds every kiosk's punches; --from-ledger reads this kiosk's own ledger
+(--data) instead. Overtime is computed over whole workweeks, so the punches of
+every workweek that touches the period are read.
+
+Blocking exceptions (a missing punch, a punch in the future, ...) stop the
+export: all are listed and no file is written; --allow-exceptions writes
+anyway. Provider ids (ADP File #, Paychex Worker ID, Gusto id or first and
+last name, QuickBooks name) come from the employee directory; every missing
+or invalid one is listed at once and no file is written. Company values and
+earnings names come from --config (JSON) and the flags, which win.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			read := func(ctx context.Context, fn func(hub.ExportReads) error) error {
+				return open.with(ctx, func(st *hub.DB) error { return fn(st) })
+			}
+			if f.fromLedger {
+				read = a.withLedgerReads
+			}
+			return a.runExport(cmd, f, read)
+		},
+	}
+	a.ledgerFlags(c) // --from-ledger
+	addDB(c)
+	a.jsonFlag(c)
+	fl := c.Flags()
+	fl.StringVar(&f.from, "from", "", "first day, YYYY-MM-DD")
+	fl.StringVar(&f.to, "to", "", "last day (inclusive), YYYY-MM-DD")
+	fl.StringVar(&f.format, "format", "generic", "generic, adp, paychex, gusto or iif")
+	fl.StringVar(&f.out, "out", "", "output file, or a folder (the file then gets the format's name); a symlink or device is refused")
+	fl.StringVar(&f.config, "config", "", "payroll config file (JSON): company values and earnings names per provider")
+	fl.StringArrayVar(&f.earnings, "earning", nil, "CATEGORY=NAME for --format's mapping, e.g. double=D (repeatable; regular, overtime, double)")
+	fl.String("adp-company", "", "ADP Co Code (2 or 3 characters; 2 are padded with _)")
+	fl.String("adp-batch-id", "", "ADP Batch ID, 1-8 letters or digits (default: derived from the export id)")
+	fl.String("paychex-client-id", "", "Paychex Client ID, up to 8 letters or digits")
+	fl.String("company", "", "QuickBooks company name, exactly as in the company file")
+	fl.String("company-create-time", "", "QuickBooks COMPANYCREATETIME of the company file")
+	fl.StringVar(&f.exportID, "export-id", "", "this export's id (default: a new UUIDv7); ADP's Batch ID derives from it")
+	fl.BoolVar(&f.perDay, "per-day", false, "generic CSV: a row per employee and day as well as the period row")
+	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "write a header-only file for a period with no hours (otherwise an error)")
+	fl.BoolVar(&f.allowExceptions, "allow-exceptions", false, "write the file despite blocking exceptions, marking affected rows where the format allows")
+	fl.BoolVar(&f.fromLedger, "from-ledger", false, "read punches from this kiosk's ledger (--data) instead of the hub")
+	fl.StringVar(&f.tz, "tz", "", "the site's IANA time zone for workdays and workweeks, e.g. America/Los_Angeles (default: env CLOCKFACE_TZ; required)")
+	fl.StringVar(&f.rules, "rules", "flsa", "overtime rule set: "+strings.Join(attendance.RuleSets(), ", "))
+	fl.StringVar(&f.weekStart, "week-start", "sunday", "first day of the workweek")
+	fl.IntVar(&f.rounding, "rounding", 0, "round punches to 0 (none), 5, 6 or 15 minutes")
+	fl.DurationVar(&f.dailyOT, "daily-ot", 0, "daily overtime after this (e.g. 8h); 0 = the rule set's")
+	fl.DurationVar(&f.doubleTime, "double-time", 0, "double time after this many hours a day (e.g. 12h); 0 = the rule set's")
+	c.MarkFlagRequired("from")
+	c.MarkFlagRequired("to")
+	return c
+}
+
+// exportPlan is a checked export: the period [from, end) between local
+// midnights in the site's zone, the rules and the payroll settings.
+type exportPlan struct {
+	from, end time.Time
+	rules     attendance.Rules
+	cfg       payroll.Config
+}
+
+// planExport checks the flags before anything is read.
+func (a *app) planExport(cmd *cobra.Command, f exportFlags) (exportPlan, error) {
+	if f.out == "" {
+		return exportPlan{}, errors.New("--out is required")
+	}
+	rules, err := a.exportRules(f)
+	if err != nil {
+		return exportPlan{}, err
+	}
+	from, err := time.ParseInLocation(time.DateOnly, f.from, rules.Location)
+	if err != nil {
+		return exportPlan{}, fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
+	}
+	to, err := time.ParseInLocation(time.DateOnly, f.to, rules.Location)
+	if err != nil {
+		return exportPlan{}, fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
+	}
+	if to.Before(from) {
+		return exportPlan{}, fmt.Errorf("--to %s is before --from %s", f.to, f.from)
+	}
+	cfg, err := exportConfig(cmd, f)
+	if err != nil {
+		return exportPlan{}, err
+	}
+	return exportPlan{from: from, end: to.AddDate(0, 0, 1), rules: rules, cfg: cfg}, nil
+}
+
+// exportRules are the named rule set in the site's zone, with the flags'
+// changes. The zone is required: the machine's own is never guessed.
+func (a *app) exportRules(f exportFlags) (attendance.Rules, error) {
+	tz := f.tz
+	if tz == "" {
+		tz = os.Getenv("CLOCKFACE_TZ")
+	}
+	if tz == "" {
+		return attendance.Rules{}, errors.New("--tz is required: the site's IANA time zone (e.g. America/Los_Angeles), or set CLOCKFACE_TZ")
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return attendance.Rules{}, fmt.Errorf("--tz: %w", err)
+	}
+	rules, err := attendance.RuleSet(f.rules)
+	if err != nil {
+		return attendance.Rules{}, fmt.Errorf("--rules: %w", err)
+	}
+	ws, err := parseWeekday(f.weekStart)
+	if err != nil {
+		return attendance.Rules{}, err
+	}
+	rules.Location, rules.Now, rules.WeekStart = loc, a.clock.Now(), ws
+	rules.Rounding = time.Duration(f.rounding) * time.Minute
+	if f.dailyOT != 0 {
+		rules.DailyOT = f.dailyOT
+	}
+	if f.doubleTime != 0 {
+		rules.DoubleTime = f.doubleTime
+	}
+	return rules, nil
+}
+
+// exportConfig is the payroll config file with the flags laid over it.
+func exportConfig(cmd *cobra.Command, f exportFlags) (payroll.Config, error) {
+	cfg := payroll.DefaultConfig()
+	if f.config != "" {
+		var err error
+		if cfg, err = payroll.LoadConfig(f.config); err != nil {
+			return payroll.Config{}, err
+		}
+	}
+	fl := cmd.Flags()
+	if fl.Changed("format") || f.config == "" {
+		cfg.Format = payroll.Format(f.format)
+	}
+	for flag, dst := range map[string]*string{"adp-company": &cfg.ADP.CompanyCode, "adp-batch-id": &cfg.ADP.BatchID,
+		"paychex-client-id": &cfg.Paychex.ClientID, "company": &cfg.QuickBooks.Company,
+		"company-create-time": &cfg.QuickBooks.CompanyCreateTime} {
+		if fl.Changed(flag) {
+			*dst, _ = fl.GetString(flag)
+		}
+	}
+	for _, e := range f.earnings {
+		if err := cfg.SetEarning(e); err != nil {
+			return payroll.Config{}, fmt.Errorf("--earning: %w", err)
+		}
+	}
+	cfg.Generic.PerDay = cfg.Generic.PerDay || f.perDay
+	cfg.AllowEmpty = cfg.AllowEmpty || f.allowEmpty
+	cfg.AllowExceptions = cfg.AllowExceptions || f.allowExceptions
+	return cfg, nil
+}
+
+// exportReader opens an export's source, hands it to f and closes it.
+type exportReader func(ctx context.Context, f func(hub.ExportReads) error) error
+
+// runExport reads the whole workweeks the period needs, computes the
+// timesheets, writes the file and prints the result.
+func (a *app) runExport(cmd *cobra.Command, f exportFlags, read exportReader) error {
+	ctx := cmd.Context()
+	p, err := a.planExport(cmd, f)
+	if err != nil {
+		return err
+	}
+	qFrom, qTo, err := attendance.Window(p.from, p.end, p.rules)
+	if err != nil {
+		return err
+	}
+	var punches []clockface.Punch
+	var people []clockface.Employee
+	err = read(ctx, func(st hub.ExportReads) (err error) {
+		if punches, err = st.PunchesBetween(ctx, qFrom, qTo); err != nil {
+			return err
+		}
+		people, err = st.Employees(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	sheet, err := attendance.Build(punches, p.from, p.end, p.rules)
+	if err != nil {
+		return err
+	}
+	in := payroll.Input{Sheet: sheet, Directory: directory(people), ExportID: f.exportID, Blocked: blockedSet(sheet)}
+	if in.ExportID == "" {
+		in.ExportID = uuid.Must(uuid.NewV7()).String()
+	}
+	res, err := payroll.Export(f.out, in, p.cfg)
+	if err != nil {
+		return err
+	}
+	if a.jsonOut {
+		return json.NewEncoder(a.stdout).Encode(res)
+	}
+	return res.WriteText(a.stdout)
+}
+
+func directory(people []clockface.Employee) map[string]clockface.Employee {
+	dir := make(map[string]clockface.Employee, len(people))
+	for _, p := range people {
+		dir[p.Number] = p
+	}
+	return dir
+}
+
+// blockedSet reports the employees with a blocking exception in sheet.
+func blockedSet(sheet attendance.Sheet) func(string) bool {
+	blocked := map[string]bool{}
+	for _, e := range sheet.Blocking() {
+		blocked[e.Employee] = true
+	}
+	return func(n string) bool { return blocked[n] }
+}
+
+// withLedgerReads runs f on this kiosk's own ledger (export --from-ledger).
+func (a *app) withLedgerReads(ctx context.Context, f func(hub.ExportReads) error) error {
+	l, err := a.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	return f(ledgerReads{l})
+}
+
+// ledgerReads gives the ledger the hub's export reads.
+type ledgerReads struct{ l *ledger.Ledger }
+
+// PunchesBetween returns the ledger's punches with effective time in
+// [from, to).
+func (r ledgerReads) PunchesBetween(ctx context.Context, from, to time.Time) ([]clockface.Punch, error) {
+	return r.l.Punches(ctx, from, to)
+}
+
+func (r ledgerReads) Employees(ctx context.Context) ([]clockface.Employee, error) {
+	return r.l.Employees(ctx)
+}
