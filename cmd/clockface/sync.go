@@ -54,6 +54,7 @@ func (a *app) syncCommands() []*cobra.Command {
 
 	hubCmd := &cobra.Command{Use: "hub", Short: "The employer's hub: receives punches from kiosks"}
 	hubCmd.AddCommand(a.hubServeCmd(addDB, openStore), a.hubKioskCmd(addDB, openStore))
+	hubCmd.AddCommand(a.hubUserCmd())
 	exportCmd := a.exportCmd(addDB, openStore)
 	return []*cobra.Command{hubCmd, a.syncCmd(), exportCmd}
 }
