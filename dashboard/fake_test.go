@@ -74,7 +74,9 @@ func (f *fakeData) period() dashboard.Period {
 	return dashboard.Period{From: f.day, To: f.day.AddDate(0, 0, 14), Kind: "semi-monthly"}
 }
 
-func (f *fakeData) CurrentPeriod(context.Context, time.Time) (dashboard.Period, error) { return f.period(), nil }
+func (f *fakeData) CurrentPeriod(context.Context, time.Time) (dashboard.Period, error) {
+	return f.period(), nil
+}
 
 func (f *fakeData) Timesheet(_ context.Context, site string, p dashboard.Period, fl dashboard.Filter) (dashboard.Timesheet, error) {
 	ts := dashboard.Timesheet{Period: p}

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"clockface/dashboard"
+	"clockface/dashboard/internal/pgtest"
 	"clockface/dashboard/store"
 	"clockface/internal/clocktest"
-	"clockface/dashboard/internal/pgtest"
 )
 
 // t0 is near the real time: scs stamps session expiry with the wall clock,

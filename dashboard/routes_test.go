@@ -72,12 +72,12 @@ func TestEveryRouteEveryRole(t *testing.T) {
 							t.Fatalf("anonymous: Location %q, want /login", r.Header.Get("Location"))
 						}
 					default:
-						tu := testUsers[name]
 						site := ""
 						if rt.Site {
 							site = path[strings.LastIndex(path, "/")+1:]
 						}
-						allowed := dashboard.Can(tu.role, rt.Action) && (!rt.Site || tu.scope.AllowsSite(tu.role, site))
+						allowed := slices.Contains(wantActions[testUsers[name].role], rt.Action) &&
+							!(name == "managerA" && site == "B")
 						switch {
 						case allowed && rt.Method == "GET" && r.StatusCode != http.StatusOK:
 							t.Fatalf("allowed: status %d, want 200\n%s", r.StatusCode, r.body)
@@ -91,6 +91,20 @@ func TestEveryRouteEveryRole(t *testing.T) {
 			}
 		}
 	}
+}
+
+// wantActions is the permission table restated independently of
+// roles.go, so a change there has to be made here too, on purpose.
+var wantActions = map[dashboard.Role][]dashboard.Action{
+	dashboard.RoleOwner: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActManageUsers, dashboard.ActViewWhosIn,
+		dashboard.ActViewTimesheet, dashboard.ActViewExceptions, dashboard.ActExport, dashboard.ActViewEmployees,
+		dashboard.ActManageKiosks, dashboard.ActViewAudit},
+	dashboard.RoleHR: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewWhosIn, dashboard.ActViewTimesheet,
+		dashboard.ActViewExceptions, dashboard.ActViewEmployees, dashboard.ActViewAudit},
+	dashboard.RolePayroll: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewTimesheet,
+		dashboard.ActViewExceptions, dashboard.ActExport},
+	dashboard.RoleManager:  {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewWhosIn, dashboard.ActViewTimesheet, dashboard.ActViewExceptions},
+	dashboard.RoleEmployee: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActMyTime},
 }
 
 // checkHeaders checks the security headers every response carries.
