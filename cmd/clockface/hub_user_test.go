@@ -22,7 +22,7 @@ func TestHubUserAdd(t *testing.T) {
 		"--site", "A", "--site", "B", "--department", "kitchen", "--lang", "es")
 	bad := []struct {
 		name, stdin, want string
-		args             []string
+		args              []string
 	}{
 		{"taken email", "a long owner password\n", "exists already", []string{"owner@example.com", "--role", "hr"}},
 		{"unknown role", "a long owner password\n", "unknown role", []string{"x@example.com", "--role", "boss"}},
