@@ -55,6 +55,7 @@ func (a *app) syncCommands() []*cobra.Command {
 
 	hubCmd := &cobra.Command{Use: "hub", Short: "The employer's hub: receives punches from kiosks"}
 	hubCmd.AddCommand(a.hubServeCmd(addDB, openStore), a.hubKioskCmd(addDB, openStore))
+	hubCmd.AddCommand(a.hubUserCmd())
 	// An export reads an existing hub database and never creates one: a
 	// mistyped --db must fail, not write an empty file.
 	openExisting := func(ctx context.Context) (*hub.DB, error) {

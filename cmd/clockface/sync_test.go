@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"clockface"
-	"clockface/attendance"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/internal/clocktest"

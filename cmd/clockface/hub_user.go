@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"clockface/dashboard"
+	"clockface/dashboard/store"
+)
+
+// hubUserCmd is `clockface hub user add EMAIL --role R [--site S]...
+// [--department D]... [--employee NUMBER]`: a dashboard user, the first
+// owner this way and later users from the dashboard. The password is read
+// from stdin (prompted for twice on a terminal), never a flag.
+func (a *app) hubUserCmd() *cobra.Command {
+	u := &cobra.Command{Use: "user", Short: "Dashboard users: add the first owner, or any user"}
+	var db, pgSchema, role, employee, lang string
+	var sites, departments []string
+	add := &cobra.Command{
+		Use:   "add EMAIL",
+		Short: "Add a dashboard user (password from stdin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			email, err := dashboard.CheckEmail(args[0])
+			if err != nil {
+				return err
+			}
+			r, err := dashboard.ParseRole(role)
+			if err != nil {
+				return err
+			}
+			scope := dashboard.ParseScope(sites, departments, employee)
+			if err := dashboard.ValidateUser(r, scope); err != nil {
+				return err
+			}
+			if !slices.Contains(dashboard.Languages, lang) {
+				return fmt.Errorf("unknown language %q (want %s)", lang, strings.Join(dashboard.Languages, " or "))
+			}
+			pw, err := a.readPassword()
+			if err != nil {
+				return err
+			}
+			hash, err := dashboard.HashPassword(pw)
+			if err != nil {
+				return err
+			}
+			path := db
+			if path == "" {
+				if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+					return fmt.Errorf("data folder: %w", err)
+				}
+				path = filepath.Join(a.dataDir, "hub.db")
+			}
+			st, err := store.Open(cmd.Context(), path, pgSchema, a.clock)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			nu, err := st.AddUser(cmd.Context(), dashboard.User{Email: email, Role: r, Scope: scope, Lang: lang, PasswordHash: hash},
+				dashboard.Audit{Actor: "cli", Action: dashboard.AuditUserAdded, At: a.clock.Now()})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "added %s (%s) as %s\n", nu.Email, nu.ID, nu.Role)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&db, "db", "", "hub database: postgres://… URL or SQLite file (default DATA/hub.db)")
+	add.Flags().StringVar(&pgSchema, "pg-schema", "", "PostgreSQL schema to use (created if missing)")
+	add.Flags().StringVar(&role, "role", "", "owner, hr, payroll, manager or employee")
+	add.Flags().StringSliceVar(&sites, "site", nil, "a manager's site (repeatable)")
+	add.Flags().StringSliceVar(&departments, "department", nil, "a manager's department (repeatable)")
+	add.Flags().StringVar(&employee, "employee", "", "an employee user's employee number")
+	add.Flags().StringVar(&lang, "lang", "en", "the dashboard's language for this user: en or es")
+	add.MarkFlagRequired("role")
+	u.AddCommand(add)
+	return u
+}
+
+// readPassword reads a password: twice without echo on a terminal, else
+// the first line of stdin.
+func (a *app) readPassword() (string, error) {
+	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(a.stderr, "password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(a.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(a.stderr, "again: ")
+		b2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(a.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(b) != string(b2) {
+			return "", errors.New("the passwords differ")
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", errors.New("no password on stdin (pipe it in: echo PASSWORD | clockface hub user add ...)")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
