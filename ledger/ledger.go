@@ -149,6 +149,9 @@ type Ledger struct {
 	key  *vault.MasterKey
 	prev *vault.MasterKey // the key before the last rotation, for racing readers
 
+	// pepper keys PIN hashes; set at open, never changed (see keys.go).
+	pepper []byte
+
 	// wmu queues this process's writers in Go, so they wait for each other
 	// without SQLite's busy-handler sleeps; busy_timeout still covers other
 	// processes.
@@ -201,6 +204,9 @@ func (l *Ledger) init(ctx context.Context) error {
 		return err
 	}
 	l.key = key
+	if l.pepper, err = l.loadPepper(ctx, key); err != nil {
+		return err
+	}
 	if !l.cfg.NoPurgeAtOpen {
 		if _, err := l.Purge(ctx); err != nil {
 			return err
