@@ -1,4 +1,4 @@
-package fleet_test
+package fleetfuzz_test
 
 import (
 	"context"
@@ -25,6 +25,14 @@ func fuzzKey(f *testing.F) *fleet.Key {
 }
 
 var fuzzNow = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+
+func template(owner string) embeddings.Template {
+	s := make(embeddings.Embedding, 128)
+	for i := range s {
+		s[i] = float32(i) / 128
+	}
+	return embeddings.Template{Owner: owner, Model: embeddings.Model{Name: "dlib", Version: "1", Dim: 128}, Samples: []embeddings.Embedding{s, s}}
+}
 
 // FuzzOpen feeds arbitrary share fields, as a hub or another kiosk could
 // send them, to Open and VerifyTombstone: neither may panic, and whatever
