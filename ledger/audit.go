@@ -109,8 +109,33 @@ func (l *Ledger) AuditHead(ctx context.Context) (int64, string, error) {
 // VerifyAudit walks the chain from the first entry and returns a
 // *BrokenLinkError naming the first entry that was edited, removed, inserted
 // or moved. The head recorded in meta catches removal of the last entries.
+//
+// The walk and the head are read in one read transaction, a consistent
+// snapshot, so entries appended meanwhile by this or another process are
+// not mistaken for a broken chain; writers are not blocked (WAL).
 func (l *Ledger) VerifyAudit(ctx context.Context) error {
-	rows, err := l.db.QueryContext(ctx, `SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq`)
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("verify audit: %w", err)
+	}
+	defer conn.Close()
+	// A deferred transaction on a connection of its own: the pool's
+	// transactions begin IMMEDIATE (a write lock) and verifying needs none.
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		return fmt.Errorf("verify audit: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	return verifyChain(ctx, conn)
+}
+
+func verifyChain(ctx context.Context, q querier) error {
+	// The head first: it establishes the snapshot the walk then reads.
+	var head string
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'audit_head'`).Scan(&head)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("verify audit: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("verify audit: %w", err)
 	}
@@ -137,10 +162,6 @@ func (l *Ledger) VerifyAudit(ctx context.Context) error {
 		want++
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("verify audit: %w", err)
-	}
-	head, err := l.meta(ctx, "audit_head")
-	if err != nil {
 		return fmt.Errorf("verify audit: %w", err)
 	}
 	last := want - 1

@@ -10,7 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"clockface"
 	"clockface/internal/atomicfile"
@@ -25,7 +28,7 @@ import (
 //	templates.json        which templates are held (model, size, dates); never the descriptors
 //	snapshots.json        which images are held
 //	snapshots/UID.jpg     each image, decrypted
-//	audit.json            audit entries about the employee or their punches
+//	audit.json            audit entries about the employee or their punches, other people redacted
 //	manifest.json         SHA-256 and size of every other file
 const dsarFormat = "clockface-dsar-v1"
 
@@ -245,10 +248,14 @@ func (l *Ledger) dsarFiles(ctx context.Context, number string) (map[string][]byt
 	if err != nil {
 		return nil, err
 	}
-	about := []AuditEntry{}
+	others, err := l.otherPeople(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	about := []dsarAudit{}
 	for _, a := range all {
 		if a.Subject == number || punchIDs[a.Subject] {
-			about = append(about, a)
+			about = append(about, redactAudit(a, others))
 		}
 	}
 	if err := putJSON("audit.json", about); err != nil {
@@ -283,4 +290,157 @@ func safeName(s string) string {
 		return "_"
 	}
 	return string(b)
+}
+
+// RedactedText replaces anything in a DSAR's audit entries that identifies or
+// describes another person.
+const RedactedText = "[another person]"
+
+// dsarAudit is an audit entry as a DSAR shows it. Redacted marks one whose
+// actor or detail named someone else: that part is replaced (its hash
+// then no longer matches the shown text, which is why it says so).
+type dsarAudit struct {
+	AuditEntry
+	Redacted bool `json:"redacted,omitempty"`
+}
+
+// personalDetail lists, per audit action, detail fields that describe the
+// relation to another person and go entirely: a duplicate check's
+// distance is a comparison with the other person's face.
+var personalDetail = map[string][]string{
+	"enrol.duplicate": {"distance"},
+}
+
+// otherPeople returns the numbers, names and badges of everyone but e,
+// except values e shares (their own name is not redacted from their file).
+func (l *Ledger) otherPeople(ctx context.Context, e clockface.Employee) ([]string, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT number, name, COALESCE(badge_id, '') FROM employees WHERE id <> ?`, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	own := map[string]bool{e.Number: true, e.Name: true, e.BadgeID: true, "": true}
+	seen := map[string]bool{}
+	var out []string
+	for rows.Next() {
+		var n, name, badge string
+		if err := rows.Scan(&n, &name, &badge); err != nil {
+			return nil, err
+		}
+		for _, v := range []string{n, name, badge} {
+			if v = strings.TrimSpace(v); !own[v] && !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Longest first, so "Ana Diaz" goes before "Ana".
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out, nil
+}
+
+// redactAudit removes other people from an entry: the actor, any string
+// in the detail that is or contains another person's number, name or badge
+// (as a whole word), and the action's personal fields once another person
+// appears in it.
+func redactAudit(a AuditEntry, others []string) dsarAudit {
+	out := dsarAudit{AuditEntry: a}
+	if r, changed := redactString(a.Actor, others); changed {
+		out.Actor, out.Redacted = r, true
+	}
+	var detail any
+	if err := json.Unmarshal(a.Detail, &detail); err != nil {
+		// Not JSON (never written so): withhold it rather than guess.
+		out.Detail, out.Redacted = json.RawMessage(`{}`), true
+		return out
+	}
+	detail, changed := redactValue(detail, others)
+	if m, ok := detail.(map[string]any); ok && changed {
+		for _, f := range personalDetail[a.Action] {
+			if _, ok := m[f]; ok {
+				m[f] = RedactedText
+			}
+		}
+	}
+	if changed {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			b = []byte(`{}`)
+		}
+		out.Detail, out.Redacted = b, true
+	}
+	return out
+}
+
+func redactValue(v any, others []string) (any, bool) {
+	switch v := v.(type) {
+	case string:
+		return redactString(v, others)
+	case map[string]any:
+		changed := false
+		for k, x := range v {
+			r, c := redactValue(x, others)
+			v[k] = r
+			changed = changed || c
+		}
+		return v, changed
+	case []any:
+		changed := false
+		for i, x := range v {
+			r, c := redactValue(x, others)
+			v[i] = r
+			changed = changed || c
+		}
+		return v, changed
+	}
+	return v, false
+}
+
+// redactString replaces each whole-word occurrence of another person's
+// identifier in s.
+func redactString(s string, others []string) (string, bool) {
+	changed := false
+	for _, o := range others {
+		if !strings.Contains(s, o) {
+			continue
+		}
+		var b strings.Builder
+		rest := s
+		for {
+			i := strings.Index(rest, o)
+			if i < 0 {
+				b.WriteString(rest)
+				break
+			}
+			before, after := rest[:i], rest[i+len(o):]
+			if wordEdge(before, true) && wordEdge(after, false) {
+				b.WriteString(before)
+				b.WriteString(RedactedText)
+				changed = true
+			} else {
+				b.WriteString(rest[:i+len(o)])
+			}
+			rest = after
+		}
+		s = b.String()
+	}
+	return s, changed
+}
+
+// wordEdge says whether the text beside a match ends (before) or starts
+// (after) at a word boundary: not a letter or digit.
+func wordEdge(side string, before bool) bool {
+	if side == "" {
+		return true
+	}
+	var r rune
+	if before {
+		r, _ = utf8.DecodeLastRuneInString(side)
+	} else {
+		r, _ = utf8.DecodeRuneInString(side)
+	}
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -204,5 +205,75 @@ func TestExportDSARConsentTextMismatch(t *testing.T) {
 	json.Unmarshal(files["consents.json"], &cs)
 	if len(cs) != 1 || cs[0].TextFile != "" || !strings.Contains(cs[0].TextNote, "does not match") {
 		t.Errorf("consents %s: want no text and a note", files["consents.json"])
+	}
+}
+
+// TestDSARRedactsOtherPeople: employee 503's export holds no trace of 501
+// (number, name, badge, or the face distance between them) from the
+// enrolment duplicate check, while 503's own entries stay whole.
+func TestDSARRedactsOtherPeople(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	if _, err := l.AddEmployee(ctx, clockface.Employee{Number: "501", Name: "Rosa Marquez", BadgeID: "B-77"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.AddEmployee(ctx, clockface.Employee{Number: "503", Name: "Tom Li"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	// What enroll writes when 503's face is too close to 501's.
+	if err := l.Audit(ctx, "admin", "enrol.duplicate", "503", map[string]any{"other": "501", "distance": 0.3174}); err != nil {
+		t.Fatal(err)
+	}
+	// Free text naming the other person, and an actor who is another employee.
+	if err := l.Audit(ctx, "Rosa Marquez", "note", "503", map[string]any{"reason": "badge B-77 lent to 503 by 501", "tags": []any{"501", "ok"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Not another person: a number that merely contains 501.
+	if err := l.Audit(ctx, "admin", "note", "503", map[string]any{"reason": "room 5015"}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "503.zip")
+	if err := l.ExportDSAR(ctx, "503", out); err != nil {
+		t.Fatal(err)
+	}
+	files := readZip(t, out)
+	for name, b := range files {
+		for _, leak := range []string{`\b501\b`, "Rosa", "Marquez", "B-77", `0\.3174`} {
+			if regexp.MustCompile(leak).Match(b) {
+				t.Errorf("%s holds %q: %s", name, leak, b)
+			}
+		}
+	}
+	var audit []struct {
+		Action   string         `json:"action"`
+		Actor    string         `json:"actor"`
+		Detail   map[string]any `json:"detail"`
+		Redacted bool           `json:"redacted"`
+	}
+	if err := json.Unmarshal(files["audit.json"], &audit); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range audit {
+		b, _ := json.Marshal(a.Detail)
+		got = append(got, a.Action+" "+a.Actor+" "+string(b)+" "+map[bool]string{true: "redacted", false: "whole"}[a.Redacted])
+	}
+	want := []string{
+		`employee.add system {"badge":false,"pin":false,"restricted":false} whole`,
+		`enrol.duplicate admin {"distance":"[another person]","other":"[another person]"} redacted`,
+		`note [another person] {"reason":"badge [another person] lent to 503 by [another person]","tags":["[another person]","ok"]} redacted`,
+		`note admin {"reason":"room 5015"} whole`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit.json:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+	// 501's own export still has 501's data.
+	out501 := filepath.Join(t.TempDir(), "501.zip")
+	if err := l.ExportDSAR(ctx, "501", out501); err != nil {
+		t.Fatal(err)
+	}
+	if p := readZip(t, out501)["profile.json"]; !bytes.Contains(p, []byte("Rosa Marquez")) {
+		t.Errorf("501's own profile lost their name: %s", p)
 	}
 }

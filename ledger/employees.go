@@ -2,7 +2,9 @@ package ledger
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
@@ -38,43 +40,72 @@ const (
 	lockMax      = 24 * time.Hour
 )
 
-func hashPIN(pin string) (string, error) {
+// PIN hashes are keyed: argon2id runs over HMAC-SHA256(pepper, PIN), the
+// pepper being derived from the master key (keys.go), and the PHC string
+// names the scheme pinScheme. Hashes written before the pepper (plain
+// "argon2id") still verify, and CheckPIN re-hashes them keyed on their
+// next success.
+const (
+	pinScheme       = "argon2id-pepper1"
+	legacyPINScheme = "argon2id"
+)
+
+func pepperedPIN(pepper []byte, pin string) []byte {
+	mac := hmac.New(sha256.New, pepper)
+	mac.Write([]byte(pin))
+	return mac.Sum(nil)
+}
+
+func hashPIN(pin string, pepper []byte) (string, error) {
+	if len(pepper) == 0 {
+		return "", errors.New("hash PIN: no pepper")
+	}
 	salt := make([]byte, pinSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	sum := argon2.IDKey([]byte(pin), salt, pinTime, pinMemory, pinThreads, pinKeyLen)
+	sum := argon2.IDKey(pepperedPIN(pepper, pin), salt, pinTime, pinMemory, pinThreads, pinKeyLen)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, pinMemory, pinTime, pinThreads,
+	return fmt.Sprintf("$%s$v=%d$m=%d,t=%d,p=%d$%s$%s", pinScheme, argon2.Version, pinMemory, pinTime, pinThreads,
 		enc.EncodeToString(salt), enc.EncodeToString(sum)), nil
 }
 
-func verifyPIN(encoded, pin string) (bool, error) {
+// verifyPIN checks pin against a stored hash. legacy reports an unkeyed
+// hash, which the caller should replace once the PIN has verified.
+func verifyPIN(encoded, pin string, pepper []byte) (ok, legacy bool, err error) {
 	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errors.New("stored PIN hash is not argon2id")
+	if len(parts) != 6 || parts[0] != "" || (parts[1] != pinScheme && parts[1] != legacyPINScheme) {
+		return false, false, errors.New("stored PIN hash is not argon2id")
 	}
+	legacy = parts[1] == legacyPINScheme
 	var v int
 	var m uint32
 	var t uint32
 	var p uint8
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
-		return false, fmt.Errorf("stored PIN hash: unsupported version %q", parts[2])
+		return false, legacy, fmt.Errorf("stored PIN hash: unsupported version %q", parts[2])
 	}
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 {
-		return false, fmt.Errorf("stored PIN hash: bad parameters %q", parts[3])
+		return false, legacy, fmt.Errorf("stored PIN hash: bad parameters %q", parts[3])
 	}
 	enc := base64.RawStdEncoding
 	salt, err := enc.DecodeString(parts[4])
 	if err != nil {
-		return false, errors.New("stored PIN hash: bad salt")
+		return false, legacy, errors.New("stored PIN hash: bad salt")
 	}
 	want, err := enc.DecodeString(parts[5])
 	if err != nil || len(want) == 0 {
-		return false, errors.New("stored PIN hash: bad hash")
+		return false, legacy, errors.New("stored PIN hash: bad hash")
 	}
-	got := argon2.IDKey([]byte(pin), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	input := []byte(pin)
+	if !legacy {
+		if len(pepper) == 0 {
+			return false, false, errors.New("stored PIN hash is keyed and there is no pepper")
+		}
+		input = pepperedPIN(pepper, pin)
+	}
+	got := argon2.IDKey(input, salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, legacy, nil
 }
 
 func checkPINFormat(pin string) error {
@@ -122,7 +153,7 @@ func (l *Ledger) AddEmployee(ctx context.Context, e clockface.Employee, pin stri
 		if err := checkPINFormat(pin); err != nil {
 			return clockface.Employee{}, fmt.Errorf("add employee %s: %w", e.Number, err)
 		}
-		h, err := hashPIN(pin)
+		h, err := hashPIN(pin, l.pepper)
 		if err != nil {
 			return clockface.Employee{}, fmt.Errorf("add employee %s: %w", e.Number, err)
 		}
@@ -235,7 +266,7 @@ func (l *Ledger) SetPIN(ctx context.Context, number, pin, actor string) error {
 		if err := checkPINFormat(pin); err != nil {
 			return fmt.Errorf("set PIN of %s: %w", number, err)
 		}
-		h, err := hashPIN(pin)
+		h, err := hashPIN(pin, l.pepper)
 		if err != nil {
 			return fmt.Errorf("set PIN of %s: %w", number, err)
 		}
@@ -318,40 +349,160 @@ func (l *Ledger) Restrict(ctx context.Context, number string, restricted bool, a
 }
 
 // CheckPIN verifies the employee's PIN: nil, an error wrapping
-// clockface.ErrBadPIN (the failure is recorded), or *clockface.LockedError.
-// Success resets the failure count.
+// clockface.ErrBadPIN (the failure is recorded and audited), or
+// *clockface.LockedError. Success resets the failure count.
+//
+// At most lockFailures wrong PINs are ever verified before the lock, even
+// with many processes checking at once: each check first reserves an
+// attempt in an immediate transaction (counting it as a failure, and
+// engaging the lock when it is the last one allowed), verifies outside any
+// transaction (Argon2id is slow and must not hold the write lock), and then
+// settles it in a second transaction. A right PIN whose reservation was
+// followed by a lock engaged by other attempts is refused with the lock. A
+// check cut short by a crash stays counted as a failure.
 func (l *Ledger) CheckPIN(ctx context.Context, number, pin string) error {
+	return l.checkPIN(ctx, employeePIN(number), pin)
+}
+
+// pinSubject is whose PIN a check is about: an employee (attempts table,
+// employees.pin_hash) or the kiosk's HR PIN (meta rows).
+type pinSubject struct {
+	name    string // the LockedError's Employee
+	label   string // in errors: "employee E1", "HR PIN"
+	subject string // the audit subject
+	action  string // the audit action prefix ("pin", "hr_pin")
+	// auditAll also audits refusals while locked and every success.
+	auditAll bool
+	load     func(ctx context.Context, tx *sql.Tx) (hash sql.NullString, a attempts, err error)
+	save     func(ctx context.Context, tx *sql.Tx, a attempts) error
+	rehash   func(ctx context.Context, tx *sql.Tx, hash string) error
+	noPIN    string // the error text when no PIN is set
+}
+
+// attempts is a failure count and the time (nanoseconds) a lock ends.
+type attempts struct {
+	failures int
+	until    int64
+}
+
+func employeePIN(number string) pinSubject {
+	var id int64
+	return pinSubject{
+		name: number, label: "employee " + number, subject: number, action: "pin", noPIN: fmt.Sprintf("employee %s has no PIN", number),
+		load: func(ctx context.Context, tx *sql.Tx) (sql.NullString, attempts, error) {
+			var hash sql.NullString
+			var a attempts
+			err := tx.QueryRowContext(ctx, `SELECT e.id, e.pin_hash, COALESCE(a.failures, 0), COALESCE(a.locked_until, 0)
+				FROM employees e LEFT JOIN attempts a ON a.employee_id = e.id WHERE e.number = ?`, number).Scan(&id, &hash, &a.failures, &a.until)
+			if errors.Is(err, sql.ErrNoRows) {
+				return hash, a, fmt.Errorf("employee %q: %w", number, clockface.ErrUnknownEmployee)
+			}
+			return hash, a, err
+		},
+		save: func(ctx context.Context, tx *sql.Tx, a attempts) error {
+			if a.failures == 0 && a.until == 0 {
+				_, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE employee_id = ?`, id)
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO attempts (employee_id, failures, locked_until) VALUES (?, ?, ?)
+				ON CONFLICT (employee_id) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`, id, a.failures, a.until)
+			return err
+		},
+		rehash: func(ctx context.Context, tx *sql.Tx, hash string) error {
+			_, err := tx.ExecContext(ctx, `UPDATE employees SET pin_hash = ? WHERE id = ?`, hash, id)
+			return err
+		},
+	}
+}
+
+func (l *Ledger) checkPIN(ctx context.Context, s pinSubject, pin string) error {
 	var (
-		id   int64
-		hash sql.NullString
+		hash   sql.NullString
+		slot   int
+		locked error
 	)
-	err := l.db.QueryRowContext(ctx, `SELECT id, pin_hash FROM employees WHERE number = ?`, number).Scan(&id, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("check PIN: employee %q: %w", number, clockface.ErrUnknownEmployee)
-	}
-	if err != nil {
-		return fmt.Errorf("check PIN of %s: %w", number, err)
-	}
-	if err := l.Lockout(ctx, number); err != nil {
-		return err
-	}
-	ok := false
-	if hash.Valid {
-		if ok, err = verifyPIN(hash.String, pin); err != nil {
-			return fmt.Errorf("check PIN of %s: %w", number, err)
-		}
-	}
-	if !ok {
-		if err := l.RecordFailure(ctx, number, clockface.MethodPIN); err != nil {
+	// 1. Reserve an attempt, or refuse while locked.
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		h, a, err := s.load(ctx, tx)
+		if err != nil {
 			return err
 		}
-		if !hash.Valid {
-			return fmt.Errorf("employee %s has no PIN: %w", number, clockface.ErrBadPIN)
+		now := l.now()
+		if locked = lockedErr(s.name, a.until, now); locked != nil {
+			if s.auditAll {
+				return l.audit(ctx, tx, "", s.action+".locked", s.subject, map[string]any{"failures": a.failures, "locked_until": fromNanos(a.until)})
+			}
+			return nil
 		}
-		return fmt.Errorf("employee %s: %w", number, clockface.ErrBadPIN)
+		hash = h
+		a.failures++
+		slot = a.failures
+		if a.failures >= lockFailures {
+			a.until = nanos(now.Add(lockDuration(a.failures)))
+		}
+		return s.save(ctx, tx, a)
+	})
+	if err != nil {
+		return fmt.Errorf("check PIN of %s: %w", s.label, err)
 	}
-	if _, err := l.db.ExecContext(ctx, `DELETE FROM attempts WHERE employee_id = ?`, id); err != nil {
-		return fmt.Errorf("check PIN of %s: %w", number, err)
+	if locked != nil {
+		return locked
+	}
+
+	// 2. Verify, holding no lock.
+	ok, legacy := false, false
+	var verr error
+	if hash.Valid {
+		ok, legacy, verr = verifyPIN(hash.String, pin, l.pepper)
+	}
+	var rehashed string
+	if ok && legacy {
+		if rehashed, err = hashPIN(pin, l.pepper); err != nil {
+			return fmt.Errorf("check PIN of %s: %w", s.label, err)
+		}
+	}
+
+	// 3. Settle the attempt.
+	err = l.tx(ctx, func(tx *sql.Tx) error {
+		_, a, err := s.load(ctx, tx)
+		if err != nil {
+			return err
+		}
+		now := l.now()
+		if !ok {
+			return l.audit(ctx, tx, "", s.action+".fail", s.subject, map[string]any{"failures": a.failures, "locked": lockedErr(s.name, a.until, now) != nil})
+		}
+		if a.failures != slot {
+			// Later attempts were reserved while this PIN was checked; if
+			// they engaged the lock, the lock wins.
+			if locked = lockedErr(s.name, a.until, now); locked != nil {
+				return l.audit(ctx, tx, "", s.action+".locked", s.subject, map[string]any{"failures": a.failures, "locked_until": fromNanos(a.until), "pin_ok": true})
+			}
+		}
+		if err := s.save(ctx, tx, attempts{}); err != nil {
+			return err
+		}
+		if rehashed != "" {
+			if err := s.rehash(ctx, tx, rehashed); err != nil {
+				return err
+			}
+		}
+		if s.auditAll || a.failures > 1 || rehashed != "" {
+			return l.audit(ctx, tx, "", s.action+".ok", s.subject, map[string]any{"failures_cleared": a.failures - 1, "rehashed": rehashed != ""})
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("check PIN of %s: %w", s.label, err)
+	case verr != nil:
+		return fmt.Errorf("check PIN of %s: %w", s.label, verr)
+	case locked != nil:
+		return locked
+	case !hash.Valid:
+		return fmt.Errorf("%s: %w", s.noPIN, clockface.ErrBadPIN)
+	case !ok:
+		return fmt.Errorf("%s: %w", s.label, clockface.ErrBadPIN)
 	}
 	return nil
 }
@@ -425,4 +576,100 @@ func (l *Ledger) ResetFailures(ctx context.Context, number string) error {
 		return fmt.Errorf("reset failures of %s: %w", number, err)
 	}
 	return nil
+}
+
+// The HR PIN opens a kiosk's admin mode. It lives in meta, hashed and
+// keyed like an employee PIN, with the same lockout; every attempt, right,
+// wrong or refused while locked, is audited (subject hrPINSubject).
+const (
+	metaHRPINHash     = "hr_pin_hash"
+	metaHRPINAttempts = "hr_pin_attempts" // "failures:locked_until"
+	hrPINSubject      = "hr"
+	// HRPINName is the LockedError's Employee for the HR PIN.
+	HRPINName = "HR PIN"
+)
+
+// SetHRPIN sets the kiosk's HR PIN, or with an empty pin removes it (admin
+// mode then stays closed). The failure count is cleared.
+func (l *Ledger) SetHRPIN(ctx context.Context, pin, actor string) error {
+	var hash string
+	if pin != "" {
+		if err := checkPINFormat(pin); err != nil {
+			return fmt.Errorf("set HR PIN: %w", err)
+		}
+		h, err := hashPIN(pin, l.pepper)
+		if err != nil {
+			return fmt.Errorf("set HR PIN: %w", err)
+		}
+		hash = h
+	}
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		if hash == "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, metaHRPINHash); err != nil {
+				return err
+			}
+		} else if err := setMeta(ctx, tx, metaHRPINHash, hash); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, metaHRPINAttempts); err != nil {
+			return err
+		}
+		return l.audit(ctx, tx, actor, "hr_pin.set", hrPINSubject, map[string]any{"set": hash != ""})
+	})
+	if err != nil {
+		return fmt.Errorf("set HR PIN: %w", err)
+	}
+	return nil
+}
+
+// HasHRPIN says whether an HR PIN is set.
+func (l *Ledger) HasHRPIN(ctx context.Context) (bool, error) {
+	v, err := l.meta(ctx, metaHRPINHash)
+	if err != nil {
+		return false, fmt.Errorf("HR PIN: %w", err)
+	}
+	return v != "", nil
+}
+
+// CheckHRPIN verifies the HR PIN: nil, an error wrapping
+// clockface.ErrBadPIN (also when no HR PIN is set), or
+// *clockface.LockedError (Employee is HRPINName) after lockFailures wrong
+// PINs in a row, with the same doubling lock as an employee PIN. Every call
+// leaves an audit entry: hr_pin.ok, hr_pin.fail or hr_pin.locked.
+func (l *Ledger) CheckHRPIN(ctx context.Context, pin string) error {
+	s := pinSubject{
+		name: HRPINName, label: "HR PIN", subject: hrPINSubject, action: "hr_pin", auditAll: true, noPIN: "no HR PIN is set",
+		load: func(ctx context.Context, tx *sql.Tx) (sql.NullString, attempts, error) {
+			var hash sql.NullString
+			var a attempts
+			err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaHRPINHash).Scan(&hash)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return hash, a, err
+			}
+			var v string
+			err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaHRPINAttempts).Scan(&v)
+			if errors.Is(err, sql.ErrNoRows) {
+				return hash, a, nil
+			}
+			if err != nil {
+				return hash, a, err
+			}
+			if _, err := fmt.Sscanf(v, "%d:%d", &a.failures, &a.until); err != nil {
+				return hash, a, fmt.Errorf("HR PIN attempts %q: %w", v, err)
+			}
+			return hash, a, nil
+		},
+		save: func(ctx context.Context, tx *sql.Tx, a attempts) error {
+			return setMeta(ctx, tx, metaHRPINAttempts, fmt.Sprintf("%d:%d", a.failures, a.until))
+		},
+		rehash: func(ctx context.Context, tx *sql.Tx, hash string) error {
+			return setMeta(ctx, tx, metaHRPINHash, hash)
+		},
+	}
+	return l.checkPIN(ctx, s, pin)
+}
+
+func setMeta(ctx context.Context, tx *sql.Tx, key, value string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
 }

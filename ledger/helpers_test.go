@@ -5,43 +5,26 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"clockface"
 	"clockface/embeddings"
+	"clockface/internal/clocktest"
 	"clockface/ledger"
 	"clockface/vault"
 )
 
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// t0 is where every test clock starts.
+var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clocktest.Clock { return clocktest.New(t0) }
 
 type env struct {
 	dir   string
 	path  string
 	key   string
-	clock *fakeClock
+	clock *clocktest.Clock
 }
 
 func newEnv(t testing.TB) *env {

@@ -3,16 +3,104 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"clockface/vault"
 )
 
 const metaMasterKeyID = "master_key_id"
+
+// The PIN pepper keys every PIN hash (see hashPIN), so a copy of ledger.db
+// without the master key cannot be brute-forced: the four-digit PIN space
+// is small, a 256-bit pepper is not. It is HKDF-derived from the master key
+// the database was first opened with (info pinPepperInfo). A key rotation
+// must not change it (PINs cannot be re-hashed without the PINs), so the
+// first rotation stores it in meta, sealed under a data key wrapped by the
+// new master key, and later rotations re-wrap that data key.
+const (
+	pinPepperInfo  = "clockface pin pepper v1"
+	metaPINPepper  = "pin_pepper"           // base64(wrapped data key) "." base64(sealed pepper)
+	pinPepperOwner = "clockface pin pepper" // the data key's owner label
+	pinPepperUse   = "pin pepper"           // its seal purpose
+)
+
+// loadPepper returns the PIN pepper for this database under key.
+func (l *Ledger) loadPepper(ctx context.Context, key *vault.MasterKey) ([]byte, error) {
+	v, err := l.meta(ctx, metaPINPepper)
+	if err != nil {
+		return nil, err
+	}
+	if v == "" {
+		return key.Secret(pinPepperInfo), nil
+	}
+	wrapped, sealed, err := splitPepper(v)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := key.Unwrap(pinPepperOwner, wrapped)
+	if err != nil {
+		return nil, fmt.Errorf("PIN pepper: %w", err)
+	}
+	p, err := dk.Open(pinPepperOwner, pinPepperUse, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("PIN pepper: %w", err)
+	}
+	return p, nil
+}
+
+func splitPepper(v string) (wrapped, sealed []byte, err error) {
+	a, b, ok := strings.Cut(v, ".")
+	enc := base64.RawStdEncoding
+	if ok {
+		if wrapped, err = enc.DecodeString(a); err == nil {
+			sealed, err = enc.DecodeString(b)
+		}
+	}
+	if !ok || err != nil {
+		return nil, nil, errors.New("PIN pepper in meta is garbled")
+	}
+	return wrapped, sealed, nil
+}
+
+// keepPepper, inside a rotation's transaction, stores the pepper under the
+// new key: sealed afresh the first time, re-wrapped after that.
+func (l *Ledger) keepPepper(ctx context.Context, tx *sql.Tx, old, nk *vault.MasterKey) error {
+	enc := base64.RawStdEncoding
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaPINPepper).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		dk, w, err := nk.NewDataKey(pinPepperOwner)
+		if err != nil {
+			return err
+		}
+		ct, err := dk.Seal(pinPepperOwner, pinPepperUse, l.pepper)
+		if err != nil {
+			return err
+		}
+		v = enc.EncodeToString(w) + "." + enc.EncodeToString(ct)
+	case err != nil:
+		return err
+	default:
+		wrapped, sealed, err := splitPepper(v)
+		if err != nil {
+			return err
+		}
+		w, err := old.Rewrap(pinPepperOwner, wrapped, nk)
+		if err != nil {
+			return fmt.Errorf("re-wrap PIN pepper: %w", err)
+		}
+		v = enc.EncodeToString(w) + "." + enc.EncodeToString(sealed)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, metaPINPepper, v)
+	return err
+}
 
 // resolveKey finds the master key for this database and checks its ID
 // against the one stored in meta. With a KeyFile it also finishes a key
@@ -193,6 +281,9 @@ func (l *Ledger) rewrapAll(ctx context.Context, tx *sql.Tx, old, nk *vault.Maste
 				return err
 			}
 		}
+	}
+	if err := l.keepPepper(ctx, tx, old, nk); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = ?`, nk.ID(), metaMasterKeyID); err != nil {
 		return err

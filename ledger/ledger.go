@@ -52,7 +52,11 @@ const (
 	MaxImageRetention     = 90 * 24 * time.Hour
 	MaxTemplateGrace      = 7 * 24 * time.Hour
 	DefaultInactivityCap  = 3 * 365 * 24 * time.Hour
-	busyTimeout           = 5 * time.Second
+	// DefaultEraseWait bounds how long EraseAndClear waits for other
+	// connections' read transactions so the erased bytes can leave the
+	// file; a reader open longer than this is reported, not waited out.
+	DefaultEraseWait = 30 * time.Second
+	busyTimeout      = 5 * time.Second
 )
 
 // Config configures a ledger. Path, KioskID and a key (Key or KeyFile) are required;
@@ -90,6 +94,9 @@ type Config struct {
 	ConsentText func(version, locale string) ([]byte, error)
 	// NoPurgeAtOpen skips the retention purge Open otherwise runs.
 	NoPurgeAtOpen bool
+	// EraseWait bounds EraseAndClear's wait for readers. 0 → 30 s;
+	// negative is refused.
+	EraseWait time.Duration
 }
 
 // Validate checks the configuration and fills in defaults.
@@ -116,6 +123,12 @@ func (c *Config) Validate() error {
 		c.ImageRetention = DefaultImageRetention
 	case c.ImageRetention > MaxImageRetention:
 		return fmt.Errorf("config: image retention %s is over the 90-day maximum", c.ImageRetention)
+	}
+	switch {
+	case c.EraseWait < 0:
+		return fmt.Errorf("config: negative erase wait %s", c.EraseWait)
+	case c.EraseWait == 0:
+		c.EraseWait = DefaultEraseWait
 	}
 	if c.TemplateGrace < 0 || c.TemplateGrace > MaxTemplateGrace {
 		return fmt.Errorf("config: template grace %s is outside 0..7 days", c.TemplateGrace)
@@ -148,6 +161,9 @@ type Ledger struct {
 	mu   sync.RWMutex // guards key and prev (RotateKey swaps them)
 	key  *vault.MasterKey
 	prev *vault.MasterKey // the key before the last rotation, for racing readers
+
+	// pepper keys PIN hashes; set at open, never changed (see keys.go).
+	pepper []byte
 
 	// wmu queues this process's writers in Go, so they wait for each other
 	// without SQLite's busy-handler sleeps; busy_timeout still covers other
@@ -201,6 +217,9 @@ func (l *Ledger) init(ctx context.Context) error {
 		return err
 	}
 	l.key = key
+	if l.pepper, err = l.loadPepper(ctx, key); err != nil {
+		return err
+	}
 	if !l.cfg.NoPurgeAtOpen {
 		if _, err := l.Purge(ctx); err != nil {
 			return err

@@ -275,8 +275,8 @@ func TestPINHashAndLockout(t *testing.T) {
 	if err := l.DB().QueryRow(`SELECT pin_hash FROM employees WHERE number = 'A'`).Scan(&hash); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(hash, "2468") {
-		t.Errorf("stored PIN hash %q, want argon2id with its parameters", hash)
+	if !strings.HasPrefix(hash, "$argon2id-pepper1$v=19$m=19456,t=2,p=1$") || strings.Contains(hash, "2468") {
+		t.Errorf("stored PIN hash %q, want keyed argon2id with its parameters", hash)
 	}
 	if err := l.CheckPIN(ctx, "A", "2468"); err != nil {
 		t.Fatalf("right PIN: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 )
 
 // PurgeReport counts what a purge deleted.
@@ -101,14 +102,91 @@ type EraseReport struct {
 // Erase removes the employee's biometrics and images: templates,
 // snapshots and their data key (so any copy of a ciphertext left on flash is
 // unreadable), and withdraws a live consent. The employee row, consents and
-// punches stay, so timesheets and payroll keep working. Call Checkpoint afterwards to flush the WAL.
+// punches stay, so timesheets and payroll keep working. The WAL flush is
+// best effort; EraseAndClear waits for readers and says whether the bytes
+// are gone.
 func (l *Ledger) Erase(ctx context.Context, number, actor string) error {
+	if _, err := l.erase(ctx, number, actor); err != nil {
+		return err
+	}
+	l.flushDeleted(ctx)
+	return nil
+}
+
+// EraseResult says what an erasure achieved.
+type EraseResult struct {
+	// Erased: the deletion is committed; nothing of it can be read back
+	// through the ledger, and the data key is gone.
+	Erased bool
+	// BytesCleared: the WAL was checkpointed and truncated, so the file
+	// (database and WAL) holds neither the ciphertexts nor the wrapped data
+	// key any more. False means another connection kept reading an older
+	// snapshot for the whole Config.EraseWait; the bytes go at the next
+	// Checkpoint after it closes.
+	BytesCleared bool
+	Report       EraseReport
+}
+
+// EraseAndClear erases like Erase, then checkpoints until the old pages
+// are out of the file, waiting up to Config.EraseWait for other
+// connections' read transactions to end.
+func (l *Ledger) EraseAndClear(ctx context.Context, number, actor string) (EraseResult, error) {
+	r, err := l.erase(ctx, number, actor)
+	if err != nil {
+		return EraseResult{}, err
+	}
+	res := EraseResult{Erased: true, Report: r}
+	cleared, err := l.checkpointWait(ctx, l.cfg.EraseWait)
+	if err != nil {
+		return res, fmt.Errorf("erase %s: committed, but %w", number, err)
+	}
+	res.BytesCleared = cleared
+	return res, nil
+}
+
+// checkpointAttempt is how long one checkpoint waits for readers (the
+// busy timeout of its connection) before EraseAndClear tries again.
+const checkpointAttempt = 250 * time.Millisecond
+
+// checkpointWait runs wal_checkpoint(TRUNCATE) until it succeeds or wait
+// has passed. Each attempt blocks in SQLite's busy handler for up to
+// checkpointAttempt while a reader holds an old snapshot.
+func (l *Ledger) checkpointWait(ctx context.Context, wait time.Duration) (bool, error) {
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", checkpointAttempt.Milliseconds())); err != nil {
+		return false, fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
+	deadline := time.Now().Add(wait)
+	for {
+		var busy, logPages, done int
+		if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logPages, &done); err != nil {
+			return false, fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return true, nil
+		}
+		if l.hook("checkpoint-busy") != nil || !time.Now().Before(deadline) {
+			return false, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return false, fmt.Errorf("checkpoint: %w", err)
+		}
+	}
+}
+
+func (l *Ledger) erase(ctx context.Context, number, actor string) (EraseReport, error) {
+	var r EraseReport
 	err := l.tx(ctx, func(tx *sql.Tx) error {
 		id, err := employeeID(ctx, tx, number)
 		if err != nil {
 			return err
 		}
-		var r EraseReport
+		r = EraseReport{}
 		res, err := tx.ExecContext(ctx, `DELETE FROM templates WHERE employee_id = ?`, id)
 		if err != nil {
 			return err
@@ -132,8 +210,7 @@ func (l *Ledger) Erase(ctx context.Context, number, actor string) error {
 		return l.audit(ctx, tx, actor, "employee.erase", number, r)
 	})
 	if err != nil {
-		return fmt.Errorf("erase %s: %w", number, err)
+		return EraseReport{}, fmt.Errorf("erase %s: %w", number, err)
 	}
-	l.flushDeleted(ctx)
-	return nil
+	return r, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/mattn/go-sqlite3"
+
 	"clockface"
 	"clockface/ledger"
 )
@@ -468,5 +470,99 @@ func TestPurgeLargeBacklogInBatches(t *testing.T) {
 	}
 	if _, err := l.Snapshot(ctx, young, "tester"); err != nil {
 		t.Errorf("young snapshot: %v", err)
+	}
+}
+
+// TestEraseAndClearWaitsForReader: with another connection in a read
+// transaction, EraseAndClear waits for it (bounded by Config.EraseWait)
+// and reports truthfully whether the erased bytes have left the file.
+func TestEraseAndClearWaitsForReader(t *testing.T) {
+	for _, released := range []bool{true, false} {
+		name := "reader ends during the wait"
+		if !released {
+			name = "reader outlasts the wait"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t)
+			l := e.open(t, func(c *ledger.Config) { c.EraseWait = time.Second })
+			for _, n := range []string{"GONE", "KEEP"} {
+				addEmployee(t, l, n, "")
+				enrol(t, l, n, 1)
+			}
+			if _, err := l.SaveSnapshot(ctx, "GONE", bytes.Repeat([]byte("MARKER-GONE-"), 500), ledger.SnapshotPunch); err != nil {
+				t.Fatal(err)
+			}
+			var gone [][]byte
+			for _, q := range []string{
+				`SELECT s.ciphertext FROM snapshots s JOIN employees e ON e.id = s.employee_id WHERE e.number = ?`,
+				`SELECT t.ciphertext FROM templates t JOIN employees e ON e.id = t.employee_id WHERE e.number = ?`,
+				`SELECT k.wrapped FROM data_keys k JOIN employees e ON e.id = k.employee_id WHERE e.number = ?`,
+			} {
+				gone = append(gone, blobs(t, l, q, "GONE")...)
+			}
+			// A second, independent connection (as another process would
+			// have) in a read transaction on the snapshot before the erasure.
+			other, err := sql.Open("sqlite3", "file:"+e.path+"?_busy_timeout=5000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			rtx, err := other.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rtx.Rollback()
+			var n int
+			if err := rtx.QueryRow(`SELECT count(*) FROM templates`).Scan(&n); err != nil || n != 2 {
+				t.Fatalf("reader: %d templates, %v", n, err)
+			}
+			busy := 0
+			ledger.SetTestHook(l, func(step string) bool {
+				if step == "checkpoint-busy" {
+					busy++
+					if released && busy == 1 {
+						rtx.Rollback()
+					}
+				}
+				return false
+			})
+			r, err := l.EraseAndClear(ctx, "GONE", "dpo")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if busy == 0 {
+				t.Fatal("the checkpoint was never busy: the reader did not hold an old snapshot")
+			}
+			if !r.Erased || r.BytesCleared != released || r.Report.Templates != 1 || r.Report.DataKeys != 1 {
+				t.Fatalf("got %+v, want erased with BytesCleared %v", r, released)
+			}
+			residue := 0
+			for _, b := range gone {
+				if found(t, e.path, b) {
+					residue++
+				}
+			}
+			if released && residue > 0 {
+				t.Errorf("BytesCleared but %d erased blobs still in the file", residue)
+			}
+			if !released {
+				if residue == 0 {
+					t.Error("BytesCleared false but no residue: the report is not truthful")
+				}
+				rtx.Rollback()
+				if err := l.Checkpoint(ctx); err != nil {
+					t.Fatal(err)
+				}
+				for i, b := range gone {
+					if found(t, e.path, b) {
+						t.Errorf("blob %d still in the file after the reader left and Checkpoint ran", i)
+					}
+				}
+			}
+			if _, err := l.Template(ctx, "KEEP", testModel); err != nil {
+				t.Errorf("KEEP's template: %v", err)
+			}
+		})
 	}
 }

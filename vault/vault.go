@@ -90,6 +90,12 @@ func newMasterKey(k [KeySize]byte) *MasterKey {
 // the key; the ledger stores it to detect a wrong key before decrypting.
 func (m *MasterKey) ID() string { return hex.EncodeToString(m.id[:]) }
 
+// Secret derives a 32-byte secret for info from the master key
+// (HKDF-SHA256 with info as the label), for keying what the master key
+// does not seal itself, such as the ledger's PIN hashes. Different infos
+// give independent secrets, and none reveals the master key.
+func (m *MasterKey) Secret(info string) []byte { return derive(m.key[:], info) }
+
 // DataKey is one employee's random key. The zero value is not a key.
 type DataKey struct {
 	key [KeySize]byte

@@ -6,6 +6,11 @@
 // Sealing is XChaCha20-Poly1305 with a random 24-byte nonce; the
 // additional data binds the ciphertext to the employee, the model and the
 // key id, so a share moved to another employee or model fails to open.
+//
+// A tombstone carries no ciphertext but a tag: the same AEAD over an empty
+// plaintext, with additional data naming the employee, the model, the key
+// id and the tombstone's time. Only a holder of the fleet key can make one,
+// so neither the hub nor a kiosk outside the fleet can delete a template.
 package fleet
 
 import (
@@ -13,6 +18,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,6 +37,9 @@ import (
 var (
 	ErrWrongKey = errors.New("share sealed under another fleet key")
 	ErrTampered = errors.New("share does not open: tampered, moved or truncated")
+	// ErrForgedTombstone says a tombstone has no valid tag under this
+	// fleet key: it was not made by a kiosk of this fleet, or was altered.
+	ErrForgedTombstone = errors.New("tombstone not made with the fleet key (forged or altered)")
 )
 
 // Key is a fleet key.
@@ -107,9 +116,45 @@ func (k *Key) Seal(t embeddings.Template, at time.Time) (wire.TemplateShare, err
 		Sealed: base64.RawURLEncoding.EncodeToString(sealed), At: at.UTC()}, nil
 }
 
-// Tombstone is the share that tells other kiosks to delete their copy.
+func tombstoneData(keyID, employee, model string, at time.Time) []byte {
+	b := []byte("clockface-template-tombstone/v1\x00" + keyID + "\x00" + employee + "\x00" + model + "\x00")
+	return binary.BigEndian.AppendUint64(b, uint64(at.UTC().UnixNano()))
+}
+
+// tombstoneTagLen is the decoded size of a tombstone's tag: nonce and
+// Poly1305 tag over an empty plaintext.
+const tombstoneTagLen = chacha20poly1305.NonceSizeX + chacha20poly1305.Overhead
+
+// Tombstone is the share that tells other kiosks to delete their copy. Its
+// Sealed field holds the tag that proves it was made with the fleet key.
 func (k *Key) Tombstone(employee, model string, at time.Time) wire.TemplateShare {
-	return wire.TemplateShare{Employee: employee, Model: model, KeyID: k.id, Deleted: true, At: at.UTC()}
+	at = at.UTC()
+	nonce := make([]byte, chacha20poly1305.NonceSizeX, tombstoneTagLen)
+	rand.Read(nonce) // crypto/rand.Read never fails (it aborts the program instead)
+	tag := k.aead.Seal(nonce, nonce, nil, tombstoneData(k.id, employee, model, at))
+	return wire.TemplateShare{Employee: employee, Model: model, KeyID: k.id, Deleted: true, At: at,
+		Sealed: base64.RawURLEncoding.EncodeToString(tag)}
+}
+
+// VerifyTombstone checks that a tombstone was made with this fleet key for
+// exactly this employee, model and time: ErrWrongKey, ErrForgedTombstone
+// (no tag, a bad tag, or a share that is not a tombstone) or nil.
+func (k *Key) VerifyTombstone(s wire.TemplateShare) error {
+	if s.KeyID != k.id {
+		return fmt.Errorf("%w: %s, this kiosk has %s", ErrWrongKey, s.KeyID, k.id)
+	}
+	if !s.Deleted {
+		return fmt.Errorf("verify tombstone: not a tombstone: %w", ErrForgedTombstone)
+	}
+	tag, err := base64.RawURLEncoding.DecodeString(s.Sealed)
+	if err != nil || len(tag) != tombstoneTagLen {
+		return ErrForgedTombstone
+	}
+	nonce, ct := tag[:chacha20poly1305.NonceSizeX], tag[chacha20poly1305.NonceSizeX:]
+	if _, err := k.aead.Open(nil, nonce, ct, tombstoneData(k.id, s.Employee, s.Model, s.At)); err != nil {
+		return ErrForgedTombstone
+	}
+	return nil
 }
 
 // Open recovers the template from a share.

@@ -73,12 +73,44 @@ func (s State) Save(path string) error {
 	return atomicfile.Write(path, data, 0o600)
 }
 
+// MaxFutureSkew is how far ahead of this kiosk's clock a pulled share may
+// be dated. Kiosk clocks drift and jump, but not by a day; a share dated
+// further ahead would win every later comparison by time (a share dated
+// 2199 could never be replaced), so it is refused.
+const MaxFutureSkew = 24 * time.Hour
+
 // Report counts one sharing pass.
 type Report struct {
 	Pushed, Tombstones int // sent to the hub
 	Imported, Deleted  int // applied from other kiosks
 	NoConsent          int // shares for people without a live consent (or unknown) here: skipped
+	// Refusals lists pulled shares that were not applied: sealed under
+	// another key, not opening, a tombstone without a valid tag, or dated
+	// too far ahead. The rest of the pull is applied regardless; the
+	// caller logs these.
+	Refusals []Refusal
 }
+
+// Refusal is one pulled share that was skipped, and why.
+type Refusal struct {
+	Seq      int64  // the hub's sequence number of the share
+	Origin   string // the kiosk the hub says sent it
+	Employee string
+	Model    string
+	Deleted  bool // a tombstone
+	Err      error
+}
+
+func (r Refusal) String() string {
+	kind := "share"
+	if r.Deleted {
+		kind = "tombstone"
+	}
+	return fmt.Sprintf("fleet: refused %s #%d of %s (%s) from %s: %v", kind, r.Seq, r.Employee, r.Model, r.Origin, r.Err)
+}
+
+// ErrFutureShare says a share is dated more than MaxFutureSkew ahead.
+var ErrFutureShare = errors.New("share dated too far in the future")
 
 func stateKey(employee, model string) string { return employee + "\x00" + model }
 
@@ -94,7 +126,10 @@ func digest(t embeddings.Template) (string, error) {
 
 // Share runs one pass for model m: it pulls other kiosks' shares and
 // applies them (a template is imported only where this kiosk's ledger has
-// a live consent; a tombstone deletes the local template), then pushes
+// a live consent; a tombstone with a valid tag deletes the local template;
+// a share that does not open or verify, or is dated more than
+// MaxFutureSkew after now, is skipped and listed in Report.Refusals, and
+// the others are applied), then pushes
 // this kiosk's new or changed templates and a tombstone for each one that
 // is gone (withdrawn, terminated, restricted, erased). st is updated; the
 // caller saves it.
@@ -111,8 +146,21 @@ func Share(ctx context.Context, key *Key, hub Hub, store TemplateStore, m embedd
 			if sh.Origin == self || sh.Model != model {
 				continue
 			}
+			refuse := func(err error) {
+				r.Refusals = append(r.Refusals, Refusal{Seq: sh.Seq, Origin: sh.Origin, Employee: sh.Employee,
+					Model: sh.Model, Deleted: sh.Deleted, Err: err})
+			}
+			if sh.At.After(now.Add(MaxFutureSkew)) {
+				refuse(fmt.Errorf("%w: %s, more than %s after %s", ErrFutureShare,
+					sh.At.UTC().Format(time.RFC3339), MaxFutureSkew, now.UTC().Format(time.RFC3339)))
+				continue
+			}
 			k := stateKey(sh.Employee, sh.Model)
 			if sh.Deleted {
+				if err := key.VerifyTombstone(sh.TemplateShare); err != nil {
+					refuse(err)
+					continue
+				}
 				err := store.DeleteTemplates(ctx, sh.Employee, "fleet:"+sh.Origin, "deleted on kiosk "+sh.Origin)
 				if err != nil && !errors.Is(err, clockface.ErrUnknownEmployee) {
 					return r, fmt.Errorf("apply tombstone for %s: %w", sh.Employee, err)
@@ -123,7 +171,8 @@ func Share(ctx context.Context, key *Key, hub Hub, store TemplateStore, m embedd
 			}
 			t, err := key.Open(sh.TemplateShare)
 			if err != nil {
-				return r, fmt.Errorf("share of %s from %s: %w", sh.Employee, sh.Origin, err)
+				refuse(err)
+				continue
 			}
 			err = store.SaveTemplate(ctx, t, "fleet:"+sh.Origin)
 			if errors.Is(err, clockface.ErrNoConsent) || errors.Is(err, clockface.ErrUnknownEmployee) || errors.Is(err, clockface.ErrTerminated) {

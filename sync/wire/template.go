@@ -21,6 +21,9 @@ const (
 	MaxShares       = 100      // per push
 	MaxPullShares   = 500      // per pull answer
 	MaxTemplateBody = 12 << 20
+	// TombstoneTagBytes is the decoded size of a tombstone's tag in
+	// Sealed: a 24-byte nonce and a 16-byte tag.
+	TombstoneTagBytes = 24 + 16
 )
 
 // TemplateShare is one employee's template for one model, sealed. Deleted
@@ -30,7 +33,7 @@ type TemplateShare struct {
 	Employee string    `json:"employee"`
 	Model    string    `json:"model"`
 	KeyID    string    `json:"key_id"`
-	Sealed   string    `json:"sealed,omitempty"` // base64url of nonce ‖ XChaCha20-Poly1305 ciphertext
+	Sealed   string    `json:"sealed,omitempty"` // base64url of nonce ‖ XChaCha20-Poly1305 ciphertext (a tombstone: nonce ‖ tag)
 	Deleted  bool      `json:"deleted,omitempty"`
 	At       time.Time `json:"at"`
 }
@@ -119,8 +122,14 @@ func (s TemplateShare) Validate() error {
 		return err
 	}
 	if s.Deleted {
-		if s.Sealed != "" {
-			return &ValidationError{"sealed", "a tombstone carries no ciphertext"}
+		// A tombstone carries no ciphertext, only the fleet key's tag
+		// (nonce and Poly1305 tag over an empty plaintext, see sync/fleet).
+		if s.Sealed == "" {
+			return nil
+		}
+		b, err := base64.RawURLEncoding.DecodeString(s.Sealed)
+		if err != nil || len(b) != TombstoneTagBytes {
+			return &ValidationError{"sealed", fmt.Sprintf("a tombstone carries only a %d-byte tag", TombstoneTagBytes)}
 		}
 		return nil
 	}
