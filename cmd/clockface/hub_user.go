@@ -73,6 +73,7 @@ func (a *app) hubUserCmd() *cobra.Command {
 			return nil
 		},
 	}
+	a.dataFlag(add) // DATA/hub.db is the default --db
 	add.Flags().StringVar(&db, "db", "", "hub database: postgres://… URL or SQLite file (default DATA/hub.db)")
 	add.Flags().StringVar(&pgSchema, "pg-schema", "", "PostgreSQL schema to use (created if missing)")
 	add.Flags().StringVar(&role, "role", "", "owner, hr, payroll, manager or employee")
