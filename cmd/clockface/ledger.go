@@ -24,7 +24,7 @@ import (
 
 // ledgerCommands: employee, punch, dsar, erase, audit, purge and key.
 func (a *app) ledgerCommands() []*cobra.Command {
-	return []*cobra.Command{a.employeeCmd(), a.punchCmd(), a.dsarCmd(), a.eraseCmd(), a.auditCmd(), a.purgeCmd(), a.keyCmd()}
+	return []*cobra.Command{a.employeeCmd(), a.punchCmd(), a.dsarCmd(), a.eraseCmd(), a.auditCmd(), a.purgeCmd(), a.keyCmd(), a.hrPINCmd()}
 }
 
 // openLedger opens DATA/ledger.db with the master key at a.masterKeyPath(),
@@ -441,13 +441,14 @@ func (a *app) eraseCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return a.withLedger(ctx, func(l *ledger.Ledger) error {
-				if err := l.Erase(ctx, args[0], actor()); err != nil {
+				r, err := l.EraseAndClear(ctx, args[0], actor())
+				if err != nil {
 					return err
 				}
-				if err := l.Checkpoint(ctx); err != nil {
-					return err
+				if !r.BytesCleared {
+					return fmt.Errorf("erased %s (committed), but another program kept the ledger open for %s: the deleted bytes stay in the file until it closes; run `clockface purge` then", args[0], ledger.DefaultEraseWait)
 				}
-				fmt.Fprintf(a.stdout, "erased biometrics and images of %s\n", args[0])
+				fmt.Fprintf(a.stdout, "erased biometrics and images of %s; no copy left in the file\n", args[0])
 				return nil
 			})
 		},

@@ -92,6 +92,8 @@ func TestFlagsOnlyWhereUsed(t *testing.T) {
 		"hub kiosk revoke":    {"data", "db"},
 		"hub serve":           {"data", "db"},
 		"hub user add":        {"data", "db"},
+		"hr-pin set":          with(ledger, []string{"pin-file"}),
+		"hr-pin remove":       ledger,
 		"identify":            with(ledger, []string{"models", "model", "json"}),
 		"key rotate":          ledger,
 		"kiosk":               with(ledger, []string{"models", "model", "json", "hr-pin-file"}),

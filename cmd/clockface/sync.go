@@ -468,8 +468,11 @@ func (a *app) shareTemplates(ctx context.Context, keyFile string) error {
 	if serr := st.Save(statePath); err == nil {
 		err = serr
 	}
-	fmt.Fprintf(a.stdout, "sent %d templates and %d deletions; imported %d, deleted %d, skipped %d without a consent here\n",
-		r.Pushed, r.Tombstones, r.Imported, r.Deleted, r.NoConsent)
+	for _, rf := range r.Refusals {
+		fmt.Fprintln(a.stderr, rf)
+	}
+	fmt.Fprintf(a.stdout, "sent %d templates and %d deletions; imported %d, deleted %d, skipped %d without a consent here, refused %d\n",
+		r.Pushed, r.Tombstones, r.Imported, r.Deleted, r.NoConsent, len(r.Refusals))
 	return err
 }
 
