@@ -19,6 +19,7 @@ import (
 	"clockface/internal/testmedia"
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
+	"clockface/kiosk/frames"
 	"clockface/kiosk/liveness"
 	"clockface/ledger"
 	"clockface/vault"
@@ -291,7 +292,7 @@ func BenchmarkFaceToDecision(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	slot := camera.NewSlot()
+	slot := frames.NewSlot()
 	for i := 0; len(frames) < 20; i++ {
 		err := camera.Capture(ctx, src, camera.Options{MaxSize: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot)
 		f, ok := slot.Take()
@@ -440,7 +441,7 @@ func TestE2EVerifyModeOneToOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	slot := camera.NewSlot()
+	slot := frames.NewSlot()
 	show := func() {
 		t.Helper()
 		if err := camera.Capture(ctx, src, camera.Options{MaxFrames: 5}, slot); err != nil {

@@ -21,6 +21,7 @@ import (
 	"clockface/enroll"
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
+	"clockface/kiosk/frames"
 )
 
 // The largest frame the kiosk works on: bigger camera frames are shrunk to
@@ -42,8 +43,8 @@ type Pipeline struct {
 	Engine  flow.Recognizer
 	Clock   clockface.Clock
 	// Preview receives every captured frame for the screen.
-	Preview *camera.Slot
-	recog   *camera.Slot
+	Preview *frames.Slot
+	recog   *frames.Slot
 
 	mu       sync.Mutex
 	faces    []image.Rectangle // boxes of the last analysed frame
@@ -55,7 +56,7 @@ type Pipeline struct {
 
 // NewPipeline builds a pipeline; Run starts it.
 func NewPipeline(m *flow.Machine, eng flow.Recognizer, clock clockface.Clock) *Pipeline {
-	return &Pipeline{Machine: m, Engine: eng, Clock: clock, Preview: camera.NewSlot(), recog: camera.NewSlot()}
+	return &Pipeline{Machine: m, Engine: eng, Clock: clock, Preview: frames.NewSlot(), recog: frames.NewSlot()}
 }
 
 // Run captures from src until ctx ends or a finite source runs out, and
@@ -163,7 +164,7 @@ type enrolJob struct {
 	once     sync.Once
 }
 
-func (j *enrolJob) offer(ctx context.Context, f camera.Frame, faces []embeddings.Face) {
+func (j *enrolJob) offer(ctx context.Context, f frames.Frame, faces []embeddings.Face) {
 	j.n++
 	if j.n%j.every != 0 || j.s.Complete() {
 		return
@@ -224,7 +225,7 @@ func (p *Pipeline) EnrolLive(ctx context.Context, s *enroll.Session, progress fu
 // (a video or image folder: the demo and tests), offering every nth frame,
 // and finishes it. It fails if the source ends first.
 func EnrolFromSource(ctx context.Context, s *enroll.Session, src camera.Source, every int) (enroll.Result, error) {
-	slot := camera.NewSlot()
+	slot := frames.NewSlot()
 	for n := 0; !s.Complete(); n++ {
 		if err := camera.Capture(ctx, src, camera.Options{MaxFrames: 1}, slot); err != nil {
 			return enroll.Result{}, fmt.Errorf("enrol: %w", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"clockface/internal/testmedia"
+	"clockface/kiosk/frames"
 )
 
 func TestCaptureVideoResizesAndCopies(t *testing.T) {
@@ -19,8 +20,8 @@ func TestCaptureVideoResizesAndCopies(t *testing.T) {
 	if got := src.FPS(); got < 24 || got > 26 {
 		t.Errorf("fps: got %v, want 25", got)
 	}
-	slot := NewSlot()
-	var frames []Frame
+	slot := frames.NewSlot()
+	var frames []frames.Frame
 	done := make(chan error, 1)
 	ctx := context.Background()
 	// A consumer that takes every frame: the capture loop hands them over
@@ -65,7 +66,7 @@ func TestSlotDropsInsteadOfQueueing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	slot := NewSlot()
+	slot := frames.NewSlot()
 	if err := Capture(context.Background(), src, Options{MaxFrames: 30}, slot); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestFolderSourceReadsStillsThenEOF(t *testing.T) {
 	}
 	defer src.Close()
 	var n int
-	slot := NewSlot()
+	slot := frames.NewSlot()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	done := make(chan error, 1)
@@ -124,7 +125,7 @@ func TestLoopingRestartsAVideo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	slot := NewSlot()
+	slot := frames.NewSlot()
 	const n = 800 // more than the video's 765 frames
 	if err := Capture(context.Background(), src, Options{MaxFrames: n}, slot); err != nil {
 		t.Fatal(err)

@@ -29,8 +29,8 @@ import (
 
 	"clockface"
 	"clockface/enroll"
-	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
+	"clockface/kiosk/frames"
 )
 
 // Admin is what HR's admin mode needs.
@@ -426,7 +426,7 @@ func (u *UI) updateDebug() {
 // frame only, through fyne.Do. boxes returns the face boxes to draw on the
 // frame with that capture number, and engine the engine's mean time, for the
 // overlay.
-func (u *UI) Preview(ctx context.Context, slot *camera.Slot, boxes func(seq uint64) []image.Rectangle, engine func() time.Duration) {
+func (u *UI) Preview(ctx context.Context, slot *frames.Slot, boxes func(seq uint64) []image.Rectangle, engine func() time.Duration) {
 	fyne.Do(func() { u.engineDur = engine })
 	for {
 		f, err := slot.Wait(ctx)
