@@ -6,7 +6,6 @@ import (
 	"image"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"clockface"
 	"clockface/embeddings"
 	"clockface/enroll"
+	"clockface/internal/clocktest"
 	"clockface/kiosk/flow"
 	"clockface/ledger"
 	"clockface/vault"
@@ -25,18 +25,6 @@ import (
 // state machine, hand-made faces (the end-to-end test in package kiosk
 // uses the engine and real video). fyne.Do runs inline under the test
 // driver, so nothing here sleeps.
-
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *manualClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var testModel = embeddings.Model{Name: "test", Version: "1", Dim: 4}
 
@@ -70,7 +58,7 @@ func (ledgerAdmin) Enrol(context.Context, enroll.Applicant, string, func(enroll.
 
 type rig struct {
 	ctx    context.Context
-	clock  *manualClock
+	clock  *clocktest.Clock
 	led    *ledger.Ledger
 	m      *flow.Machine
 	u      *UI
@@ -82,7 +70,7 @@ func newRig(t *testing.T, mode flow.Mode) *rig {
 	a := test.NewApp()
 	t.Cleanup(a.Quit)
 	ctx := context.Background()
-	clock := &manualClock{t: time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))
 	key, err := vault.NewMasterKey()
 	if err != nil {
 		t.Fatal(err)
