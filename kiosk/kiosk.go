@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -42,6 +43,8 @@ type Pipeline struct {
 	Machine *flow.Machine
 	Engine  flow.Recognizer
 	Clock   clockface.Clock
+	// Log receives engine failures (nil: slog.Default()).
+	Log *slog.Logger
 	// Preview receives every captured frame for the screen.
 	Preview *frames.Slot
 	recog   *frames.Slot
@@ -95,8 +98,15 @@ func (p *Pipeline) Run(ctx context.Context, src camera.Source, opt camera.Option
 	return err
 }
 
-// recognise analyses the latest frame, as fast as the engine allows.
+// recognise analyses the latest frame, as fast as the engine allows. An
+// engine failure is logged (once while it repeats) and shown by the
+// machine; it is never read as "no face".
 func (p *Pipeline) recognise(ctx context.Context) {
+	log := p.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	var failing string
 	for {
 		f, err := p.recog.Wait(ctx)
 		if err != nil {
@@ -106,7 +116,16 @@ func (p *Pipeline) recognise(ctx context.Context) {
 		faces, err := p.Engine.FacesImage(f.Image)
 		took := time.Since(start)
 		if err != nil {
-			faces = nil // an engine error on one frame is no face
+			if err.Error() != failing {
+				log.Error("face engine failed", "frame", f.Seq, "err", err)
+				failing = err.Error()
+			}
+			p.Machine.EngineFailed(err)
+			continue
+		}
+		if failing != "" {
+			log.Info("face engine recovered", "frame", f.Seq)
+			failing = ""
 		}
 		boxes := make([]image.Rectangle, len(faces))
 		for i, fc := range faces {
