@@ -62,28 +62,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	tasks := &taskStack{g: g, parent: context.WithoutCancel(ctx)}
 	defer func() { err = errors.Join(err, tasks.stop()) }()
 
-	if cfg.Relay != nil {
-		relay := cfg.Relay
-		tasks.start("relay", func(ctx context.Context) error { relay.Run(ctx); return nil })
-		onPunch := cfg.OnPunch
-		cfg.OnPunch = func(p clockface.Punch) {
-			relay.Notify()
-			if onPunch != nil {
-				onPunch(p)
-			}
-		}
-	}
-	every := cfg.PurgeEvery
-	if every <= 0 {
-		every = DefaultPurgeEvery
-	}
-	tasks.start("purge", func(ctx context.Context) error {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		purgeOn(ctx, cfg.Ledger, t.C, cfg.Log)
-		return nil
-	})
-
+	cfg.OnPunch = startBackground(tasks, cfg)
 	fa, w := newWindow(cfg)
 	a, err := Start(runCtx, w, cfg)
 	if err != nil {
@@ -122,6 +101,33 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	n, mean := a.Pipeline.Stats()
 	cfg.Log.Info("kiosk stopped", "preview_fps", fmt.Sprintf("%.1f", a.UI.MeanFPS()), "analysed", n, "engine_mean", mean.Round(time.Millisecond))
 	return nil
+}
+
+// startBackground starts the relay (if any) and the purge, and returns
+// cfg.OnPunch wrapped to wake the relay after each punch.
+func startBackground(tasks *taskStack, cfg Config) func(clockface.Punch) {
+	onPunch := cfg.OnPunch
+	if cfg.Relay != nil {
+		relay := cfg.Relay
+		tasks.start("relay", func(ctx context.Context) error { relay.Run(ctx); return nil })
+		onPunch = func(p clockface.Punch) {
+			relay.Notify()
+			if cfg.OnPunch != nil {
+				cfg.OnPunch(p)
+			}
+		}
+	}
+	every := cfg.PurgeEvery
+	if every <= 0 {
+		every = DefaultPurgeEvery
+	}
+	tasks.start("purge", func(ctx context.Context) error {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		purgeOn(ctx, cfg.Ledger, t.C, cfg.Log)
+		return nil
+	})
+	return onPunch
 }
 
 // newWindow makes the app (cfg.App or a desktop one) and the kiosk window.
