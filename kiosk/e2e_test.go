@@ -97,14 +97,14 @@ func runPipeline(t testing.TB, led *ledger.Ledger, src camera.Source, live *live
 	r := &run{}
 	m.OnChange = func(s flow.State) {
 		r.mu.Lock()
-		defer r.mu.Unlock()
 		r.states = append(r.states, s)
 		if s.Screen == flow.Confirm && s.Created {
 			r.punches = append(r.punches, s.Punch)
 			cancel()
 		}
+		r.mu.Unlock()
 		if walkAway && s.Screen == flow.AskPIN {
-			go m.Cancel()
+			m.Cancel() // the machine reports changes without its lock held
 		}
 	}
 	m.OnDecision = func(d flow.Decision) {
