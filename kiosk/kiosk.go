@@ -1,5 +1,20 @@
 // Package kiosk runs the time clock: frames from kiosk/camera, faces from
 // the engine, decisions from kiosk/flow, and (in kiosk/ui) the Fyne screen.
+//
+// Run is the whole process and owns every goroutine:
+//
+//	Run (main goroutine: the Fyne loop)
+//	└─ errgroup, started in this order, stopped in reverse:
+//	   ├─ relay      Config.Relay.Run (sync/outbox), woken after each punch
+//	   ├─ purge      ledger.Purge every PurgeEvery
+//	   ├─ kiosk      App: Pipeline.Run ─┬─ capture (kiosk/camera → kiosk/frames slots)
+//	   │                                ├─ recognise (engine → flow.Machine.Frame)
+//	   │                                └─ timers (flow.Machine.Tick)
+//	   │                  UI.Preview (preview slot → fyne.Do)
+//	   │                  UI taps' work (PIN check, punch, undo: off the Fyne goroutine)
+//	   └─ until      Config.Until (the demo's screenshot)
+//	then Source, Engine and, last, the Ledger are closed.
+//
 // This file is the pipeline without widgets: capture in one goroutine,
 // recognition at its own pace in another, each reading its own
 // latest-frame slot, so the preview never waits for the engine and the

@@ -638,7 +638,8 @@ func (m *Machine) message(msg Msg, err error) State {
 // decision under way.
 func (m *Machine) EngineFailed(err error) {
 	m.mu.Lock()
-	if m.paused || m.deciding || (m.st.Screen != Idle && m.st.Screen != Checking && m.st.Msg != MsgEngineError) {
+	busy := m.st.Screen != Idle && m.st.Screen != Checking && m.st.Screen != WaitFace && m.st.Msg != MsgEngineError
+	if m.paused || m.deciding || busy {
 		m.mu.Unlock()
 		return
 	}
