@@ -3,12 +3,29 @@ package clockface
 import "time"
 
 // PunchRequest asks the ledger for a punch. An empty Kind means the next one
-// after the employee's last punch.
+// after the employee's last punch. A face punch carries everything the
+// decision was made on, so the ledger checks the employee, the lockout and
+// the debounce, and stores the snapshot with the punch, in one transaction.
 type PunchRequest struct {
 	Employee string
 	Method   Method
 	Kind     PunchKind
+	// Evidence is the face decision's record; SnapshotID is set by the
+	// ledger from Snapshot, never by the caller.
 	Evidence Evidence
+	// Snapshot is the JPEG of a face punch's decision frame. The ledger
+	// encrypts it under the employee's data key and keeps it only with a
+	// punch it creates: a debounced look stores no image.
+	Snapshot []byte
+}
+
+// PunchResult is the ledger's answer to a PunchRequest: the punch (the
+// earlier one when debounced, Created false) and the employee as the same
+// transaction read them, so the kiosk can greet them without another trip.
+type PunchResult struct {
+	Punch    Punch
+	Created  bool
+	Employee Employee
 }
 
 // EventType names a change the kiosk sends to the hub.

@@ -26,22 +26,43 @@ func TestPurePackagesStayPure(t *testing.T) {
 		"clockface/attendance",
 		"clockface/payroll",
 		"clockface/kiosk/flow",
+		"clockface/kiosk/frames",
 		"clockface/kiosk/liveness",
 		"clockface/sync/outbox",
 		"clockface/sync/wire",
 		"clockface/embeddings",
 	}
 	for _, pkg := range pure {
-		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
-		}
-		deps := strings.Fields(string(out))
-		for _, d := range deps {
-			for _, f := range forbidden {
-				if d == f || strings.HasPrefix(d, f+"/") {
-					t.Errorf("%s imports %s: pure packages must not", pkg, d)
-				}
+		checkDeps(t, pkg, forbidden)
+	}
+}
+
+// TestScreenNeedsNoDriver: the kiosk's screen (kiosk/ui) is Fyne, so fyne
+// is allowed there, but it takes frames from kiosk/frames and decisions from
+// kiosk/flow and compiles no OpenCV, storage driver, migration tool, cipher
+// or dlib.
+func TestScreenNeedsNoDriver(t *testing.T) {
+	checkDeps(t, "clockface/kiosk/ui", []string{
+		"gocv.io/x/gocv",
+		"github.com/mattn/go-sqlite3",
+		"github.com/pressly/goose/v3",
+		"github.com/minio/sio",
+		"github.com/Kagami/go-face",
+	})
+}
+
+// checkDeps fails for each package in forbidden (or below it) that pkg
+// depends on, even indirectly.
+func checkDeps(t *testing.T, pkg string, forbidden []string) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+	}
+	for _, d := range strings.Fields(string(out)) {
+		for _, f := range forbidden {
+			if d == f || strings.HasPrefix(d, f+"/") {
+				t.Errorf("%s imports %s: it must not", pkg, d)
 			}
 		}
 	}

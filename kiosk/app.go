@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -26,8 +27,11 @@ type Engine interface {
 	FacesImage(img image.Image) ([]embeddings.Face, error)
 }
 
-// Config assembles a kiosk.
+// Config assembles a kiosk: Start builds one in a window, Run runs the
+// whole process.
 type Config struct {
+	// Ledger, Engine and Source: Run closes them (Source, Engine, then the
+	// Ledger last) before it returns; Start leaves them to its caller.
 	Ledger *ledger.Ledger
 	Engine Engine
 	Source camera.Source
@@ -48,9 +52,38 @@ type Config struct {
 	// OnDecision is called for every face decision (from the recognition
 	// goroutine).
 	OnDecision func(flow.Decision)
+	// Thresholds, if set, replace the model's calibrated decision bands
+	// (tests with a hand-made model).
+	Thresholds *embeddings.Thresholds
+	// Log receives engine failures and the background tasks' errors (nil:
+	// slog.Default()).
+	Log *slog.Logger
+
+	// The rest is for Run only.
+
+	// Relay sends the outbox to the hub (nil: no hub); Run runs it and
+	// wakes it after each punch.
+	Relay Relay
+	// PurgeEvery is how often the retention rules run while the kiosk runs
+	// (0: DefaultPurgeEvery); opening the ledger ran them once already.
+	PurgeEvery time.Duration
+	// Window is the window's title and layout.
+	Window WindowOptions
+	// RunFor stops the kiosk after this long (0: until closed).
+	RunFor time.Duration
+	// Until, if set, runs beside the kiosk with its window; when it
+	// returns, the kiosk stops with its error (nil: a clean stop). The demo
+	// stops after the first punch and its screenshot this way.
+	Until func(ctx context.Context, w fyne.Window) error
+	// App is the Fyne app to run in (nil: a new desktop app); tests pass
+	// Fyne's test app.
+	App fyne.App
 }
 
-// App is a running kiosk: the machine, the pipeline and the screen.
+// App is a running kiosk: the machine, the pipeline and the screen. It
+// owns two goroutines, the capture pipeline (which owns recognition and the
+// timers) and the preview feed; Stop waits for both and for the screen's
+// work.
 type App struct {
 	Machine  *flow.Machine
 	Pipeline *Pipeline
@@ -59,6 +92,7 @@ type App struct {
 	done     chan struct{}
 	err      error
 	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 
 	mu      sync.Mutex
 	punched map[string]bool
@@ -75,8 +109,11 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clockface.SystemClock{}
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
 	model := cfg.Engine.Model()
-	th, err := embeddings.ThresholdsFor(model)
+	th, err := thresholds(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
@@ -86,6 +123,7 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	a := &App{Machine: m, Pipeline: NewPipeline(m, cfg.Engine, cfg.Clock), cfg: cfg, done: make(chan struct{}), cancel: cancel, punched: map[string]bool{}}
+	a.Pipeline.Log = cfg.Log
 	a.UI = ui.New(ctx, w, m, ui.Options{Lang: cfg.Lang, HRPIN: cfg.HRPIN, Admin: a, Sound: cfg.Sound, Debug: cfg.Debug, Clock: cfg.Clock, Location: cfg.Location})
 	m.OnChange = func(s flow.State) {
 		if s.Screen == flow.Confirm && s.Created && cfg.OnPunch != nil {
@@ -100,15 +138,28 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		a.UI.OnChange(s)
 	}
 	m.OnDecision = cfg.OnDecision
+	a.wg.Add(2)
 	go func() {
+		defer a.wg.Done()
 		a.err = a.Pipeline.Run(ctx, cfg.Source, camera.Options{Pace: cfg.Pace})
 		close(a.done)
 	}()
-	go a.UI.Preview(ctx, a.Pipeline.Preview, a.Pipeline.Faces, func() time.Duration {
-		_, mean := a.Pipeline.Stats()
-		return mean
-	})
+	go func() {
+		defer a.wg.Done()
+		a.UI.Preview(ctx, a.Pipeline.Preview, a.Pipeline.Faces, func() time.Duration {
+			_, mean := a.Pipeline.Stats()
+			return mean
+		})
+	}()
 	return a, nil
+}
+
+// thresholds are the configured bands, or the model's calibrated ones.
+func thresholds(cfg Config) (embeddings.Thresholds, error) {
+	if cfg.Thresholds != nil {
+		return *cfg.Thresholds, nil
+	}
+	return embeddings.ThresholdsFor(cfg.Engine.Model())
 }
 
 // Done is closed when capture has stopped; Err says why.
@@ -117,10 +168,12 @@ func (a *App) Done() <-chan struct{} { return a.done }
 // Err is the capture's error after Done (nil at the end of a file).
 func (a *App) Err() error { return a.err }
 
-// Stop ends capture, recognition and the preview, and waits for capture.
+// Stop ends capture, recognition and the preview, and waits for them and
+// for the work the screen started (a PIN check, a punch).
 func (a *App) Stop() {
 	a.cancel()
-	<-a.done
+	a.wg.Wait()
+	a.UI.Wait()
 }
 
 // Employees, Punches and Enrol make the App the UI's admin backend.

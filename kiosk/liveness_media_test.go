@@ -13,6 +13,7 @@ import (
 	"clockface/embeddings/dlib"
 	"clockface/internal/testmedia"
 	"clockface/kiosk/camera"
+	"clockface/kiosk/frames"
 	"clockface/kiosk/liveness"
 )
 
@@ -51,7 +52,7 @@ func engine(t testing.TB) *dlib.Engine {
 func videoTrack(t testing.TB, src camera.Source) track {
 	t.Helper()
 	eng := engine(t)
-	slot := camera.NewSlot()
+	slot := frames.NewSlot()
 	t0 := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	var tr track
 	for i := 0; ; i++ {

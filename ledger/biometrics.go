@@ -445,31 +445,37 @@ func (l *Ledger) SaveSnapshot(ctx context.Context, number string, jpeg []byte, p
 		if err != nil {
 			return err
 		}
-		dk, err := l.dataKey(ctx, tx, id, number, true)
-		if err != nil {
-			return err
-		}
-		u, err := uuid.NewV7()
-		if err != nil {
-			return err
-		}
-		uid := u.String()
-		ct, err := dk.Seal(number, snapshotPurpose(uid), jpeg)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO snapshots (uid, employee_id, purpose, captured_at, ciphertext) VALUES (?, ?, ?, ?, ?)`,
-			uid, id, purpose, nanos(l.now()), ct)
-		if err != nil {
-			return err
-		}
-		sid, err = res.LastInsertId()
+		sid, err = l.saveSnapshot(ctx, tx, id, number, jpeg, purpose, l.now())
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("save snapshot of %s: %w", number, err)
 	}
 	return sid, nil
+}
+
+// saveSnapshot encrypts jpeg under the employee's data key (made on first
+// use) and stores it in tx, captured at at.
+func (l *Ledger) saveSnapshot(ctx context.Context, tx *sql.Tx, empID int64, number string, jpeg []byte, purpose string, at time.Time) (int64, error) {
+	dk, err := l.dataKey(ctx, tx, empID, number, true)
+	if err != nil {
+		return 0, err
+	}
+	u, err := uuid.NewV7()
+	if err != nil {
+		return 0, err
+	}
+	uid := u.String()
+	ct, err := dk.Seal(number, snapshotPurpose(uid), jpeg)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO snapshots (uid, employee_id, purpose, captured_at, ciphertext) VALUES (?, ?, ?, ?, ?)`,
+		uid, empID, purpose, nanos(at), ct)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // SnapshotInfo describes a stored snapshot without its bytes.

@@ -14,96 +14,138 @@ import (
 	"clockface"
 )
 
-// Punch records a punch. Within Config.Debounce of the employee's last
-// live punch it stores nothing and returns that punch with created false.
-// It refuses unknown (clockface.ErrUnknownEmployee) and terminated
-// (clockface.ErrTerminated) employees, face punches of restricted ones
-// (clockface.ErrRestricted), and locked-out ones (*clockface.LockedError).
-// A successful punch resets the failure count. The punch and its outbox
-// event are committed together and are on disk when Punch returns.
+// Punch records a punch: Record without the employee.
 func (l *Ledger) Punch(ctx context.Context, r clockface.PunchRequest) (clockface.Punch, bool, error) {
-	if !r.Method.Valid() {
-		return clockface.Punch{}, false, fmt.Errorf("punch: unknown method %q", r.Method)
+	res, err := l.Record(ctx, r)
+	return res.Punch, res.Created, err
+}
+
+// errNoFaceTemplate refuses a face punch of an employee without a template
+// (withdrawn or erased since the kiosk loaded its gallery).
+var errNoFaceTemplate = fmt.Errorf("no face template: %w", clockface.ErrRestricted)
+
+// Record records a punch and returns it with the employee, all in one
+// transaction. Within Config.Debounce of the employee's last live punch it
+// stores nothing (no punch, no snapshot) and returns that punch with
+// Created false. It refuses unknown (clockface.ErrUnknownEmployee) and
+// terminated (clockface.ErrTerminated) employees, face punches of
+// restricted or template-less ones (clockface.ErrRestricted), and
+// locked-out ones (*clockface.LockedError); the result still names the
+// employee when one was found. A face punch's Snapshot is encrypted under
+// the employee's data key and stored with the punch it belongs to
+// (Evidence.SnapshotID). A successful punch resets the failure count. The
+// punch, its snapshot and its outbox event are committed together and are
+// on disk when Record returns.
+func (l *Ledger) Record(ctx context.Context, r clockface.PunchRequest) (clockface.PunchResult, error) {
+	if err := checkRequest(r); err != nil {
+		return clockface.PunchResult{}, fmt.Errorf("punch: %w", err)
 	}
-	if r.Kind != "" && !r.Kind.Valid() {
-		return clockface.Punch{}, false, fmt.Errorf("punch: unknown kind %q", r.Kind)
-	}
-	if r.Method != clockface.MethodFace && r.Evidence != (clockface.Evidence{}) {
-		return clockface.Punch{}, false, fmt.Errorf("punch: %s punch with face evidence", r.Method)
-	}
-	var (
-		p       clockface.Punch
-		created bool
-	)
+	var res clockface.PunchResult
 	err := l.tx(ctx, func(tx *sql.Tx) error {
 		now := l.now()
-		var (
-			id         int64
-			status     string
-			restricted bool
-			until      sql.NullInt64
-		)
-		err := tx.QueryRowContext(ctx, `SELECT e.id, e.status, e.restricted, a.locked_until FROM employees e
-			LEFT JOIN attempts a ON a.employee_id = e.id WHERE e.number = ?`, r.Employee).Scan(&id, &status, &restricted, &until)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("employee %q: %w", r.Employee, clockface.ErrUnknownEmployee)
-		}
+		e, until, err := punchingEmployee(ctx, tx, r.Employee)
 		if err != nil {
 			return err
 		}
-		if status != string(clockface.StatusActive) {
+		res.Employee = e
+		switch {
+		case e.Status != clockface.StatusActive:
 			return clockface.ErrTerminated
-		}
-		if restricted && r.Method == clockface.MethodFace {
+		case r.Method == clockface.MethodFace && e.RestrictedToPIN:
 			return clockface.ErrRestricted
+		case r.Method == clockface.MethodFace && !e.HasFace:
+			return errNoFaceTemplate
 		}
-		if err := lockedErr(r.Employee, until.Int64, now); err != nil {
+		if err := lockedErr(r.Employee, until, now); err != nil {
 			return err
 		}
-		last, err := lastPunch(ctx, tx, id)
+		last, err := lastPunch(ctx, tx, e.ID)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		hasLast := err == nil
 		if hasLast && l.cfg.Debounce > 0 && now.Sub(last.At) < l.cfg.Debounce && !now.Before(last.At) {
-			p = last
+			res.Punch = last
 			return nil
 		}
 		kind := r.Kind
 		if kind == "" {
 			kind = nextKind(last.Kind, hasLast, l.cfg.Breaks)
 		}
+		ev := r.Evidence
+		if len(r.Snapshot) > 0 {
+			if ev.SnapshotID, err = l.saveSnapshot(ctx, tx, e.ID, e.Number, r.Snapshot, SnapshotPunch, now); err != nil {
+				return fmt.Errorf("snapshot: %w", err)
+			}
+		}
 		u, err := uuid.NewV7()
 		if err != nil {
 			return err
 		}
-		p = clockface.Punch{
+		p := clockface.Punch{
 			ID:             u.String(),
 			EmployeeNumber: r.Employee,
 			Kind:           kind,
 			Method:         r.Method,
 			At:             fromNanos(nanos(now)),
 			KioskID:        l.cfg.KioskID,
-			Evidence:       r.Evidence,
+			Evidence:       ev,
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO punches (id, employee_id, kind, method, at, kiosk_id, distance, margin, liveness, snapshot_id, model, effective_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, id, p.Kind, p.Method, nanos(p.At), p.KioskID, p.Evidence.Distance, p.Evidence.Margin, p.Evidence.Liveness,
+			p.ID, e.ID, p.Kind, p.Method, nanos(p.At), p.KioskID, p.Evidence.Distance, p.Evidence.Margin, p.Evidence.Liveness,
 			p.Evidence.SnapshotID, p.Evidence.Model, nanos(p.At))
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE employee_id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE employee_id = ?`, e.ID); err != nil {
 			return err
 		}
-		created = true
+		res.Punch, res.Created = p, true
 		return l.enqueue(ctx, tx, clockface.EventPunch, p, now)
 	})
 	if err != nil {
-		return clockface.Punch{}, false, fmt.Errorf("punch %s: %w", r.Employee, err)
+		res.Punch, res.Created = clockface.Punch{}, false
+		return res, fmt.Errorf("punch %s: %w", r.Employee, err)
 	}
-	return p, created, nil
+	return res, nil
 }
+
+// checkRequest refuses a malformed punch request before any transaction.
+func checkRequest(r clockface.PunchRequest) error {
+	switch {
+	case !r.Method.Valid():
+		return fmt.Errorf("unknown method %q", r.Method)
+	case r.Kind != "" && !r.Kind.Valid():
+		return fmt.Errorf("unknown kind %q", r.Kind)
+	case r.Method != clockface.MethodFace && (r.Evidence != (clockface.Evidence{}) || len(r.Snapshot) > 0):
+		return fmt.Errorf("%s punch with face evidence", r.Method)
+	case len(r.Snapshot) > 0 && r.Evidence.SnapshotID != 0:
+		return errors.New("a snapshot and a snapshot id: the ledger sets the id")
+	}
+	return nil
+}
+
+// punchingEmployee reads the employee and their lockout time in one query.
+func punchingEmployee(ctx context.Context, tx *sql.Tx, number string) (clockface.Employee, int64, error) {
+	var until sql.NullInt64
+	row := tx.QueryRowContext(ctx, `SELECT `+employeeCols+`, a.locked_until FROM employees e
+		LEFT JOIN attempts a ON a.employee_id = e.id WHERE e.number = ?`, number)
+	e, err := scanEmployee(withExtra{row, []any{&until}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return clockface.Employee{}, 0, fmt.Errorf("employee %q: %w", number, clockface.ErrUnknownEmployee)
+	}
+	return e, until.Int64, err
+}
+
+// withExtra scans a row's trailing columns into extra after those its
+// caller asks for, so scanEmployee reads a row with more columns.
+type withExtra struct {
+	row   *sql.Row
+	extra []any
+}
+
+func (w withExtra) Scan(dst ...any) error { return w.row.Scan(append(dst, w.extra...)...) }
 
 func nextKind(last clockface.PunchKind, hasLast, breaks bool) clockface.PunchKind {
 	if !hasLast {

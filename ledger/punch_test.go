@@ -450,3 +450,143 @@ func TestOutboxCarriesNoBiometrics(t *testing.T) {
 		t.Errorf("evidence fields %s, want %s", got, want)
 	}
 }
+
+// One face decision is one trip to the ledger: a face that lingers in front
+// of the kiosk makes many decisions within the debounce, and only the first
+// stores a punch and a snapshot. The snapshot is encrypted, points from the
+// punch's evidence and reads back as the decision frame.
+func TestRecordLingeringFaceStoresOnePunchOneSnapshot(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	addEmployee(t, l, "A", "")
+	enrol(t, l, "A", 1)
+	frame := []byte("\xff\xd8 JPEG-MARKER decision frame \xff\xd9")
+	var first clockface.PunchResult
+	for i := range 6 {
+		res, err := l.Record(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodFace,
+			Evidence: clockface.Evidence{Distance: 0.3, Liveness: "pass", Model: testModel.String()}, Snapshot: frame})
+		if err != nil {
+			t.Fatalf("decision %d: %v", i, err)
+		}
+		if got, want := res.Created, i == 0; got != want {
+			t.Errorf("decision %d: created %v, want %v", i, got, want)
+		}
+		if got, want := res.Employee.Number, "A"; got != want {
+			t.Errorf("decision %d: employee %q, want %q", i, got, want)
+		}
+		if i == 0 {
+			first = res
+		} else if res.Punch.ID != first.Punch.ID {
+			t.Errorf("decision %d: punch %s, want the first %s", i, res.Punch.ID, first.Punch.ID)
+		}
+		e.clock.Add(5 * time.Second)
+	}
+	ps, err := l.EmployeePunches(ctx, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sns, err := l.Snapshots(ctx, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || len(sns) != 1 {
+		t.Fatalf("got %d punches and %d snapshots, want 1 and 1", len(ps), len(sns))
+	}
+	if got, want := ps[0].Evidence.SnapshotID, sns[0].ID; got != want || got == 0 {
+		t.Errorf("punch evidence snapshot %d, want %d", got, want)
+	}
+	if got, want := sns[0].Purpose, ledger.SnapshotPunch; got != want {
+		t.Errorf("snapshot purpose %q, want %q", got, want)
+	}
+	var stored []byte
+	if err := l.DB().QueryRow(`SELECT ciphertext FROM snapshots`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(stored), "MARKER") {
+		t.Error("the snapshot is stored in the clear")
+	}
+	img, err := l.Snapshot(ctx, sns[0].ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(img) != string(frame) {
+		t.Errorf("snapshot reads back %q, want %q", img, frame)
+	}
+	// Past the debounce the same face punches out, with its own snapshot.
+	e.clock.Add(ledger.DefaultDebounce)
+	res, err := l.Record(ctx, clockface.PunchRequest{Employee: "A", Method: clockface.MethodFace, Snapshot: frame})
+	if err != nil || !res.Created || res.Punch.Kind != clockface.PunchOut {
+		t.Fatalf("after the debounce: got %+v, %v, want a created punch out", res, err)
+	}
+	if sns, _ := l.Snapshots(ctx, "A"); len(sns) != 2 {
+		t.Errorf("after the debounce: %d snapshots, want 2", len(sns))
+	}
+}
+
+// A refused face punch (locked out, restricted, no template, terminated)
+// stores no snapshot, and a malformed request is refused whole.
+func TestRecordRefusedStoresNoSnapshot(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	for _, n := range []string{"LOCKED", "RESTRICTED", "NOFACE", "GONE", "OK"} {
+		addEmployee(t, l, n, "1234")
+		if n != "NOFACE" {
+			enrol(t, l, n, 1)
+		}
+	}
+	for range 3 {
+		if err := l.RecordFailure(ctx, "LOCKED", clockface.MethodFace); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Restrict(ctx, "RESTRICTED", true, "hr"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Terminate(ctx, "GONE", "hr"); err != nil {
+		t.Fatal(err)
+	}
+	frame := []byte("jpeg")
+	face := func(n string) clockface.PunchRequest {
+		return clockface.PunchRequest{Employee: n, Method: clockface.MethodFace, Snapshot: frame}
+	}
+	var locked *clockface.LockedError
+	tests := []struct {
+		name     string
+		req      clockface.PunchRequest
+		want     func(error) bool
+		employee string
+	}{
+		{"locked out", face("LOCKED"), func(err error) bool { return errors.As(err, &locked) }, "LOCKED"},
+		{"restricted", face("RESTRICTED"), func(err error) bool { return errors.Is(err, clockface.ErrRestricted) }, "RESTRICTED"},
+		{"no template", face("NOFACE"), func(err error) bool { return errors.Is(err, clockface.ErrRestricted) }, "NOFACE"},
+		{"terminated", face("GONE"), func(err error) bool { return errors.Is(err, clockface.ErrTerminated) }, "GONE"},
+		{"unknown", face("NOBODY"), func(err error) bool { return errors.Is(err, clockface.ErrUnknownEmployee) }, ""},
+		{"snapshot on a PIN punch", clockface.PunchRequest{Employee: "OK", Method: clockface.MethodPIN, Snapshot: frame},
+			func(err error) bool { return err != nil && strings.Contains(err.Error(), "face evidence") }, ""},
+		{"snapshot and a snapshot id", clockface.PunchRequest{Employee: "OK", Method: clockface.MethodFace, Snapshot: frame,
+			Evidence: clockface.Evidence{SnapshotID: 7}}, func(err error) bool { return err != nil && strings.Contains(err.Error(), "snapshot id") }, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := l.Record(ctx, tc.req)
+			if !tc.want(err) {
+				t.Fatalf("got error %v, want the %s refusal", err, tc.name)
+			}
+			if res.Created || res.Punch.ID != "" {
+				t.Errorf("got punch %+v with the refusal, want none", res.Punch)
+			}
+			if got := res.Employee.Number; got != tc.employee {
+				t.Errorf("employee with the refusal: got %q, want %q", got, tc.employee)
+			}
+		})
+	}
+	var punches, snaps int
+	if err := l.DB().QueryRow(`SELECT (SELECT count(*) FROM punches), (SELECT count(*) FROM snapshots)`).Scan(&punches, &snaps); err != nil {
+		t.Fatal(err)
+	}
+	if punches != 0 || snaps != 0 {
+		t.Errorf("after refusals: %d punches and %d snapshots, want none", punches, snaps)
+	}
+}

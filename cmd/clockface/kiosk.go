@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	fyneapp "fyne.io/fyne/v2/app"
 	"github.com/spf13/cobra"
 
 	"clockface"
@@ -101,19 +101,23 @@ made as a JSON line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := checkDisplay(f.headless, os.Getenv); err != nil {
+				return err
+			}
+			var err error
+			if f.hrPIN, err = a.secretFrom("CLOCKFACE_HR_PIN", f.hrPINFile); err != nil {
+				return err
+			}
 			led, err := a.openLedger(ctx)
 			if err != nil {
 				return err
 			}
-			defer led.Close()
-			notify, err := a.startRelay(ctx, led)
+			relay, err := a.kioskRelay(led)
 			if err != nil {
-				return fmt.Errorf("start relay: %w", err)
+				led.Close()
+				return err
 			}
-			purge := time.NewTicker(purgeInterval)
-			defer purge.Stop()
-			go a.purgeOn(ctx, led, purge.C)
-			return a.runKiosk(ctx, led, f, nil, notify)
+			return a.runKiosk(ctx, led, f, nil, relay)
 		},
 	}
 	cmd.Flags().StringVar(&f.camera, "camera", "0", "camera index, video file or image folder")
@@ -122,6 +126,18 @@ made as a JSON line.`,
 	a.modelFlags(cmd)
 	a.jsonFlag(cmd)
 	return cmd
+}
+
+// kioskRelay is the hub relay for led, or nil when this kiosk is not paired.
+func (a *app) kioskRelay(led *ledger.Ledger) (kiosk.Relay, error) {
+	cred, client, err := a.hubClient()
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start relay: %w", err)
+	}
+	return a.newRelay(led, cred, client), nil
 }
 
 // openCamera opens a source; files and folders loop.
@@ -134,183 +150,194 @@ func openCamera(spec string) (camera.Source, bool, error) {
 	return src, true, err
 }
 
-// demoRun tells runKiosk to stop at the first punch, after a screenshot.
-type demoRun struct {
-	screenshot string
-	timeout    time.Duration
-	punched    atomic.Bool
-}
-
-// purgeInterval is how often a running kiosk applies the retention rules
-// (opening the ledger applied them once already).
-const purgeInterval = time.Hour
-
-// purgeOn applies the retention rules at every tick until ctx ends. A failed
-// run is logged and retried at the next tick; the kiosk keeps working.
-func (a *app) purgeOn(ctx context.Context, led *ledger.Ledger, ticks <-chan time.Time) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-			if _, err := led.Purge(ctx); err != nil {
-				fmt.Fprintln(a.stderr, "clockface: scheduled purge:", err)
-			}
-		}
-	}
-}
-
-// runKiosk runs the Fyne kiosk on the calling (main) goroutine until the
-// window closes, --run-for passes, ctx ends, or (demo) the first punch.
-// notify (may be nil) wakes the hub relay after each punch.
-func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, demo *demoRun, notify func()) error {
-	mode := flow.Mode(f.mode)
-	if mode != flow.Identify && mode != flow.Verify {
-		return fmt.Errorf("--mode %q: want identify or verify", f.mode)
-	}
-	live, err := f.livenessConfig()
-	if err != nil {
-		return err
-	}
-	if live == nil {
-		fmt.Fprintln(a.stderr, "clockface: liveness is off: a photo held to the camera could punch")
-	}
+// runKiosk runs the kiosk on the calling (main) goroutine until the window
+// closes, --run-for passes, ctx ends, or (demo) the first punch. It owns
+// led: kiosk.Run closes it, or runKiosk does when it fails before.
+func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, demo *demoRun, relay kiosk.Relay) error {
 	if f.headless && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		stop, err := startXvfb(a.stderr)
 		if err != nil {
+			led.Close()
 			return err
 		}
 		defer stop()
 	}
-	eng, err := a.openEngine()
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	keng, ok := eng.(kiosk.Engine)
-	if !ok {
-		return fmt.Errorf("kiosk: the %s engine cannot read frames", a.modelName)
-	}
-	if err := checkEnrolledModel(ctx, led, eng.Model()); err != nil {
-		return fmt.Errorf("kiosk: %w", err)
-	}
-	src, pace, err := openCamera(f.camera)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-
 	tmp, err := os.MkdirTemp("", "clockface-kiosk-")
 	if err != nil {
+		led.Close()
 		return fmt.Errorf("kiosk: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	var sound func()
-	if f.sound {
-		chime, err := kiosk.NewChime(assets.PunchSound(), tmp)
-		if err != nil {
-			return err
-		}
-		sound = chime.Play
-	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	fa := fyneapp.NewWithID("io.clockface.kiosk")
-	fa.Settings().SetTheme(ui.Theme())
-	fa.SetIcon(fyne.NewStaticResource("clockface.svg", assets.Icon()))
-	w := fa.NewWindow("clockface")
-	w.Resize(fyne.NewSize(1280, 720))
-	w.SetFullScreen(!f.headless && !f.windowed)
-
-	var (
-		outMu    sync.Mutex
-		runErr   error
-		punchErr = make(chan struct{})
-		once     sync.Once
-	)
-	enc := json.NewEncoder(a.stdout)
-	quit := func(err error) {
-		once.Do(func() {
-			runErr = err
-			close(punchErr)
-			cancel() // stop the preview before the Fyne loop ends
-			fyne.Do(fa.Quit)
-		})
-	}
-	onPunch := func(p clockface.Punch) {
-		if notify != nil {
-			notify()
-		}
-		outMu.Lock()
-		if f.headless || a.jsonOut {
-			_ = enc.Encode(p)
-		} else {
-			fmt.Fprintf(a.stdout, "%s %s %s %s\n", p.At.Local().Format("15:04:05"), p.EmployeeNumber, p.Kind, p.Method)
-		}
-		outMu.Unlock()
-		if demo != nil {
-			demo.punched.Store(true)
-			go func() {
-				// Let the confirmation screen draw, then capture it.
-				time.Sleep(700 * time.Millisecond)
-				var err error
-				if demo.screenshot != "" {
-					err = saveScreenshot(w, demo.screenshot)
-				}
-				if f.headless {
-					quit(err)
-				}
-			}()
-		}
-	}
-	onDecision := func(d flow.Decision) {
-		if f.debug {
-			fmt.Fprintf(a.stderr, "decision: %s %s distance %.3f margin %.3f liveness %q latency %v\n", d.Employee, d.Band, d.Distance, d.Margin, d.Liveness, d.Latency.Round(time.Millisecond))
-		}
-	}
-	k, err := kiosk.Start(ctx, w, kiosk.Config{
-		Ledger: led, Engine: keng, Source: src, Pace: pace, Mode: mode, Liveness: live,
-		Clock: a.clock, KioskID: a.kioskID, HRPIN: f.hrPIN, Lang: ui.Lang(f.lang), Debug: f.debug,
-		Sound: sound, Location: time.Local, OnPunch: onPunch, OnDecision: onDecision,
-	})
+	cfg, err := a.kioskConfig(ctx, led, f, tmp)
 	if err != nil {
 		return err
 	}
-	go func() {
-		var limit <-chan time.Time
-		if f.runFor > 0 {
-			limit = time.After(f.runFor)
-		}
-		var timeout <-chan time.Time
-		if demo != nil && demo.timeout > 0 {
-			timeout = time.After(demo.timeout)
-		}
-		select {
-		case <-ctx.Done():
-			quit(nil)
-		case <-limit:
-			quit(nil)
-		case <-timeout:
-			quit(fmt.Errorf("demo: no punch within %v", demo.timeout))
-		case <-k.Done():
-			quit(k.Err())
-		case <-punchErr:
-		}
-	}()
-	w.ShowAndRun()
-	k.Stop()
-	if n, mean := k.Pipeline.Stats(); f.debug || f.headless {
-		fmt.Fprintf(a.stderr, "clockface: preview %.1f fps; engine analysed %d frames, %v each\n", k.UI.MeanFPS(), n, mean.Round(time.Millisecond))
+	cfg.Relay = relay
+	if demo != nil {
+		cfg.OnPunch = demo.onPunch(cfg.OnPunch)
+		cfg.Until = demo.until(f.headless)
 	}
-	quit(nil) // the window was closed
-	if runErr != nil {
-		return runErr
+	if err := kiosk.Run(ctx, cfg); err != nil {
+		return err
 	}
-	if demo != nil && !demo.punched.Load() && f.headless {
+	if demo != nil && f.headless && !demo.punched.Load() {
 		return errors.New("demo: no punch")
 	}
 	return nil
+}
+
+// kioskConfig checks the flags and opens the engine and the camera for
+// kiosk.Run. On an error it closes what it opened, and led.
+func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags, tmp string) (cfg kiosk.Config, err error) {
+	cfg = kiosk.Config{Ledger: led, Mode: flow.Mode(f.mode), Clock: a.clock, KioskID: a.kioskID, HRPIN: f.hrPIN,
+		Lang: ui.Lang(f.lang), Debug: f.debug, Location: time.Local, RunFor: f.runFor,
+		Window: kiosk.WindowOptions{Windowed: f.headless || f.windowed},
+		Log:    slog.New(slog.NewTextHandler(a.stderr, nil)), OnPunch: a.printPunch(f), OnDecision: a.printDecision(f)}
+	defer func() {
+		if err != nil {
+			closeParts(cfg)
+		}
+	}()
+	if cfg.Mode != flow.Identify && cfg.Mode != flow.Verify {
+		return cfg, fmt.Errorf("--mode %q: want identify or verify", f.mode)
+	}
+	if cfg.Liveness, err = f.livenessConfig(); err != nil {
+		return cfg, err
+	}
+	if cfg.Liveness == nil {
+		fmt.Fprintln(a.stderr, "clockface: liveness is off: a photo held to the camera could punch")
+	}
+	if cfg.Engine, err = a.kioskEngine(ctx, led); err != nil {
+		return cfg, err
+	}
+	if cfg.Source, cfg.Pace, err = openCamera(f.camera); err != nil {
+		return cfg, err
+	}
+	if f.sound {
+		chime, err := kiosk.NewChime(assets.PunchSound(), tmp)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Sound = chime.Play
+	}
+	return cfg, nil
+}
+
+// kioskEngine opens the face engine and checks the ledger's templates were
+// made by its model.
+func (a *app) kioskEngine(ctx context.Context, led *ledger.Ledger) (kiosk.Engine, error) {
+	eng, err := a.openEngine()
+	if err != nil {
+		return nil, err
+	}
+	keng, ok := eng.(kiosk.Engine)
+	if !ok {
+		eng.Close()
+		return nil, fmt.Errorf("kiosk: the %s engine cannot read frames", a.modelName)
+	}
+	if err := checkEnrolledModel(ctx, led, eng.Model()); err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	return keng, nil
+}
+
+// closeParts closes what kioskConfig opened before it failed: the camera,
+// the engine, the ledger last.
+func closeParts(cfg kiosk.Config) {
+	if cfg.Source != nil {
+		cfg.Source.Close()
+	}
+	if cfg.Engine != nil {
+		cfg.Engine.Close()
+	}
+	cfg.Ledger.Close()
+}
+
+// printPunch prints each punch: a JSON line (headless or --json) or a
+// line of text.
+func (a *app) printPunch(f *kioskFlags) func(clockface.Punch) {
+	var mu sync.Mutex
+	enc := json.NewEncoder(a.stdout)
+	return func(p clockface.Punch) {
+		mu.Lock()
+		defer mu.Unlock()
+		if f.headless || a.jsonOut {
+			_ = enc.Encode(p)
+			return
+		}
+		fmt.Fprintf(a.stdout, "%s %s %s %s\n", p.At.Local().Format("15:04:05"), p.EmployeeNumber, p.Kind, p.Method)
+	}
+}
+
+// printDecision logs each face decision with --debug.
+func (a *app) printDecision(f *kioskFlags) func(flow.Decision) {
+	if !f.debug {
+		return nil
+	}
+	return func(d flow.Decision) {
+		fmt.Fprintf(a.stderr, "decision: %s %s distance %.3f margin %.3f liveness %q latency %v\n",
+			d.Employee, d.Band, d.Distance, d.Margin, d.Liveness, d.Latency.Round(time.Millisecond))
+	}
+}
+
+// demoRun stops the demo kiosk at the first punch, after a screenshot.
+type demoRun struct {
+	screenshot string
+	timeout    time.Duration
+	punched    atomic.Bool
+	punch      chan struct{}
+}
+
+// demoShotDelay lets the confirmation screen draw before the screenshot.
+const demoShotDelay = 700 * time.Millisecond
+
+func newDemoRun(screenshot string, timeout time.Duration) *demoRun {
+	return &demoRun{screenshot: screenshot, timeout: timeout, punch: make(chan struct{}, 1)}
+}
+
+// onPunch wraps next to note the first punch.
+func (d *demoRun) onPunch(next func(clockface.Punch)) func(clockface.Punch) {
+	return func(p clockface.Punch) {
+		next(p)
+		if !d.punched.Swap(true) {
+			d.punch <- struct{}{}
+		}
+	}
+}
+
+// until is the demo's kiosk.Config.Until: wait for the first punch (or
+// fail at the timeout), save the screenshot, and stop when headless.
+func (d *demoRun) until(headless bool) func(context.Context, fyne.Window) error {
+	return func(ctx context.Context, w fyne.Window) error {
+		var timeout <-chan time.Time
+		if d.timeout > 0 {
+			t := time.NewTimer(d.timeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timeout:
+			return fmt.Errorf("demo: no punch within %v", d.timeout)
+		case <-d.punch:
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(demoShotDelay):
+		}
+		if d.screenshot != "" {
+			if err := saveScreenshot(w, d.screenshot); err != nil {
+				return err
+			}
+		}
+		if !headless {
+			<-ctx.Done() // the demo stays open until closed
+		}
+		return nil
+	}
 }
 
 // saveScreenshot writes a PNG of the screen. On an X display it grabs the
@@ -420,9 +447,7 @@ const (
 
 func (a *app) demoCmd() *cobra.Command {
 	f := &kioskFlags{}
-	var media, screenshot string
-	var timeout time.Duration
-	var keep bool
+	d := &demoFlags{}
 	cmd := &cobra.Command{
 		Use:   "demo [--headless --screenshot FILE]",
 		Short: "Enrol a demo employee from one video and watch the kiosk clock him in from another",
@@ -437,64 +462,87 @@ liveness accepts any head turn (--liveness motion): a photo still fails,
 a replayed video would not. With --headless it exits 0 once the punch
 exists (after saving --screenshot), and nonzero on --timeout.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if media == "" {
-				media = filepath.Join(filepath.Dir(filepath.Clean(a.modelsDir)), "media")
-			}
-			enrolVideo := filepath.Join(media, filepath.FromSlash(demoEnrolVideo))
-			kioskVideo := filepath.Join(media, filepath.FromSlash(demoKioskVideo))
-			for _, p := range []string{enrolVideo, kioskVideo} {
-				if _, err := os.Stat(p); err != nil {
-					return fmt.Errorf("demo: %w (run scripts/setup, or pass --media)", err)
-				}
-			}
-			dir, err := os.MkdirTemp("", "clockface-demo-")
-			if err != nil {
-				return fmt.Errorf("demo: %w", err)
-			}
-			if !keep {
-				defer os.RemoveAll(dir)
-			}
-			a.dataDir, a.keyFile = dir, ""
-			fmt.Fprintf(a.stderr, "demo: fresh ledger in %s\n", dir)
-			led, err := a.openLedger(ctx)
-			if err != nil {
-				return err
-			}
-			defer led.Close()
-			if err := a.enrolDemo(ctx, led, enrolVideo); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stderr, "demo: enrolled %s (%s, PIN %s); HR PIN %s\n", demoName, demoEmployee, demoPIN, demoHRPIN)
-			f.camera = kioskVideo
-			if !f.headless && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-				// No screen: run under Xvfb and keep a screenshot instead.
-				f.headless = true
-				if screenshot == "" {
-					screenshot = demoScreenshot
-				}
-				fmt.Fprintf(a.stderr, "demo: no display; running headless, screenshot to %s\n", screenshot)
-			}
-			if f.hrPIN == "" {
-				f.hrPIN = demoHRPIN
-			}
-			return a.runKiosk(ctx, led, f, &demoRun{screenshot: screenshot, timeout: timeout}, nil)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), f, d) },
 	}
 	f.register(cmd)
 	cmd.Flags().Set("liveness", "motion")
 	cmd.Flags().Lookup("liveness").DefValue = "motion"
 	cmd.Flags().Set("debug", "true")
 	cmd.Flags().Lookup("debug").DefValue = "true"
-	cmd.Flags().StringVar(&media, "media", "", "folder with the demo videos (default: media/ beside the models folder)")
-	cmd.Flags().StringVar(&screenshot, "screenshot", "", "save a PNG of the confirmation screen here")
-	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "with --headless, fail if nobody is clocked in by then")
-	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary ledger folder")
+	cmd.Flags().StringVar(&d.media, "media", "", "folder with the demo videos (default: media/ beside the models folder)")
+	cmd.Flags().StringVar(&d.screenshot, "screenshot", "", "save a PNG of the confirmation screen here")
+	cmd.Flags().DurationVar(&d.timeout, "timeout", 2*time.Minute, "with --headless, fail if nobody is clocked in by then")
+	cmd.Flags().BoolVar(&d.keep, "keep", false, "keep the temporary ledger folder")
 	a.modelFlags(cmd)
 	a.kioskIDFlag(cmd)
 	a.jsonFlag(cmd)
 	return cmd
+}
+
+// demoFlags are the demo's own options.
+type demoFlags struct {
+	media, screenshot string
+	timeout           time.Duration
+	keep              bool
+}
+
+// runDemo makes a fresh ledger, enrols the demo employee and runs the
+// kiosk on the demo video.
+func (a *app) runDemo(ctx context.Context, f *kioskFlags, d *demoFlags) error {
+	enrolVideo, kioskVideo, err := a.demoVideos(d.media)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "clockface-demo-")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if !d.keep {
+		defer os.RemoveAll(dir)
+	}
+	a.dataDir, a.keyFile = dir, ""
+	fmt.Fprintf(a.stderr, "demo: fresh ledger in %s\n", dir)
+	led, err := a.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.enrolDemo(ctx, led, enrolVideo); err != nil {
+		led.Close()
+		return err
+	}
+	fmt.Fprintf(a.stderr, "demo: enrolled %s (%s, PIN %s); HR PIN %s\n", demoName, demoEmployee, demoPIN, demoHRPIN)
+	f.camera = kioskVideo
+	if !f.headless && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		// No screen: run under Xvfb and keep a screenshot instead.
+		f.headless = true
+		if d.screenshot == "" {
+			d.screenshot = demoScreenshot
+		}
+		fmt.Fprintf(a.stderr, "demo: no display; running headless, screenshot to %s\n", d.screenshot)
+	}
+	if f.hrPIN, err = a.secretFrom("CLOCKFACE_HR_PIN", f.hrPINFile); err != nil {
+		return err
+	}
+	if f.hrPIN == "" {
+		f.hrPIN = demoHRPIN
+	}
+	return a.runKiosk(ctx, led, f, newDemoRun(d.screenshot, d.timeout), nil)
+}
+
+// demoVideos finds the demo's enrolment and kiosk videos under media
+// (default: media/ beside the models folder).
+func (a *app) demoVideos(media string) (enrol, kiosk string, err error) {
+	if media == "" {
+		media = filepath.Join(filepath.Dir(filepath.Clean(a.modelsDir)), "media")
+	}
+	enrol = filepath.Join(media, filepath.FromSlash(demoEnrolVideo))
+	kiosk = filepath.Join(media, filepath.FromSlash(demoKioskVideo))
+	for _, p := range []string{enrol, kiosk} {
+		if _, err := os.Stat(p); err != nil {
+			return "", "", fmt.Errorf("demo: %w (run scripts/setup, or pass --media)", err)
+		}
+	}
+	return enrol, kiosk, nil
 }
 
 // enrolDemo enrols the demo employee from the enrolment video.

@@ -265,23 +265,6 @@ func (a *app) listKiosks(ctx context.Context, st hub.Kiosks) error {
 // credentialPath is where a kiosk keeps its hub credential.
 func (a *app) credentialPath() string { return filepath.Join(a.dataDir, "hub.json") }
 
-// startRelay runs the hub relay in its own goroutine until ctx ends, if
-// this kiosk is paired (DATA/hub.json). The kiosk calls the returned
-// notify after each punch; it never blocks. An unpaired kiosk gets a
-// no-op and keeps its punches in the outbox until `clockface sync pair`.
-func (a *app) startRelay(ctx context.Context, l *ledger.Ledger) (notify func(), err error) {
-	cred, client, err := a.hubClient()
-	if errors.Is(err, os.ErrNotExist) {
-		return func() {}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	relay := a.newRelay(l, cred, client)
-	go relay.Run(ctx)
-	return relay.Notify, nil
-}
-
 // hubClient loads this kiosk's hub credential and makes a signing client.
 func (a *app) hubClient() (hubclient.Credential, *hubclient.Client, error) {
 	cred, err := hubclient.LoadCredential(a.credentialPath())

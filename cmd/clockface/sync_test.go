@@ -145,10 +145,10 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	}
 }
 
-// TestStartRelay: a paired kiosk's background relay delivers punches
-// after notify and acknowledges them; an unpaired kiosk gets a no-op. The
+// TestKioskRelay: a paired kiosk's background relay delivers punches
+// after notify and acknowledges them; an unpaired kiosk gets none. The
 // test waits on the hub's answers, not on a timer.
-func TestStartRelay(t *testing.T) {
+func TestKioskRelay(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	data := t.TempDir()
@@ -160,11 +160,9 @@ func TestStartRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	notify, err := a.startRelay(ctx, l)
-	if err != nil || notify == nil {
-		t.Fatalf("unpaired: got %v, want a no-op", err)
+	if relay, err := a.kioskRelay(l); err != nil || relay != nil {
+		t.Fatalf("unpaired: got %v, %v; want no relay and no error", relay, err)
 	}
-	notify()
 
 	st, err := hub.OpenSQLite(ctx, filepath.Join(t.TempDir(), "hub.db"))
 	if err != nil {
@@ -205,9 +203,14 @@ func TestStartRelay(t *testing.T) {
 	if _, err := l.AddEmployee(ctx, clockface.Employee{Number: "E1", Name: "Ann"}, "1357"); err != nil {
 		t.Fatal(err)
 	}
-	if notify, err = a.startRelay(ctx, l); err != nil {
-		t.Fatal(err)
+	relay, err := a.kioskRelay(l)
+	if err != nil || relay == nil {
+		t.Fatalf("paired: got %v, %v; want a relay", relay, err)
 	}
+	relayDone := make(chan struct{})
+	go func() { relay.Run(ctx); close(relayDone) }()
+	defer func() { cancel(); <-relayDone }()
+	notify := relay.Notify
 	p, _, err := l.Punch(ctx, clockface.PunchRequest{Employee: "E1", Method: clockface.MethodPIN})
 	if err != nil {
 		t.Fatal(err)

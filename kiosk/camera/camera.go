@@ -143,9 +143,11 @@ func (s *folderSource) Close() error { return nil }
 
 // Looping restarts a finite source at its end by reopening it, so a demo
 // video plays forever. open is called for the first and every later pass.
+// After a failed reopen Read tries again and Close has nothing to close.
 type Looping struct {
 	open func() (Source, error)
-	cur  Source
+	cur  Source // nil after a failed reopen
+	fps  float64
 }
 
 // NewLooping opens the first pass.
@@ -154,21 +156,35 @@ func NewLooping(open func() (Source, error)) (*Looping, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Looping{open: open, cur: s}, nil
+	return &Looping{open: open, cur: s, fps: s.FPS()}, nil
 }
 
 func (l *Looping) Read(dst *gocv.Mat) error {
-	err := l.cur.Read(dst)
-	if !errors.Is(err, io.EOF) {
-		return err
+	if l.cur != nil {
+		err := l.cur.Read(dst)
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+		l.cur.Close()
+		l.cur = nil
 	}
-	l.cur.Close()
-	if l.cur, err = l.open(); err != nil {
+	cur, err := l.open()
+	if err != nil {
 		return fmt.Errorf("loop: %w", err)
 	}
+	l.cur, l.fps = cur, cur.FPS()
 	return l.cur.Read(dst)
 }
 
-func (l *Looping) FPS() float64 { return l.cur.FPS() }
+// FPS is the current pass's frame rate (the last one's after a failed
+// reopen).
+func (l *Looping) FPS() float64 { return l.fps }
 
-func (l *Looping) Close() error { return l.cur.Close() }
+func (l *Looping) Close() error {
+	if l.cur == nil {
+		return nil
+	}
+	err := l.cur.Close()
+	l.cur = nil
+	return err
+}

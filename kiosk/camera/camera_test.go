@@ -3,11 +3,16 @@ package camera
 import (
 	"context"
 	"image"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"clockface/internal/testmedia"
+	"clockface/kiosk/frames"
+
+	"gocv.io/x/gocv"
 )
 
 func TestCaptureVideoResizesAndCopies(t *testing.T) {
@@ -19,8 +24,8 @@ func TestCaptureVideoResizesAndCopies(t *testing.T) {
 	if got := src.FPS(); got < 24 || got > 26 {
 		t.Errorf("fps: got %v, want 25", got)
 	}
-	slot := NewSlot()
-	var frames []Frame
+	slot := frames.NewSlot()
+	var frames []frames.Frame
 	done := make(chan error, 1)
 	ctx := context.Background()
 	// A consumer that takes every frame: the capture loop hands them over
@@ -65,7 +70,7 @@ func TestSlotDropsInsteadOfQueueing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	slot := NewSlot()
+	slot := frames.NewSlot()
 	if err := Capture(context.Background(), src, Options{MaxFrames: 30}, slot); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +97,7 @@ func TestFolderSourceReadsStillsThenEOF(t *testing.T) {
 	}
 	defer src.Close()
 	var n int
-	slot := NewSlot()
+	slot := frames.NewSlot()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	done := make(chan error, 1)
@@ -124,7 +129,7 @@ func TestLoopingRestartsAVideo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	slot := NewSlot()
+	slot := frames.NewSlot()
 	const n = 800 // more than the video's 765 frames
 	if err := Capture(context.Background(), src, Options{MaxFrames: n}, slot); err != nil {
 		t.Fatal(err)
@@ -158,5 +163,59 @@ func TestMaxSizeShrinksOnlyLargerFrames(t *testing.T) {
 		if got := targetSize(Options{MaxSize: image.Pt(640, 480)}, tt.w, tt.h); got != tt.want {
 			t.Errorf("%d×%d: got %v, want %v", tt.w, tt.h, got, tt.want)
 		}
+	}
+}
+
+// A loop whose source disappears fails its reopen with a clear error; Close
+// is then safe, and the loop plays again once the source is back.
+func TestLoopingCloseAfterAFailedReopen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stills")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	still, err := os.ReadFile(testmedia.Franck(t)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.jpg"), still, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := NewLooping(func() (Source, error) { return OpenFolder(dir) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := gocv.NewMat()
+	defer m.Close()
+	if err := src.Read(&m); err != nil {
+		t.Fatalf("first pass: %v", err)
+	}
+	hidden := dir + ".away"
+	if err := os.Rename(dir, hidden); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Read(&m); err == nil || !strings.Contains(err.Error(), "loop:") {
+		t.Fatalf("reopen of a missing folder: got %v, want a loop error", err)
+	}
+	if got, want := src.FPS(), float64(FolderFPS); got != want {
+		t.Errorf("fps after the failed reopen: got %v, want %v", got, want)
+	}
+	if err := os.Rename(hidden, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Read(&m); err != nil {
+		t.Errorf("once the folder is back: %v", err)
+	}
+	if err := os.Rename(dir, hidden); err != nil {
+		t.Fatal(err)
+	}
+	src.Read(&m) // the pass ends; its reopen fails
+	if err := src.Read(&m); err == nil {
+		t.Fatal("read of a missing folder succeeded")
+	}
+	if err := src.Close(); err != nil {
+		t.Errorf("Close after a failed reopen: %v", err)
+	}
+	if err := src.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }

@@ -6,84 +6,12 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"sync"
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"clockface/kiosk/frames"
 )
-
-// Frame is one captured picture. The Image belongs to whoever took the
-// Frame from a Slot; it is shared with no Mat. Frames are immutable by
-// convention: a consumer that wants to draw on one copies it first.
-type Frame struct {
-	Image *image.RGBA
-	Seq   uint64    // 1, 2, ... in capture order
-	At    time.Time // when it was captured
-}
-
-// Slot holds the latest frame for one consumer. Put replaces whatever the
-// consumer has not taken yet (counted as dropped), so a slow consumer costs
-// memory for one frame, never a queue.
-type Slot struct {
-	mu      sync.Mutex
-	f       Frame
-	full    bool
-	dropped uint64
-	ready   chan struct{}
-}
-
-// NewSlot returns an empty slot.
-func NewSlot() *Slot { return &Slot{ready: make(chan struct{}, 1)} }
-
-// Put stores f as the latest frame.
-func (s *Slot) Put(f Frame) {
-	s.mu.Lock()
-	if s.full {
-		s.dropped++
-	}
-	s.f, s.full = f, true
-	s.mu.Unlock()
-	select {
-	case s.ready <- struct{}{}:
-	default:
-	}
-}
-
-// Take returns the latest frame, if one arrived since the last Take.
-func (s *Slot) Take() (Frame, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.full {
-		return Frame{}, false
-	}
-	f := s.f
-	s.f, s.full = Frame{}, false
-	return f, true
-}
-
-// Ready is signalled after a Put; receive from it, then Take.
-func (s *Slot) Ready() <-chan struct{} { return s.ready }
-
-// Wait blocks until a frame is available or ctx ends.
-func (s *Slot) Wait(ctx context.Context) (Frame, error) {
-	for {
-		if f, ok := s.Take(); ok {
-			return f, nil
-		}
-		select {
-		case <-ctx.Done():
-			return Frame{}, ctx.Err()
-		case <-s.ready:
-		}
-	}
-}
-
-// Dropped counts frames replaced before they were taken.
-func (s *Slot) Dropped() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.dropped
-}
 
 // Options tune a capture loop.
 type Options struct {
@@ -106,7 +34,7 @@ type Options struct {
 // reused Mat, converts each frame to an RGBA copy and puts it in every slot.
 // It returns nil at the end of a finite source or MaxFrames, ctx.Err() when
 // cancelled, or the source's error.
-func Capture(ctx context.Context, src Source, opt Options, slots ...*Slot) error {
+func Capture(ctx context.Context, src Source, opt Options, slots ...*frames.Slot) error {
 	now := opt.Now
 	if now == nil {
 		now = time.Now
@@ -142,7 +70,7 @@ func Capture(ctx context.Context, src Source, opt Options, slots ...*Slot) error
 			return fmt.Errorf("capture: %w", err)
 		}
 		seq++
-		f := Frame{Image: img, Seq: seq, At: now()}
+		f := frames.Frame{Image: img, Seq: seq, At: now()}
 		for _, s := range slots {
 			s.Put(f)
 		}

@@ -10,6 +10,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"clockface/internal/testmedia"
+	"clockface/kiosk/frames"
 )
 
 // TestMatProfileCaptureLeaksNoMats captures 1,000 frames (the demo video
@@ -21,7 +22,7 @@ func TestMatProfileCaptureLeaksNoMats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	preview, recog := NewSlot(), NewSlot()
+	preview, recog := frames.NewSlot(), frames.NewSlot()
 	const n = 1000
 	if err := Capture(context.Background(), src, Options{Size: image.Pt(640, 480), MaxFrames: n}, preview, recog); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,12 @@
 // SubmitPIN, Undo, Cancel) with the time taken from a clockface.Clock, so
 // tests drive it without sleeping. Each change of state is reported to
 // OnChange.
+//
+// The machine's lock guards its state only: the slow part of a step
+// (Argon2id in a PIN check, an fsync'd ledger write, the snapshot's JPEG
+// encoding) runs with the lock released, on the caller's goroutine, and
+// its result is applied under the lock afterwards. Callers on a UI
+// goroutine run the methods off it (kiosk/ui does).
 package flow
 
 import (
@@ -36,6 +42,9 @@ type Recognizer interface {
 }
 
 // Store is what the kiosk needs from the ledger; *ledger.Ledger has it.
+// A decision is one call to Record: the request carries the evidence and
+// the snapshot, and the ledger checks the employee, the lockout and the
+// debounce, and stores the snapshot only with a punch it creates.
 type Store interface {
 	Employee(ctx context.Context, number string) (clockface.Employee, error)
 	EmployeeByBadge(ctx context.Context, badge string) (clockface.Employee, error)
@@ -44,8 +53,7 @@ type Store interface {
 	CheckPIN(ctx context.Context, number, pin string) error
 	RecordFailure(ctx context.Context, number string, m clockface.Method) error
 	Lockout(ctx context.Context, number string) error
-	SaveSnapshot(ctx context.Context, number string, jpeg []byte, purpose string) (int64, error)
-	Punch(ctx context.Context, r clockface.PunchRequest) (clockface.Punch, bool, error)
+	Record(ctx context.Context, r clockface.PunchRequest) (clockface.PunchResult, error)
 	VoidPunch(ctx context.Context, id, actor, reason string) error
 }
 
@@ -156,6 +164,7 @@ const (
 	MsgAlready        Msg = "already"         // debounced: an earlier punch stands
 	MsgPunched        Msg = "punched"         // confirm
 	MsgError          Msg = "error"           // a store error; details in State.Err
+	MsgEngineError    Msg = "engine-error"    // the face engine failed; details in State.Err
 )
 
 // State is a snapshot of the machine for the UI.
@@ -208,9 +217,28 @@ type Machine struct {
 	mu      sync.Mutex
 	paused  bool // locked by HR: no punches of any kind
 	st      State
+	gen     uint64    // counts state changes, so late work sees it is stale
 	until   time.Time // when the current Message/Confirm/WaitFace ends
 	gallery *embeddings.Gallery
+	claimed embeddings.Template // verify mode: the claimed employee's template
 	sess    *session
+	// deciding: a face decision's ledger work is under way (lock released);
+	// frames wait for it.
+	deciding bool
+}
+
+// work is the slow part of a step (Argon2id, fsync'd ledger writes, JPEG
+// encoding). A step that runs under the lock returns it; the caller runs it
+// with the lock released, and the apply it returns runs under the lock
+// again and gives the new state.
+type work func(ctx context.Context) (apply func() State)
+
+// finish runs w without the lock, then applies its result under it.
+func (m *Machine) finish(ctx context.Context, w work) State {
+	apply := w(ctx)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return apply()
 }
 
 // session is one face in front of the kiosk, from first sight to decision.
@@ -291,6 +319,7 @@ func (m *Machine) idleState() State {
 // set replaces the state and returns it for notify (called with mu held).
 func (m *Machine) set(s State) State {
 	s.Mode = m.cfg.Mode
+	m.gen++
 	if s.Screen == AskPIN {
 		m.until = m.clock.Now().Add(m.cfg.PINTimeout)
 	}
@@ -333,8 +362,11 @@ func (m *Machine) notify(s State) {
 // Frame handles the faces found in one analysed frame captured at at.
 func (m *Machine) Frame(ctx context.Context, img image.Image, at time.Time, faces []embeddings.Face) {
 	m.mu.Lock()
-	s, changed, dec := m.frame(ctx, img, at, faces)
+	s, changed, dec, w := m.frame(img, at, faces)
 	m.mu.Unlock()
+	if w != nil {
+		s, changed = m.finish(ctx, w), true
+	}
 	if dec != nil && m.OnDecision != nil {
 		m.OnDecision(*dec)
 	}
@@ -343,25 +375,26 @@ func (m *Machine) Frame(ctx context.Context, img image.Image, at time.Time, face
 	}
 }
 
-func (m *Machine) frame(ctx context.Context, img image.Image, at time.Time, faces []embeddings.Face) (State, bool, *Decision) {
-	if m.paused {
-		return m.st, false, nil
+func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) (State, bool, *Decision, work) {
+	if m.paused || m.deciding {
+		return m.st, false, nil, nil
 	}
 	switch m.st.Screen {
 	case Idle:
 		if m.cfg.Mode == Verify {
-			return m.st, false, nil
+			return m.st, false, nil, nil
 		}
 	case WaitFace, Checking:
 	default:
-		return m.st, false, nil // confirm, message, PIN pad: the camera waits
+		return m.st, false, nil, nil // confirm, message, PIN pad: the camera waits
 	}
 	f, ok := largest(faces)
 	if !ok {
 		if m.sess != nil && at.Sub(m.sess.lastSeen) > m.cfg.FaceLost {
-			return m.endSession()
+			s, changed := m.endSession()
+			return s, changed, nil, nil
 		}
-		return m.st, false, nil
+		return m.st, false, nil, nil
 	}
 	changed := false
 	if m.sess == nil {
@@ -374,9 +407,9 @@ func (m *Machine) frame(ctx context.Context, img image.Image, at time.Time, face
 	}
 	m.sess.lastSeen = at
 
-	p, err := m.match(ctx, f)
+	p, err := m.match(f)
 	if err != nil {
-		return m.message(MsgError, err), true, nil
+		return m.message(MsgError, err), true, nil, nil
 	}
 	p.frame, p.box = img, f.Box
 	if !m.sess.haveBest || p.distance < m.sess.best.distance {
@@ -389,13 +422,14 @@ func (m *Machine) frame(ctx context.Context, img image.Image, at time.Time, face
 		live = r.String()
 		switch r.Verdict {
 		case liveness.Pending:
-			return m.st, changed, nil
+			return m.st, changed, nil, nil
 		case liveness.Failed:
-			return m.livenessFailed(ctx, r), true, nil
+			s, w := m.livenessFailed(r)
+			return s, true, nil, w
 		}
 	}
-	s, dec := m.decide(ctx, live)
-	return s, true, dec
+	s, dec, w := m.decide(live)
+	return s, true, dec, w
 }
 
 // prompt is the Checking screen's message for the session's challenge.
@@ -415,14 +449,14 @@ func (m *Machine) prompt() Msg {
 }
 
 // match compares a face with the claim (verify) or the gallery (identify).
-func (m *Machine) match(ctx context.Context, f embeddings.Face) (probe, error) {
+// The claimed template was read by Claim, so matching reads no store.
+func (m *Machine) match(f embeddings.Face) (probe, error) {
 	if m.cfg.Mode == Verify {
 		number := m.st.Employee.Number
-		t, err := m.store.Template(ctx, number, m.cfg.Model)
-		if err != nil {
-			return probe{}, fmt.Errorf("template of %s: %w", number, err)
+		if m.claimed.Owner != number {
+			return probe{}, fmt.Errorf("template of %s: not loaded by the claim", number)
 		}
-		v, err := embeddings.Verify(t, m.cfg.Model, f.Embedding, m.cfg.Thresholds)
+		v, err := embeddings.Verify(m.claimed, m.cfg.Model, f.Embedding, m.cfg.Thresholds)
 		if err != nil {
 			return probe{}, err
 		}
@@ -436,13 +470,16 @@ func (m *Machine) match(ctx context.Context, f embeddings.Face) (probe, error) {
 }
 
 // decide acts on the session's best match, liveness having passed (or off).
-func (m *Machine) decide(ctx context.Context, live string) (State, *Decision) {
+// A review is decided here; a reject in verify mode and an accept return
+// the ledger work, and frames wait (deciding) until it is applied.
+func (m *Machine) decide(live string) (State, *Decision, work) {
 	sess := m.sess
 	m.sess = nil
 	p := sess.best
 	dec := &Decision{Employee: p.owner, Band: p.band, Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live}
 	// stamp marks the moment the screen shows the outcome (after the punch
-	// is written, for an accept): that is where the latency ends.
+	// is written, for an accept): that is where the latency ends. It runs
+	// under the lock.
 	stamp := func(s State) State {
 		dec.Latency = m.clock.Now().Sub(sess.first)
 		s.Latency, s.Band, s.Distance, s.Liveness = dec.Latency, p.band, p.distance, live
@@ -456,54 +493,77 @@ func (m *Machine) decide(ctx context.Context, live string) (State, *Decision) {
 		if m.cfg.Mode == Verify {
 			s.Employee = claimed
 		}
-		return m.set(stamp(s)), dec
+		return m.set(stamp(s)), dec, nil
 	case embeddings.Reject:
-		if m.cfg.Mode == Verify {
-			if err := m.store.RecordFailure(ctx, claimed.Number, clockface.MethodFace); err != nil {
-				return m.message(MsgError, err), dec
-			}
-		}
 		s := State{Screen: AskPIN, Msg: MsgNotRecognised}
-		if m.cfg.Mode == Verify {
-			s.Employee = claimed
+		if m.cfg.Mode != Verify {
+			return m.set(stamp(s)), dec, nil
 		}
-		if err := m.lockedState(ctx, claimed.Number, &s); err != nil {
-			return m.message(MsgError, err), dec
+		s.Employee = claimed
+		return m.st, dec, m.faceFailure(claimed.Number, s, stamp)
+	}
+	m.deciding = true
+	return m.st, dec, func(ctx context.Context) func() State {
+		res, thumb, err := m.record(ctx, p, live)
+		return func() State {
+			m.deciding = false
+			e := res.Employee
+			var le *clockface.LockedError
+			switch {
+			case errors.As(err, &le):
+				m.until = m.clock.Now().Add(m.cfg.MessageHold)
+				return m.set(stamp(State{Screen: Message, Msg: MsgLocked, LockedUntil: le.Until, Employee: e}))
+			case errors.Is(err, clockface.ErrRestricted), errors.Is(err, clockface.ErrTerminated):
+				// The ledger's templates already skip them; this is the second lock.
+				return m.set(stamp(State{Screen: AskPIN, Msg: MsgUsePIN, Employee: e}))
+			case err != nil:
+				return m.message(MsgError, err)
+			}
+			dec.Punched = res.Created
+			return m.confirm(stamp(State{Thumbnail: thumb}), e, res.Punch, res.Created, m.clock.Now())
 		}
-		return m.set(stamp(s)), dec
 	}
-	// Accept.
-	e, err := m.store.Employee(ctx, p.owner)
-	if err != nil {
-		return m.message(MsgError, err), dec
-	}
-	if !e.FaceAllowed() {
-		// The ledger's templates already skip them; this is the second lock.
-		return m.set(stamp(State{Screen: AskPIN, Msg: MsgUsePIN, Employee: e})), dec
-	}
+}
+
+// record encodes the decision frame and asks the ledger for the face punch
+// in one trip (run without the lock).
+func (m *Machine) record(ctx context.Context, p probe, live string) (clockface.PunchResult, image.Image, error) {
 	jpg, thumb, err := snapshot(p.frame, p.box)
 	if err != nil {
-		return m.message(MsgError, err), dec
+		return clockface.PunchResult{}, nil, err
 	}
-	snapID, err := m.store.SaveSnapshot(ctx, e.Number, jpg, "punch")
-	if err != nil {
-		return m.message(MsgError, err), dec
-	}
-	ev := clockface.Evidence{Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live, SnapshotID: snapID, Model: m.cfg.Model.String()}
-	punch, created, err := m.store.Punch(ctx, clockface.PunchRequest{Employee: e.Number, Method: clockface.MethodFace, Evidence: ev})
-	if err != nil {
+	ev := clockface.Evidence{Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live, Model: m.cfg.Model.String()}
+	res, err := m.store.Record(ctx, clockface.PunchRequest{Employee: p.owner, Method: clockface.MethodFace, Evidence: ev, Snapshot: jpg})
+	return res, thumb, err
+}
+
+// faceFailure is the work of a failed face check of a claimed employee
+// (verify mode): count the failure, read the lockout, then show s (or the
+// lock) through stamp, unless the screen moved on meanwhile.
+func (m *Machine) faceFailure(number string, s State, stamp func(State) State) work {
+	m.deciding = true
+	gen := m.gen
+	return func(ctx context.Context) func() State {
 		var le *clockface.LockedError
-		switch {
-		case errors.As(err, &le):
-			m.until = m.clock.Now().Add(m.cfg.MessageHold)
-			return m.set(stamp(State{Screen: Message, Msg: MsgLocked, LockedUntil: le.Until, Employee: e})), dec
-		case errors.Is(err, clockface.ErrRestricted):
-			return m.set(stamp(State{Screen: AskPIN, Msg: MsgUsePIN, Employee: e})), dec
+		err := m.store.RecordFailure(ctx, number, clockface.MethodFace)
+		if err == nil {
+			le, err = m.lockout(ctx, number)
 		}
-		return m.message(MsgError, err), dec
+		return func() State {
+			m.deciding = false
+			switch {
+			case err != nil:
+				return m.message(MsgError, err)
+			case m.gen != gen:
+				return m.st // cancelled or paused meanwhile
+			}
+			if s.Screen == Message {
+				m.until = m.clock.Now().Add(m.cfg.MessageHold)
+			}
+			m.applyLock(&s, le)
+			return m.set(stamp(s))
+		}
 	}
-	dec.Punched = created
-	return m.confirm(stamp(State{Thumbnail: thumb}), e, punch, created, m.clock.Now()), dec
 }
 
 func (m *Machine) confirm(s State, e clockface.Employee, p clockface.Punch, created bool, now time.Time) State {
@@ -517,45 +577,48 @@ func (m *Machine) confirm(s State, e clockface.Employee, p clockface.Punch, crea
 	return m.set(s)
 }
 
-func (m *Machine) livenessFailed(ctx context.Context, r liveness.Result) State {
+// livenessFailed shows a short message, then the camera tries again; the
+// PIN button stays. In verify mode the failure counts towards the lockout.
+func (m *Machine) livenessFailed(r liveness.Result) (State, work) {
 	claimed := m.st.Employee
 	m.sess = nil
-	// A short message, then the camera tries again; the PIN button stays.
-	m.until = m.clock.Now().Add(m.cfg.MessageHold)
 	s := State{Screen: Message, Msg: MsgLivenessFailed, Liveness: r.String()}
-	if m.cfg.Mode == Verify {
-		s.Employee = claimed
-		if err := m.store.RecordFailure(ctx, claimed.Number, clockface.MethodFace); err != nil {
-			return m.message(MsgError, err)
-		}
-		if err := m.lockedState(ctx, claimed.Number, &s); err != nil {
-			return m.message(MsgError, err)
-		}
+	if m.cfg.Mode != Verify {
+		m.until = m.clock.Now().Add(m.cfg.MessageHold)
+		return m.set(s), nil
 	}
-	return m.set(s)
+	s.Employee = claimed
+	return m.st, m.faceFailure(claimed.Number, s, func(s State) State { return s })
 }
 
-// lockedState marks s locked if number is locked out.
-func (m *Machine) lockedState(ctx context.Context, number string, s *State) error {
+// lockout reads whether number is locked out (run without the lock).
+func (m *Machine) lockout(ctx context.Context, number string) (*clockface.LockedError, error) {
 	if number == "" {
-		return nil
+		return nil, nil
 	}
 	err := m.store.Lockout(ctx, number)
 	var le *clockface.LockedError
 	if errors.As(err, &le) {
-		s.Screen, s.Msg, s.LockedUntil = Message, MsgLocked, le.Until
-		m.until = m.clock.Now().Add(m.cfg.MessageHold)
-		return nil
+		return le, nil
 	}
-	return err
+	return nil, err
 }
 
-func (m *Machine) endSession() (State, bool, *Decision) {
+// applyLock turns s into the lock message when le is set (mu held).
+func (m *Machine) applyLock(s *State, le *clockface.LockedError) {
+	if le == nil {
+		return
+	}
+	s.Screen, s.Msg, s.LockedUntil = Message, MsgLocked, le.Until
+	m.until = m.clock.Now().Add(m.cfg.MessageHold)
+}
+
+func (m *Machine) endSession() (State, bool) {
 	m.sess = nil
 	if m.st.Screen == Checking {
-		return m.set(m.idleState()), true, nil
+		return m.set(m.idleState()), true
 	}
-	return m.st, false, nil
+	return m.st, false
 }
 
 // message shows msg for MessageHold; err, if any, is kept for the log.
@@ -569,36 +632,61 @@ func (m *Machine) message(msg Msg, err error) State {
 	return m.set(s)
 }
 
+// EngineFailed reports that the face engine failed on a frame: not "no
+// face", but a fault the screen shows (the PIN pad stays one tap away)
+// while it lasts. It does not interrupt a PIN pad, a confirmation or a
+// decision under way.
+func (m *Machine) EngineFailed(err error) {
+	m.mu.Lock()
+	busy := m.st.Screen != Idle && m.st.Screen != Checking && m.st.Screen != WaitFace && m.st.Msg != MsgEngineError
+	if m.paused || m.deciding || busy {
+		m.mu.Unlock()
+		return
+	}
+	if m.st.Screen == Message && m.st.Msg == MsgEngineError {
+		m.until = m.clock.Now().Add(m.cfg.MessageHold) // still failing: keep it up
+		m.mu.Unlock()
+		return
+	}
+	s := m.message(MsgEngineError, err)
+	m.mu.Unlock()
+	m.notify(s)
+}
+
 // Tick expires screens and liveness time limits; the UI calls it a few
 // times a second.
 func (m *Machine) Tick(ctx context.Context) {
 	now := m.clock.Now()
 	m.mu.Lock()
-	s, changed := m.tick(ctx, now)
+	s, changed, w := m.tick(now)
 	m.mu.Unlock()
+	if w != nil {
+		s, changed = m.finish(ctx, w), true
+	}
 	if changed {
 		m.notify(s)
 	}
 }
 
-func (m *Machine) tick(ctx context.Context, now time.Time) (State, bool) {
+func (m *Machine) tick(now time.Time) (State, bool, work) {
 	if m.sess != nil && m.sess.judge != nil {
 		if r := m.sess.judge.Tick(now); r.Verdict == liveness.Failed {
-			return m.livenessFailed(ctx, r), true
+			s, w := m.livenessFailed(r)
+			return s, true, w
 		}
 	}
 	if m.sess != nil && now.Sub(m.sess.lastSeen) > m.cfg.FaceLost && m.st.Screen == Checking {
-		s, _, _ := m.endSession()
-		return s, true
+		s, _ := m.endSession()
+		return s, true, nil
 	}
 	switch m.st.Screen {
 	case Confirm, Message, WaitFace, AskPIN:
 		if !now.Before(m.until) {
 			m.sess = nil
-			return m.set(m.idleState()), true
+			return m.set(m.idleState()), true, nil
 		}
 	}
-	return m.st, false
+	return m.st, false, nil
 }
 
 // Cancel returns to the idle screen.
@@ -639,7 +727,23 @@ func (m *Machine) ClaimBadge(ctx context.Context, badge string) {
 	m.claim(ctx, e, err)
 }
 
+// claim reads the claimed employee's lockout and (verify mode) template
+// without the lock, then moves to the PIN pad or the face check.
 func (m *Machine) claim(ctx context.Context, e clockface.Employee, err error) {
+	verify := err == nil && e.FaceAllowed() && m.cfg.Mode == Verify
+	var (
+		le   *clockface.LockedError
+		lerr error
+		tmpl embeddings.Template
+	)
+	if err == nil {
+		le, lerr = m.lockout(ctx, e.Number)
+		if lerr == nil && le == nil && verify {
+			if tmpl, lerr = m.store.Template(ctx, e.Number, m.cfg.Model); lerr != nil {
+				lerr = fmt.Errorf("template of %s: %w", e.Number, lerr)
+			}
+		}
+	}
 	m.mu.Lock()
 	var s State
 	switch {
@@ -649,20 +753,18 @@ func (m *Machine) claim(ctx context.Context, e clockface.Employee, err error) {
 		s = m.message(MsgNotRecognised, nil)
 	case err != nil:
 		s = m.message(MsgError, err)
-	case !e.FaceAllowed() || m.cfg.Mode != Verify:
+	case lerr != nil:
+		s = m.message(MsgError, lerr)
+	case !verify:
 		s = State{Screen: AskPIN, Msg: MsgUsePIN, Employee: e}
-		if lerr := m.lockedState(ctx, e.Number, &s); lerr != nil {
-			s = m.message(MsgError, lerr)
-		}
+		m.applyLock(&s, le)
 		s = m.set(s)
 	default:
-		s = State{Screen: WaitFace, Msg: m.prompt(), Employee: e}
-		if lerr := m.lockedState(ctx, e.Number, &s); lerr != nil {
-			s = m.message(MsgError, lerr)
-		}
+		s = State{Screen: WaitFace, Msg: MsgLook, Employee: e}
+		m.applyLock(&s, le)
 		if s.Screen == WaitFace {
 			m.until = m.clock.Now().Add(m.cfg.ClaimTimeout)
-			s.Msg = MsgLook
+			m.claimed = tmpl
 		}
 		m.sess = nil
 		s = m.set(s)
@@ -672,48 +774,58 @@ func (m *Machine) claim(ctx context.Context, e clockface.Employee, err error) {
 }
 
 // SubmitPIN punches by PIN: the alternative that is always there, with the
-// same result and record as a face punch (minus the face evidence).
+// same result and record as a face punch (minus the face evidence). The PIN
+// check (Argon2id) and the punch run without the machine's lock; call it
+// off the UI goroutine.
 func (m *Machine) SubmitPIN(ctx context.Context, number, pin string) {
-	m.mu.Lock()
-	s := m.submitPIN(ctx, number, pin)
-	m.mu.Unlock()
-	m.notify(s)
+	m.notify(m.submitPIN(ctx, number, pin))
 }
 
 func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
+	m.mu.Lock()
 	m.sess = nil
-	if m.paused {
-		return m.st
+	paused, st := m.paused, m.st
+	m.mu.Unlock()
+	if paused {
+		return st
 	}
+	var (
+		res  clockface.PunchResult
+		le   *clockface.LockedError
+		lerr error
+	)
 	err := m.store.CheckPIN(ctx, number, pin) // records the failure itself
-	var le *clockface.LockedError
 	switch {
-	case errors.As(err, &le):
-		m.until = m.clock.Now().Add(m.cfg.MessageHold)
-		return m.set(State{Screen: Message, Msg: MsgLocked, LockedUntil: le.Until})
 	case errors.Is(err, clockface.ErrBadPIN), errors.Is(err, clockface.ErrUnknownEmployee):
-		s := State{Screen: AskPIN, Msg: MsgWrongPIN}
-		if lerr := m.lockedState(ctx, number, &s); lerr != nil && !errors.Is(lerr, clockface.ErrUnknownEmployee) {
+		if le, lerr = m.lockout(ctx, number); errors.Is(lerr, clockface.ErrUnknownEmployee) {
+			lerr = nil
+		}
+	case err == nil:
+		res, err = m.store.Record(ctx, clockface.PunchRequest{Employee: number, Method: clockface.MethodPIN})
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var locked *clockface.LockedError
+	switch {
+	case errors.As(err, &locked):
+		m.until = m.clock.Now().Add(m.cfg.MessageHold)
+		return m.set(State{Screen: Message, Msg: MsgLocked, LockedUntil: locked.Until})
+	case errors.Is(err, clockface.ErrBadPIN), errors.Is(err, clockface.ErrUnknownEmployee):
+		if lerr != nil {
 			return m.message(MsgError, lerr)
 		}
+		s := State{Screen: AskPIN, Msg: MsgWrongPIN}
+		m.applyLock(&s, le)
 		return m.set(s)
 	case err != nil:
 		return m.message(MsgError, err)
 	}
-	e, err := m.store.Employee(ctx, number)
-	if err != nil {
-		return m.message(MsgError, err)
-	}
-	method := clockface.MethodPIN
-	p, created, err := m.store.Punch(ctx, clockface.PunchRequest{Employee: number, Method: method})
-	if err != nil {
-		return m.message(MsgError, err)
-	}
-	return m.confirm(State{}, e, p, created, m.clock.Now())
+	return m.confirm(State{}, res.Employee, res.Punch, res.Created, m.clock.Now())
 }
 
 // Undo voids the punch on the confirmation screen, within the undo window.
-// It reports whether the punch was voided.
+// It reports whether the punch was voided. The ledger write runs without
+// the lock; a second Undo of the same punch finds the window closed.
 func (m *Machine) Undo(ctx context.Context) bool {
 	m.mu.Lock()
 	now := m.clock.Now()
@@ -722,16 +834,19 @@ func (m *Machine) Undo(ctx context.Context) bool {
 		return false
 	}
 	p := m.st.Punch
+	m.st.UndoUntil = time.Time{} // one undo per punch
+	m.mu.Unlock()
+	err := m.store.VoidPunch(ctx, p.ID, p.EmployeeNumber, "undone at the kiosk")
+	m.mu.Lock()
 	var s State
-	ok := false
-	if err := m.store.VoidPunch(ctx, p.ID, p.EmployeeNumber, "undone at the kiosk"); err != nil {
+	if err != nil {
 		s = m.message(MsgError, err)
 	} else {
-		s, ok = m.message(MsgUndone, nil), true
+		s = m.message(MsgUndone, nil)
 	}
 	m.mu.Unlock()
 	m.notify(s)
-	return ok
+	return err == nil
 }
 
 func largest(faces []embeddings.Face) (embeddings.Face, bool) {

@@ -8,12 +8,12 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"clockface"
 	"clockface/embeddings"
+	"clockface/internal/clocktest"
 	"clockface/kiosk/liveness"
 	"clockface/ledger"
 	"clockface/vault"
@@ -22,18 +22,6 @@ import (
 // These are logic tests: the real ledger (SQLite in a temp folder) with
 // hand-made 4-d embeddings and landmarks instead of a face engine. The
 // end-to-end tests in package kiosk use the real engine and real video.
-
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *manualClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var (
 	testModel = embeddings.Model{Name: "test", Version: "1", Dim: 4}
@@ -48,7 +36,7 @@ var (
 
 type rig struct {
 	ctx   context.Context
-	clock *manualClock
+	clock *clocktest.Clock
 	led   *ledger.Ledger
 	m     *Machine
 	seen  []State
@@ -57,7 +45,7 @@ type rig struct {
 func newRig(t *testing.T, mode Mode, live *liveness.Config) *rig {
 	t.Helper()
 	ctx := context.Background()
-	clock := &manualClock{t: time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))
 	key, err := vault.NewMasterKey()
 	if err != nil {
 		t.Fatal(err)
@@ -87,13 +75,65 @@ func newRig(t *testing.T, mode Mode, live *liveness.Config) *rig {
 	if err := led.Restrict(ctx, "1003", true, "hr"); err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ctx, Config{Mode: mode, Thresholds: testTh, Model: testModel, Liveness: live, KioskID: "test"}, led, clock)
+	spy := &lockSpy{Ledger: led, t: t}
+	m, err := New(ctx, Config{Mode: mode, Thresholds: testTh, Model: testModel, Liveness: live, KioskID: "test"}, spy, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
+	spy.m = m
 	r := &rig{ctx: ctx, clock: clock, led: led, m: m}
 	m.OnChange = func(s State) { r.seen = append(r.seen, s) }
 	return r
+}
+
+// lockSpy is the real ledger, checking at every slow call (Argon2id,
+// fsync'd writes) that the machine does not hold its lock across it. Every
+// test's machine runs on it.
+type lockSpy struct {
+	*ledger.Ledger
+	m *Machine
+	t *testing.T
+}
+
+func (s *lockSpy) unlocked(call string) {
+	if s.m == nil {
+		return // New's gallery load
+	}
+	if !s.m.mu.TryLock() {
+		s.t.Errorf("%s ran with the machine's lock held", call)
+		return
+	}
+	s.m.mu.Unlock()
+}
+
+func (s *lockSpy) Record(ctx context.Context, r clockface.PunchRequest) (clockface.PunchResult, error) {
+	s.unlocked("Record")
+	return s.Ledger.Record(ctx, r)
+}
+
+func (s *lockSpy) CheckPIN(ctx context.Context, number, pin string) error {
+	s.unlocked("CheckPIN")
+	return s.Ledger.CheckPIN(ctx, number, pin)
+}
+
+func (s *lockSpy) RecordFailure(ctx context.Context, number string, m clockface.Method) error {
+	s.unlocked("RecordFailure")
+	return s.Ledger.RecordFailure(ctx, number, m)
+}
+
+func (s *lockSpy) Lockout(ctx context.Context, number string) error {
+	s.unlocked("Lockout")
+	return s.Ledger.Lockout(ctx, number)
+}
+
+func (s *lockSpy) Template(ctx context.Context, number string, m embeddings.Model) (embeddings.Template, error) {
+	s.unlocked("Template")
+	return s.Ledger.Template(ctx, number, m)
+}
+
+func (s *lockSpy) VoidPunch(ctx context.Context, id, actor, reason string) error {
+	s.unlocked("VoidPunch")
+	return s.Ledger.VoidPunch(ctx, id, actor, reason)
 }
 
 // frame is a 64×48 grey picture; the face box covers its middle.
@@ -360,5 +400,66 @@ func TestDebouncedSecondPunch(t *testing.T) {
 	}
 	if got := len(r.punches(t)); got != 1 {
 		t.Errorf("punches: got %d, want 1", got)
+	}
+}
+
+// A face that lingers in front of the kiosk after its punch is decided on
+// again and again within the debounce: one punch, one snapshot, and each
+// later look says "already".
+func TestLingeringFaceOnePunchOneSnapshot(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	var decisions []Decision
+	r.m.OnDecision = func(d Decision) { decisions = append(decisions, d) }
+	for i := range 5 {
+		s := r.show(face(alice, 0))
+		want := MsgPunched
+		if i > 0 {
+			want = MsgAlready
+		}
+		if s.Screen != Confirm || s.Msg != want {
+			t.Fatalf("look %d: got %v/%v (%s), want confirm/%v", i, s.Screen, s.Msg, s.Err, want)
+		}
+		r.clock.Add(DefaultUndoWindow) // the confirmation ends; the face is still there
+		r.m.Tick(r.ctx)
+	}
+	if got, want := len(decisions), 5; got != want {
+		t.Errorf("decisions: got %d, want %d", got, want)
+	}
+	ps := r.punches(t)
+	sns, err := r.led.Snapshots(r.ctx, "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || len(sns) != 1 {
+		t.Fatalf("got %d punches and %d snapshots, want 1 and 1", len(ps), len(sns))
+	}
+	if got, want := ps[0].Evidence.SnapshotID, sns[0].ID; got != want {
+		t.Errorf("punch evidence snapshot %d, want %d", got, want)
+	}
+}
+
+// An engine failure is shown as a fault, not read as "no face"; it does not
+// interrupt someone typing their PIN.
+func TestEngineFailureIsShown(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	r.m.EngineFailed(errors.New("detector: bad frame"))
+	s := r.m.State()
+	if s.Screen != Message || s.Msg != MsgEngineError || !strings.Contains(s.Err, "bad frame") {
+		t.Fatalf("after an engine failure: got %v/%v %q, want message/%v with the error", s.Screen, s.Msg, s.Err, MsgEngineError)
+	}
+	seen := len(r.seen)
+	r.m.EngineFailed(errors.New("detector: bad frame"))
+	if got := len(r.seen); got != seen {
+		t.Errorf("a repeated failure notified %d more times, want 0", got-seen)
+	}
+	r.clock.Add(DefaultMessageHold)
+	r.m.Tick(r.ctx)
+	if got, want := r.m.State().Screen, Idle; got != want {
+		t.Fatalf("once it stops failing: got %v, want %v", got, want)
+	}
+	r.m.ShowPIN()
+	r.m.EngineFailed(errors.New("detector: bad frame"))
+	if got, want := r.m.State().Screen, AskPIN; got != want {
+		t.Errorf("PIN pad during a failure: got %v, want %v", got, want)
 	}
 }

@@ -4,7 +4,11 @@
 // overlay with the decision latency, and an admin mode behind the HR PIN.
 //
 // Decisions live in kiosk/flow; this package only shows its State and
-// forwards taps. Other goroutines reach the widgets only through fyne.Do.
+// forwards taps. A tap that reaches the ledger (a PIN check is Argon2id, a
+// punch an fsync'd write) runs in a goroutine the UI owns (Wait waits for
+// them); no Fyne callback blocks on it, and results come back through the
+// machine's OnChange or fyne.Do. Other goroutines reach the widgets only
+// through fyne.Do.
 package ui
 
 import (
@@ -29,8 +33,8 @@ import (
 
 	"clockface"
 	"clockface/enroll"
-	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
+	"clockface/kiosk/frames"
 )
 
 // Admin is what HR's admin mode needs.
@@ -116,7 +120,22 @@ type UI struct {
 
 	mu      sync.Mutex // guards sounded
 	sounded map[string]bool
+
+	work sync.WaitGroup // the taps' ledger work under way
 }
+
+// async runs f (a tap's slow work) off the Fyne goroutine.
+func (u *UI) async(f func()) {
+	u.work.Add(1)
+	go func() {
+		defer u.work.Done()
+		f()
+	}()
+}
+
+// Wait waits for the work taps started (PIN checks, punches, undo, admin
+// lists) to finish.
+func (u *UI) Wait() { u.work.Wait() }
 
 // New builds the screen in w (which it fills) for machine m.
 func New(ctx context.Context, w fyne.Window, m *flow.Machine, opts Options) *UI {
@@ -192,7 +211,7 @@ func (u *UI) build() {
 		u.clearEntries()
 		u.m.ShowPIN()
 	})
-	u.UndoButton = widget.NewButton("", func() { u.m.Undo(u.ctx) })
+	u.UndoButton = widget.NewButton("", func() { u.async(func() { u.m.Undo(u.ctx) }) })
 	u.UndoButton.Importance = widget.WarningImportance
 	u.LangButton = widget.NewButton("", func() {
 		if u.opts.Lang == English {
@@ -243,7 +262,7 @@ func (u *UI) ok() {
 	case s.Screen == flow.Idle && s.Mode == flow.Verify:
 		if number != "" {
 			u.clearEntries()
-			u.m.Claim(u.ctx, number)
+			u.async(func() { u.m.Claim(u.ctx, number) })
 		}
 	case s.Screen == flow.AskPIN:
 		if u.active == u.NumberEntry && number != "" {
@@ -256,7 +275,7 @@ func (u *UI) ok() {
 			return
 		}
 		u.clearEntries()
-		u.m.SubmitPIN(u.ctx, number, pin)
+		u.async(func() { u.m.SubmitPIN(u.ctx, number, pin) })
 	}
 }
 
@@ -426,7 +445,7 @@ func (u *UI) updateDebug() {
 // frame only, through fyne.Do. boxes returns the face boxes to draw on the
 // frame with that capture number, and engine the engine's mean time, for the
 // overlay.
-func (u *UI) Preview(ctx context.Context, slot *camera.Slot, boxes func(seq uint64) []image.Rectangle, engine func() time.Duration) {
+func (u *UI) Preview(ctx context.Context, slot *frames.Slot, boxes func(seq uint64) []image.Rectangle, engine func() time.Duration) {
 	fyne.Do(func() { u.engineDur = engine })
 	for {
 		f, err := slot.Wait(ctx)
@@ -540,10 +559,17 @@ func (a *adminView) objects() []fyne.CanvasObject {
 	return append(objs, a.out, a.Close)
 }
 
+// show sets the admin output from another goroutine.
+func (a *adminView) show(text string) { fyne.Do(func() { a.out.SetText(text) }) }
+
 func (a *adminView) listEmployees() {
+	a.u.async(a.employees)
+}
+
+func (a *adminView) employees() {
 	es, err := a.u.opts.Admin.Employees(a.u.ctx)
 	if err != nil {
-		a.out.SetText(err.Error())
+		a.show(err.Error())
 		return
 	}
 	var b strings.Builder
@@ -554,15 +580,19 @@ func (a *adminView) listEmployees() {
 		}
 		fmt.Fprintf(&b, "%s  %s  (%s, %s)\n", e.Number, e.Name, e.Status, face)
 	}
-	a.out.SetText(b.String())
+	a.show(b.String())
 }
 
 func (a *adminView) listToday() {
 	now := a.u.opts.Clock.Now().In(a.u.opts.Location)
 	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	a.u.async(func() { a.today(from) })
+}
+
+func (a *adminView) today(from time.Time) {
 	ps, err := a.u.opts.Admin.Punches(a.u.ctx, from, from.AddDate(0, 0, 1))
 	if err != nil {
-		a.out.SetText(err.Error())
+		a.show(err.Error())
 		return
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Time().Before(ps[j].Time()) })
@@ -574,7 +604,7 @@ func (a *adminView) listToday() {
 		}
 		fmt.Fprintf(&b, "%s  %s  %s  %s%s\n", clock(p.Time(), a.u.opts.Location), p.EmployeeNumber, p.Kind, p.Method, void)
 	}
-	a.out.SetText(b.String())
+	a.show(b.String())
 }
 
 // showNotice opens the enrolment form with the consent notice in the
@@ -600,12 +630,15 @@ func (a *adminView) decline() {
 	if who.Number == "" {
 		return
 	}
-	e, err := a.u.opts.Admin.Decline(a.u.ctx, who)
-	if err != nil {
-		a.out.SetText(err.Error())
-		return
-	}
-	a.out.SetText(fmt.Sprintf(a.u.txt["declined"], e.Name))
+	declined := a.u.txt["declined"]
+	a.u.async(func() { // the PIN is hashed with Argon2id
+		e, err := a.u.opts.Admin.Decline(a.u.ctx, who)
+		if err != nil {
+			a.show(err.Error())
+			return
+		}
+		a.show(fmt.Sprintf(declined, e.Name))
+	})
 }
 
 // startEnrol runs an enrolment from the live camera in the background.
@@ -621,7 +654,7 @@ func (a *adminView) startEnrol() {
 	a.enrolling = true
 	t := a.u.txt
 	out := a.out
-	go func() {
+	a.u.async(func() {
 		res, err := a.u.opts.Admin.Enrol(a.u.ctx, who, sig, func(fb enroll.Feedback) {
 			line := fmt.Sprintf(t["progress"], fb.Progress, fb.Of)
 			if !fb.Accepted && fb.Reason != "" {
@@ -637,5 +670,5 @@ func (a *adminView) startEnrol() {
 			}
 			out.SetText(fmt.Sprintf(t["enrolled"], res.Employee.Name))
 		})
-	}()
+	})
 }

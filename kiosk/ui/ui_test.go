@@ -6,7 +6,6 @@ import (
 	"image"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"clockface"
 	"clockface/embeddings"
 	"clockface/enroll"
+	"clockface/internal/clocktest"
 	"clockface/kiosk/flow"
 	"clockface/ledger"
 	"clockface/vault"
@@ -25,18 +25,6 @@ import (
 // state machine, hand-made faces (the end-to-end test in package kiosk
 // uses the engine and real video). fyne.Do runs inline under the test
 // driver, so nothing here sleeps.
-
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *manualClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var testModel = embeddings.Model{Name: "test", Version: "1", Dim: 4}
 
@@ -70,7 +58,7 @@ func (ledgerAdmin) Enrol(context.Context, enroll.Applicant, string, func(enroll.
 
 type rig struct {
 	ctx    context.Context
-	clock  *manualClock
+	clock  *clocktest.Clock
 	led    *ledger.Ledger
 	m      *flow.Machine
 	u      *UI
@@ -79,10 +67,17 @@ type rig struct {
 
 func newRig(t *testing.T, mode flow.Mode) *rig {
 	t.Helper()
+	return newRigOn(t, mode, nil)
+}
+
+// newRigOn is newRig with the machine's store wrapped by wrap (nil: the
+// ledger itself).
+func newRigOn(t *testing.T, mode flow.Mode, wrap func(*ledger.Ledger) flow.Store) *rig {
+	t.Helper()
 	a := test.NewApp()
 	t.Cleanup(a.Quit)
 	ctx := context.Background()
-	clock := &manualClock{t: time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))
 	key, err := vault.NewMasterKey()
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +97,11 @@ func newRig(t *testing.T, mode flow.Mode) *rig {
 	if err := led.SaveTemplate(ctx, embeddings.Template{Owner: "1001", Model: testModel, Samples: []embeddings.Embedding{{1, 0, 0, 0}}}, "hr"); err != nil {
 		t.Fatal(err)
 	}
-	m, err := flow.New(ctx, flow.Config{Mode: mode, Thresholds: embeddings.Thresholds{Accept: 0.42, Review: 0.55, Margin: 0.1}, Model: testModel}, led, clock)
+	var store flow.Store = led
+	if wrap != nil {
+		store = wrap(led)
+	}
+	m, err := flow.New(ctx, flow.Config{Mode: mode, Thresholds: embeddings.Thresholds{Accept: 0.42, Review: 0.55, Margin: 0.1}, Model: testModel}, store, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +123,7 @@ func typePIN(r *rig, number, pin string) {
 		test.Tap(r.u.Digits[d-'0'])
 	}
 	test.Tap(r.u.OKButton)
+	r.u.Wait() // the PIN check and the punch run off the Fyne goroutine
 }
 
 func TestPINPunchConfirmAndUndo(t *testing.T) {
@@ -145,6 +145,7 @@ func TestPINPunchConfirmAndUndo(t *testing.T) {
 	}
 	test.AssertRendersToMarkup(t, "confirm_pin.xml", r.u.Window.Canvas())
 	test.Tap(r.u.UndoButton)
+	r.u.Wait()
 	if got, want := r.title(), "Punch undone"; got != want {
 		t.Errorf("after undo: got %q, want %q", got, want)
 	}
@@ -230,10 +231,12 @@ func TestAdminModeBehindHRPIN(t *testing.T) {
 		t.Fatal("the HR PIN did not open admin mode")
 	}
 	test.Tap(a.Employees)
+	r.u.Wait()
 	if got, want := a.out.Text, "1001  Alice Ávila  (active, face+PIN)\n"; got != want {
 		t.Errorf("employees: got %q, want %q", got, want)
 	}
 	test.Tap(a.Today)
+	r.u.Wait()
 	if got, want := a.out.Text, "08:58  1001  in  pin\n"; got != want {
 		t.Errorf("today: got %q, want %q", got, want)
 	}
@@ -261,6 +264,7 @@ func TestVerifyModeClaimByKeypad(t *testing.T) {
 		test.Tap(r.u.Digits[d-'0'])
 	}
 	test.Tap(r.u.OKButton)
+	r.u.Wait()
 	if got, want := r.m.State().Screen, flow.WaitFace; got != want {
 		t.Fatalf("after the claim: got %v, want %v", got, want)
 	}
@@ -292,6 +296,7 @@ func TestAdminDeclineGivesAPINOnlyEmployee(t *testing.T) {
 	test.Type(a.Name, "Dora Díaz")
 	test.Type(a.PIN, "1357")
 	test.Tap(a.Decline)
+	r.u.Wait()
 	if got, want := a.out.Text, "Dora Díaz fichará solo con PIN"; got != want {
 		t.Errorf("after decline: got %q, want %q", got, want)
 	}
@@ -310,5 +315,42 @@ func TestAdminDeclineGivesAPINOnlyEmployee(t *testing.T) {
 	typePIN(r, "2002", "1357")
 	if got, want := r.title(), "Entrada registrada 08:58"; got != want {
 		t.Errorf("her PIN punch: got %q, want %q", got, want)
+	}
+}
+
+// slowPIN is the ledger with a PIN check that waits until released, as a
+// slow Argon2id would.
+type slowPIN struct {
+	*ledger.Ledger
+	entered, release chan struct{}
+}
+
+func (s slowPIN) CheckPIN(ctx context.Context, number, pin string) error {
+	s.entered <- struct{}{}
+	<-s.release
+	return s.Ledger.CheckPIN(ctx, number, pin)
+}
+
+// TestPINCheckDoesNotBlockTheScreen: the OK tap returns while the PIN check
+// is still running (a Fyne callback that blocked on it would hang Tap),
+// and the confirmation arrives when it finishes.
+func TestPINCheckDoesNotBlockTheScreen(t *testing.T) {
+	slow := slowPIN{entered: make(chan struct{}), release: make(chan struct{})}
+	r := newRigOn(t, flow.Identify, func(l *ledger.Ledger) flow.Store { slow.Ledger = l; return slow })
+	test.Tap(r.u.PINButton)
+	test.Type(r.u.NumberEntry, "1001")
+	test.Tap(r.u.OKButton)
+	for _, d := range "4321" {
+		test.Tap(r.u.Digits[d-'0'])
+	}
+	test.Tap(r.u.OKButton) // returns with the check under way
+	<-slow.entered
+	if got, want := r.m.State().Screen, flow.AskPIN; got != want {
+		t.Errorf("during the PIN check: got %v, want %v", got, want)
+	}
+	close(slow.release)
+	r.u.Wait()
+	if got, want := r.title(), "Clocked in 08:58"; got != want {
+		t.Errorf("after the PIN check: got %q, want %q", got, want)
 	}
 }

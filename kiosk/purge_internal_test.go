@@ -1,21 +1,23 @@
-package main
+package kiosk
 
 import (
 	"context"
 	"io"
+	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
 
-	"clockface"
+	"clockface/ledger"
 )
 
 // The running kiosk purges at every tick, not only when the ledger opens:
 // each purge leaves a retention.purge audit entry.
 func TestPurgeOnTicks(t *testing.T) {
-	a := &app{dataDir: t.TempDir(), kioskID: "k1", clock: clockface.SystemClock{}, stderr: io.Discard}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	led, err := a.openLedger(ctx)
+	dir := t.TempDir()
+	led, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(dir, "ledger.db"), KeyFile: filepath.Join(dir, "keys", "master.key"), KioskID: "k1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func TestPurgeOnTicks(t *testing.T) {
 
 	ticks := make(chan time.Time)
 	stopped := make(chan struct{})
-	go func() { a.purgeOn(ctx, led, ticks); close(stopped) }()
+	go func() { purgeOn(ctx, led, ticks, slog.New(slog.NewTextHandler(io.Discard, nil))); close(stopped) }()
 	// The loop is sequential: once the third tick is taken, the purges of
 	// the first two have finished.
 	for range 3 {
