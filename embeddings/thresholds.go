@@ -28,6 +28,9 @@ type Profile struct {
 	Files []string `json:"files"`
 	// Licence is the licence note of the weights and of the landmark model.
 	Licence string `json:"licence"`
+	// UnitLength says the embeddings are unit vectors, so a distance d is
+	// also a cosine similarity of 1 − d²/2.
+	UnitLength bool `json:"unit_length"`
 }
 
 // Gates are the enrolment quality gates: a frame is a sample only if its
@@ -158,6 +161,7 @@ func Profiles() []Profile {
 			Alignment:  alignment,
 			Files:      files,
 			Licence:    licence,
+			UnitLength: true,
 		}
 	}
 	files68 := []string{"fr_feature.onnx", "shape_predictor_68_face_landmarks.dat"}

@@ -415,7 +415,7 @@ func (s *Session) Offer(jpeg []byte) (Feedback, error) {
 	if err := s.canOffer(); err != nil {
 		return Feedback{}, err
 	}
-	faces, err := s.eng.Faces(jpeg)
+	faces, err := embeddings.FacesIn(s.eng, jpeg)
 	switch {
 	case errors.Is(err, embeddings.ErrNoFace):
 		faces, err = nil, nil

@@ -1,6 +1,8 @@
 package onnx
 
-// #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG -march=native
+// // No -march: the CPU baseline is the compiler default (x86-64 with
+// // SSE2), so the binary runs on any x86-64 PC, not only on the builder's.
+// #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG
 // #cgo LDFLAGS: -ldlib -lblas -lcblas -llapack -ljpeg
 // #include <stdlib.h>
 // #include "landmarks.h"
@@ -15,12 +17,14 @@ import (
 	"unsafe"
 
 	"gocv.io/x/gocv"
+
+	"clockface/embeddings"
 )
 
 // detection is one face found by dlib's HOG detector, with its landmarks.
 type detection struct {
 	box    image.Rectangle
-	shapes []image.Point
+	shapes embeddings.Landmarks
 }
 
 // landmarker is dlib's frontal (HOG) face detector and a shape predictor.
@@ -82,7 +86,7 @@ func (l *landmarker) detect(img gocv.Mat) ([]detection, error) {
 	out := make([]detection, n)
 	for i := range out {
 		out[i].box = image.Rect(int(rs[4*i]), int(rs[4*i+1]), int(rs[4*i+2]), int(rs[4*i+3]))
-		out[i].shapes = make([]image.Point, np)
+		out[i].shapes = make(embeddings.Landmarks, np)
 		for j := range np {
 			out[i].shapes[j] = image.Pt(int(ps[2*(i*np+j)]), int(ps[2*(i*np+j)+1]))
 		}
