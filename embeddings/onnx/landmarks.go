@@ -1,8 +1,9 @@
 package onnx
 
-// // No -march: the CPU baseline is the compiler default (x86-64 with
-// // SSE2), so the binary runs on any x86-64 PC, not only on the builder's.
-// #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG
+// // The CPU baseline is x86-64-v2 (SSE4.2, POPCNT: Intel since 2008,
+// // AMD since 2011, Atom and Celeron since 2013), never -march=native, so a
+// // binary built on a newer CPU runs on an older kiosk PC.
+// #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG -march=x86-64-v2
 // #cgo LDFLAGS: -ldlib -lblas -lcblas -llapack -ljpeg
 // #include <stdlib.h>
 // #include "landmarks.h"
