@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
-	"clockface"
 	"clockface/embeddings"
+	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
 )
 
@@ -20,7 +21,7 @@ import (
 func facesRun(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clockface.SystemClock{}}
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
 	root := a.rootCmd()
 	root.SetArgs(append([]string{"--models", testmedia.Models(t), "--data", t.TempDir()}, args...))
 	root.SetOut(&errOut)
