@@ -1,7 +1,11 @@
-// Package embeddings holds face descriptors as value types, the engine
-// interface that produces them, and matching (1:1 verification and 1:N
-// identification with decision bands). Adapters live in sub-packages:
-// dlib (go-face), onnx (gocv DNN) and vault (encryption at rest).
+// Package embeddings holds face descriptors as value types, the engine seam
+// that produces them (a Detector finds faces with typed Landmarks, an
+// Embedder describes an aligned face, composed into an Engine), the model
+// profiles (thresholds, enrolment gates, licence), and matching (1:1
+// verification and 1:N identification with decision bands). It is pure Go.
+// The adapters live in sub-packages: dlib (go-face), onnx (OpenCV DNN),
+// align (the similarity fit), and models, the registry that opens a
+// profile's engine.
 package embeddings
 
 import (
@@ -72,22 +76,12 @@ type Quality struct {
 	Yaw     float64 `json:"yaw"`
 }
 
-// Face is one detected face.
+// Face is one detected and described face.
 type Face struct {
 	Box       image.Rectangle `json:"box"`
-	Landmarks []image.Point   `json:"landmarks"`
+	Landmarks Landmarks       `json:"landmarks"`
 	Quality   Quality         `json:"quality"`
 	Embedding Embedding       `json:"embedding"`
-}
-
-// Engine finds faces and describes them. Implementations are safe for
-// concurrent use.
-type Engine interface {
-	// Faces returns every face in a JPEG image, left to right.
-	Faces(jpeg []byte) ([]Face, error)
-	// Model names the embedding model.
-	Model() Model
-	Close() error
 }
 
 // Typed errors for bad input.

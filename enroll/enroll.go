@@ -268,6 +268,11 @@ type Session struct {
 // that will only show the notice and record a refusal; Offer and Finish
 // need it.
 func New(cfg Config, eng embeddings.Engine, store Store, who Applicant) (*Session, error) {
+	if eng != nil { // a decline needs no engine
+		if p, err := embeddings.ProfileFor(eng.Model()); err == nil {
+			cfg = cfg.withGates(p.Gates)
+		}
+	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("enrol: %w", err)
@@ -280,6 +285,28 @@ func New(cfg Config, eng embeddings.Engine, store Store, who Applicant) (*Sessio
 		return nil, errors.New("enrol: empty employee number")
 	}
 	return &Session{cfg: cfg, eng: eng, store: store, who: who}, nil
+}
+
+// withGates fills the gates cfg leaves at zero with the ones measured for
+// the engine's model: ONNX distances spread wider than dlib's, so dlib's
+// gates would refuse a person's own frames as another person.
+func (c Config) withGates(g embeddings.Gates) Config {
+	fill := func(dst *float64, v float64) {
+		if *dst == 0 {
+			*dst = v
+		}
+	}
+	if c.MinWidth == 0 {
+		c.MinWidth = g.MinWidth
+	}
+	fill(&c.MinSharpness, g.MinSharpness)
+	fill(&c.MinBrightness, g.MinBrightness)
+	fill(&c.MaxBrightness, g.MaxBrightness)
+	fill(&c.MaxYawFirst, g.MaxYawFirst)
+	fill(&c.MaxYaw, g.MaxYaw)
+	fill(&c.MinSampleSpread, g.MinSampleSpread)
+	fill(&c.MaxSampleDistance, g.MaxSampleDistance)
+	return c
 }
 
 // State is where the session is.
@@ -419,7 +446,7 @@ func (s *Session) Offer(jpeg []byte) (Feedback, error) {
 	if err := s.canOffer(); err != nil {
 		return Feedback{}, err
 	}
-	faces, err := s.eng.Faces(jpeg)
+	faces, err := embeddings.FacesIn(s.eng, jpeg)
 	switch {
 	case errors.Is(err, embeddings.ErrNoFace):
 		faces, err = nil, nil

@@ -158,7 +158,7 @@ func identify(t *testing.T, l *ledger.Ledger, eng embeddings.Engine, jpg []byte)
 	if err != nil {
 		t.Fatal(err)
 	}
-	faces, err := eng.Faces(jpg)
+	faces, err := embeddings.FacesIn(eng, jpg)
 	if err != nil || len(faces) != 1 {
 		t.Fatalf("probe: got %d faces, %v; want one", len(faces), err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"log/slog"
 	"sync"
 	"time"
@@ -21,11 +20,8 @@ import (
 	"clockface/ledger"
 )
 
-// Engine is the face engine as the kiosk uses it: both interfaces.
-type Engine interface {
-	embeddings.Engine
-	FacesImage(img image.Image) ([]embeddings.Face, error)
-}
+// Engine is the face engine the kiosk runs on each analysed frame.
+type Engine = embeddings.Engine
 
 // Config assembles a kiosk: Start builds one in a window, Run runs the
 // whole process.

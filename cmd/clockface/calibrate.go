@@ -14,8 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface/embeddings"
-	"clockface/embeddings/dlib"
-	"clockface/embeddings/onnx"
+	"clockface/embeddings/models"
 	"clockface/ledger"
 )
 
@@ -24,18 +23,13 @@ func (a *app) calibrateCommands() []*cobra.Command {
 	return []*cobra.Command{a.calibrateCmd()}
 }
 
-// knownModels are the embedding models templates can be made with: dlib,
-// and the ONNX network with its default and alternative alignments.
-func knownModels() []embeddings.Model {
-	return []embeddings.Model{
-		dlib.Model(), onnx.Model(),
-		onnx.Options{Landmarks5: true}.Model(), onnx.Options{Flip: true}.Model(),
-	}
-}
+// knownModels are the models of every registered profile: what templates
+// can be made with.
+func knownModels() []embeddings.Model { return models.Models() }
 
 func (a *app) calibrateCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "calibrate [--data DIR] [--model dlib|onnx] [--json]",
+		Use:   "calibrate [--data DIR] [--model NAME] [--json]",
 		Short: "Measure genuine and impostor distances on the enrolled employees and print the operating point",
 		Long: `calibrate compares every pair of enrolled samples in the ledger: two samples of
 one employee are a genuine pair, samples of two employees an impostor pair. For
@@ -79,13 +73,10 @@ Nothing is written.`,
 	return cmd
 }
 
+// modelNamed is the model of the profile --model NAME selects.
 func modelNamed(name string) (embeddings.Model, error) {
-	for _, m := range knownModels() {
-		if m.Name == name {
-			return m, nil // the first is the default alignment
-		}
-	}
-	return embeddings.Model{}, fmt.Errorf("unknown model %q (want dlib or onnx)", name)
+	p, err := embeddings.ProfileNamed(name)
+	return p.Model, err
 }
 
 // modelCalibration is one model's report, or why there is none.
@@ -163,8 +154,12 @@ func checkEnrolledModel(ctx context.Context, l *ledger.Ledger, m embeddings.Mode
 	if len(others) == 0 {
 		return nil
 	}
+	name := m.Name
+	if p, err := embeddings.ProfileFor(m); err == nil {
+		name = p.Name
+	}
 	return fmt.Errorf("no employee is enrolled with model %s, but %s: templates of different models are never compared, so switching to --model %s means you must re-enrol every employee (or go back to the enrolled model): %w",
-		m, strings.Join(others, ", "), m.Name, ErrReenrol)
+		m, strings.Join(others, ", "), name, ErrReenrol)
 }
 
 func pct(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) }
@@ -174,8 +169,9 @@ func writeCalibration(w io.Writer, reps []modelCalibration) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
+		p, _ := embeddings.ProfileFor(mc.Model)
 		cos := func(d float64) string {
-			if mc.Model.Name != onnx.ModelName || math.IsInf(d, 0) {
+			if !p.UnitLength || math.IsInf(d, 0) {
 				return ""
 			}
 			return fmt.Sprintf(" (cosine %.3f)", 1-d*d/2)

@@ -10,12 +10,14 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"clockface"
 	"clockface/assets"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/embeddings/onnx"
+	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
 )
 
@@ -27,7 +29,7 @@ func calibrationLedger(t *testing.T) (dataDir string) {
 	t.Helper()
 	ctx := context.Background()
 	dataDir = t.TempDir()
-	a := &app{dataDir: dataDir, kioskID: "test", clock: clockface.SystemClock{}}
+	a := &app{dataDir: dataDir, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
 	l, err := a.openLedger(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +102,7 @@ func calibrationLedger(t *testing.T) (dataDir string) {
 func calibrateRun(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clockface.SystemClock{}}
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
 	root := a.rootCmd()
 	root.SetArgs(cliArgs(args))
 	root.SetOut(&errOut)
@@ -176,7 +178,7 @@ func TestCalibrateCommand(t *testing.T) {
 
 func TestCalibrateNoLedger(t *testing.T) {
 	empty := t.TempDir()
-	a := &app{dataDir: empty, kioskID: "test", clock: clockface.SystemClock{}}
+	a := &app{dataDir: empty, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
 	l, err := a.openLedger(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +202,7 @@ func TestCalibrateNoLedger(t *testing.T) {
 // check says to re-enrol.
 func TestCheckEnrolledModel(t *testing.T) {
 	data := calibrationLedger(t)
-	a := &app{dataDir: data, kioskID: "test", clock: clockface.SystemClock{}}
+	a := &app{dataDir: data, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
 	ctx := context.Background()
 	l, err := a.openLedger(ctx)
 	if err != nil {

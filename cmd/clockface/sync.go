@@ -17,8 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface/embeddings"
-	"clockface/embeddings/dlib"
-	"clockface/embeddings/onnx"
 	"clockface/ledger"
 	"clockface/sync/fleet"
 	"clockface/sync/hub"
@@ -424,15 +422,11 @@ func (a *app) shareTemplates(ctx context.Context, keyFile string) error {
 	if err != nil {
 		return err
 	}
-	var m embeddings.Model
-	switch a.modelName {
-	case dlib.ModelName:
-		m = dlib.Model()
-	case onnx.ModelName:
-		m = onnx.Model()
-	default:
-		return fmt.Errorf("unknown model %q", a.modelName)
+	p, err := embeddings.ProfileNamed(a.modelName)
+	if err != nil {
+		return err
 	}
+	m := p.Model
 	_, client, err := a.hubClient()
 	if err != nil {
 		return err

@@ -1,10 +1,13 @@
 // Package dlib is the face engine over go-face (dlib): HOG or CNN face
 // detection, the 5-point shape predictor and the 128-d ResNet descriptor.
 //
-// go-face reads only 3-channel JPEG bytes. Faces accepts any JPEG, PNG or
-// GIF and re-encodes at the boundary when it must (grayscale JPEG, PNG);
-// FacesImage encodes an image.Image. Quality is measured in Go on the grey
-// face crop.
+// go-face detects, finds the landmarks and describes in one call, so the
+// Engine is a whole embeddings.Engine (FacesImage) and also a
+// embeddings.Detector (Detect). go-face reads only 3-channel JPEG bytes:
+// FacesImage encodes the image, and Faces, for callers that hold a JPEG
+// file, passes it as is (re-encoding only grayscale JPEG, PNG and GIF).
+// That JPEG path stays inside this package. Quality is measured in Go on
+// the grey face crop; the pose comes from the typed landmarks.
 package dlib
 
 import (
@@ -39,9 +42,6 @@ const (
 	DefaultCNNMaxSide = 640
 	// jpegQuality is used when a frame must be re-encoded for go-face.
 	jpegQuality = 92
-	// maxPixels refuses images larger than 40 megapixels before decoding
-	// them (dlib would need gigabytes).
-	maxPixels = 40 << 20
 )
 
 // modelFile is a model go-face loads, with the SHA-256 scripts/setup
@@ -92,7 +92,10 @@ type Engine struct {
 	rec *face.Recognizer
 }
 
-var _ embeddings.Engine = (*Engine)(nil)
+var (
+	_ embeddings.Engine   = (*Engine)(nil)
+	_ embeddings.Detector = (*Engine)(nil)
+)
 
 // New verifies every model file in modelsDir against its SHA-256 and loads
 // the models. Errors name the file and wrap embeddings.ErrModel.
@@ -142,7 +145,7 @@ func (e *Engine) Faces(data []byte) ([]embeddings.Face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("faces: %w: %v", embeddings.ErrNotImage, err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > embeddings.MaxPixels {
 		return nil, fmt.Errorf("faces: %w: %d×%d pixels", embeddings.ErrNotImage, cfg.Width, cfg.Height)
 	}
 	native := format == "jpeg" && cfg.ColorModel == color.YCbCrModel
@@ -188,6 +191,20 @@ func (e *Engine) FacesImage(img image.Image) ([]embeddings.Face, error) {
 		return nil, fmt.Errorf("faces: %w: empty image", embeddings.ErrNotImage)
 	}
 	return e.faces(img, nil)
+}
+
+// Detect finds the faces of img with their landmarks and quality, left to
+// right: FacesImage without the descriptors (go-face computes them anyway).
+func (e *Engine) Detect(img image.Image) ([]embeddings.Detection, error) {
+	fs, err := e.FacesImage(img)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]embeddings.Detection, len(fs))
+	for i, f := range fs {
+		out[i] = embeddings.Detection{Box: f.Box, Landmarks: f.Landmarks, Quality: f.Quality}
+	}
+	return out, nil
 }
 
 // faces encodes img for dlib (downscaled for the CNN), runs it and
@@ -248,7 +265,7 @@ func describe(img image.Image, found []face.Face, scale float64) []embeddings.Fa
 	off := img.Bounds().Min
 	for _, f := range found {
 		box := scaleRect(f.Rectangle, scale).Add(off)
-		marks := make([]image.Point, len(f.Shapes))
+		marks := make(embeddings.Landmarks, len(f.Shapes))
 		for i, p := range f.Shapes {
 			marks[i] = scalePoint(p, scale).Add(off)
 		}

@@ -3,53 +3,19 @@ package dlib
 import (
 	"image"
 	"image/color"
-	"math"
 
 	"clockface/embeddings"
 )
 
-const (
-	// noseDepth is the nose base's depth in front of the eye line, as a
-	// fraction of the distance between the eye centres (anthropometric
-	// average: about 2 cm in front of eyes 6.3 cm apart). It turns the
-	// nose's sideways offset into a yaw angle.
-	noseDepth = 0.35
-	// maxYaw is the yaw, in degrees, at which Frontal reaches 0.
-	maxYaw = 60.0
-)
-
 // measure computes a face's quality on the grey crop of img inside box,
-// and its pose from the 5 landmarks.
-func measure(img image.Image, box image.Rectangle, marks []image.Point) embeddings.Quality {
+// and its pose from the landmarks.
+func measure(img image.Image, box image.Rectangle, marks embeddings.Landmarks) embeddings.Quality {
 	q := embeddings.Quality{Width: box.Dx()}
 	q.Brightness, q.Sharpness = greyStats(img, box.Intersect(img.Bounds()))
-	q.Yaw, q.Frontal = pose(marks)
+	if p, err := marks.Parts(); err == nil {
+		q.Yaw, q.Frontal = p.Pose()
+	}
 	return q
-}
-
-// pose estimates yaw (degrees, negative: turned to the image's left) and
-// frontality (1 straight on, 0 at maxYaw or beyond) from dlib's 5 points:
-// 0,1 outer and inner corner of the eye on the image's right, 2,3 outer and
-// inner corner of the eye on the image's left, 4 the base of the nose.
-// A head turned by yaw moves the nose off the eyes' midpoint by
-// noseDepth·tan(yaw) eye-distances.
-func pose(m []image.Point) (yaw, frontal float64) {
-	if len(m) != 5 {
-		return 0, 0
-	}
-	rx, ry := float64(m[0].X+m[1].X)/2, float64(m[0].Y+m[1].Y)/2
-	lx, ly := float64(m[2].X+m[3].X)/2, float64(m[2].Y+m[3].Y)/2
-	eyes := math.Hypot(rx-lx, ry-ly)
-	if eyes == 0 {
-		return 0, 0
-	}
-	// Project the nose onto the eye line to ignore roll.
-	ux, uy := (rx-lx)/eyes, (ry-ly)/eyes
-	mx, my := (rx+lx)/2, (ry+ly)/2
-	off := ((float64(m[4].X)-mx)*ux + (float64(m[4].Y)-my)*uy) / eyes
-	yaw = math.Atan(off/noseDepth) * 180 / math.Pi
-	frontal = max(0, 1-math.Abs(yaw)/maxYaw)
-	return yaw, frontal
 }
 
 // greyStats returns the mean grey level of img inside r and the variance

@@ -75,12 +75,12 @@ func BenchmarkCalibration(b *testing.B) {
 	dir := testmedia.Models(b)
 	configs := []struct {
 		name string
-		open func() embeddings.Engine
+		open func() fileEngine
 	}{
-		{"dlib", func() embeddings.Engine { return newGoFace(b, dir) }},
-		{"onnx", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{}) }},
-		{"onnx-flip", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Flip: true}) }},
-		{"onnx-5pt", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }},
+		{"dlib", func() fileEngine { return newGoFace(b, dir) }},
+		{"onnx", func() fileEngine { return mustNew(b, dir, onnx.Options{}) }},
+		{"onnx-flip", func() fileEngine { return mustNew(b, dir, onnx.Options{Flip: true}) }},
+		{"onnx-5pt", func() fileEngine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }},
 	}
 	for _, c := range configs {
 		b.Run(c.name, func(b *testing.B) {
@@ -186,15 +186,15 @@ func BenchmarkFaces(b *testing.B) {
 	crop := faceCrop(b, jpg)
 	for _, c := range []struct {
 		name string
-		open func() embeddings.Engine
+		open func() fileEngine
 		jpg  []byte
 	}{
-		{"dlib", func() embeddings.Engine { return newGoFace(b, dir) }, jpg},
-		{"onnx", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{}) }, jpg},
-		{"onnx-flip", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Flip: true}) }, jpg},
-		{"onnx-5pt", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }, jpg},
-		{"dlib-crop", func() embeddings.Engine { return newGoFace(b, dir) }, crop},
-		{"onnx-crop", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{}) }, crop},
+		{"dlib", func() fileEngine { return newGoFace(b, dir) }, jpg},
+		{"onnx", func() fileEngine { return mustNew(b, dir, onnx.Options{}) }, jpg},
+		{"onnx-flip", func() fileEngine { return mustNew(b, dir, onnx.Options{Flip: true}) }, jpg},
+		{"onnx-5pt", func() fileEngine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }, jpg},
+		{"dlib-crop", func() fileEngine { return newGoFace(b, dir) }, crop},
+		{"onnx-crop", func() fileEngine { return mustNew(b, dir, onnx.Options{}) }, crop},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			e := c.open()
@@ -243,16 +243,16 @@ func BenchmarkEngineMemory(b *testing.B) {
 	jpg := testmedia.Read(b, "gocv/face.jpg")
 	for _, c := range []struct {
 		name string
-		open func() embeddings.Engine
+		open func() fileEngine
 	}{
-		{"dlib", func() embeddings.Engine { return newGoFace(b, dir) }},
-		{"onnx", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{}) }},
-		{"onnx-5pt", func() embeddings.Engine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }},
+		{"dlib", func() fileEngine { return newGoFace(b, dir) }},
+		{"onnx", func() fileEngine { return mustNew(b, dir, onnx.Options{}) }},
+		{"onnx-5pt", func() fileEngine { return mustNew(b, dir, onnx.Options{Landmarks5: true}) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			runtime.GC()
 			before := vmRSS(b)
-			var e embeddings.Engine
+			var e fileEngine
 			for b.Loop() {
 				e = c.open()
 				if _, err := e.Faces(jpg); err != nil {

@@ -1,6 +1,9 @@
 package onnx
 
-// #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG -march=native
+// // The CPU baseline is x86-64-v2 (SSE4.2, POPCNT: Intel since 2008,
+// // AMD since 2011, Atom and Celeron since 2013), never -march=native, so a
+// // binary built on a newer CPU runs on an older kiosk PC.
+// #cgo CXXFLAGS: -std=c++14 -O3 -DNDEBUG -march=x86-64-v2
 // #cgo LDFLAGS: -ldlib -lblas -lcblas -llapack -ljpeg
 // #include <stdlib.h>
 // #include "landmarks.h"
@@ -15,12 +18,14 @@ import (
 	"unsafe"
 
 	"gocv.io/x/gocv"
+
+	"clockface/embeddings"
 )
 
 // detection is one face found by dlib's HOG detector, with its landmarks.
 type detection struct {
 	box    image.Rectangle
-	shapes []image.Point
+	shapes embeddings.Landmarks
 }
 
 // landmarker is dlib's frontal (HOG) face detector and a shape predictor.
@@ -82,7 +87,7 @@ func (l *landmarker) detect(img gocv.Mat) ([]detection, error) {
 	out := make([]detection, n)
 	for i := range out {
 		out[i].box = image.Rect(int(rs[4*i]), int(rs[4*i+1]), int(rs[4*i+2]), int(rs[4*i+3]))
-		out[i].shapes = make([]image.Point, np)
+		out[i].shapes = make(embeddings.Landmarks, np)
 		for j := range np {
 			out[i].shapes[j] = image.Pt(int(ps[2*(i*np+j)]), int(ps[2*(i*np+j)+1]))
 		}

@@ -101,7 +101,7 @@ func videoFrames(t testing.TB, path string, step int) [][]byte {
 }
 
 // mediaSet runs an engine over the labelled test media.
-func mediaSet(t testing.TB, e embeddings.Engine) []sample {
+func mediaSet(t testing.TB, e fileEngine) []sample {
 	t.Helper()
 	var out []sample
 	for _, p := range testmedia.Franck(t) {
@@ -176,4 +176,12 @@ func mustRead(t testing.TB, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// fileEngine is an engine run on encoded image files: *onnx.Engine, and
+// go-face as the dlib reference.
+type fileEngine interface {
+	Faces(data []byte) ([]embeddings.Face, error)
+	Model() embeddings.Model
+	Close() error
 }

@@ -1,11 +1,15 @@
 // Package onnx is the second embedding model: an ArcFace-class 512-d network
 // (fr_feature.onnx, MobileFaceNet-style) run through OpenCV's DNN module.
-// Faces and landmarks come from dlib's HOG detector and 68-point shape
-// predictor, called directly (go-face's recogniser would also load and run
-// dlib's descriptor network, which this engine does not use). Each face is
-// warped onto the ArcFace reference points with a least-squares similarity
-// fit and described by a unit-length 512-d vector, compared by Euclidean
-// distance like every other model (d² = 2 − 2·cos for unit vectors).
+//
+// It is two parts, composed into the Engine: a Detector (dlib's HOG face
+// detector and a 68- or 5-point shape predictor, called directly: go-face's
+// recogniser would also load and run dlib's descriptor network) and an
+// Embedder (each face warped onto the ArcFace reference points with a
+// least-squares similarity fit of its typed landmarks, described by a
+// unit-length 512-d vector, compared by Euclidean distance like every other
+// model: d² = 2 − 2·cos for unit vectors). Either part can be composed with
+// another through embeddings.Compose. The Engine runs both on one OpenCV
+// frame, so a frame is converted once.
 package onnx
 
 import (
@@ -68,17 +72,132 @@ type Options struct {
 	Flip bool
 }
 
-// Engine implements embeddings.Engine. It is safe for concurrent use: the
-// detector and the network each have a mutex, so two goroutines can detect
-// and embed at the same time.
-type Engine struct {
+// Detector finds faces with dlib's HOG detector and their landmarks with a
+// shape predictor. It implements embeddings.Detector and is safe for
+// concurrent use (calls are serialised).
+type Detector struct {
+	lm *landmarker
+}
+
+var _ embeddings.Detector = (*Detector)(nil)
+
+// NewDetector loads the 68-point shape predictor (or, with landmarks5, the
+// 5-point one) from modelsDir after checking its SHA-256.
+func NewDetector(modelsDir string, landmarks5 bool) (*Detector, error) {
+	predFile, predSum := predictor68File, predictor68SHA256
+	if landmarks5 {
+		predFile, predSum = predictor5File, predictor5SHA256
+	}
+	predPath := filepath.Join(modelsDir, predFile)
+	if err := embeddings.CheckModelFile(predPath, predSum); err != nil {
+		return nil, err
+	}
+	lm, err := newLandmarker(predPath)
+	if err != nil {
+		return nil, fmt.Errorf("onnx detector: %s: %v: %w", predPath, err, embeddings.ErrModel)
+	}
+	return &Detector{lm: lm}, nil
+}
+
+// Close frees the models. It is safe to call more than once.
+func (d *Detector) Close() error {
+	d.lm.close()
+	return nil
+}
+
+// Detect finds the faces of an image, left to right.
+func (d *Detector) Detect(img image.Image) ([]embeddings.Detection, error) {
+	m, err := toMat(img)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return d.DetectMat(m)
+}
+
+// DetectMat is Detect for a continuous BGR frame.
+func (d *Detector) DetectMat(img gocv.Mat) ([]embeddings.Detection, error) {
+	dets, err := d.lm.detect(img)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]embeddings.Detection, len(dets))
+	for i, det := range dets {
+		out[i] = embeddings.Detection{Box: det.box, Landmarks: det.shapes, Quality: quality(img, det.box, det.shapes)}
+	}
+	return out, nil
+}
+
+// Embedder aligns a face from its landmarks and runs the ONNX network. It
+// implements embeddings.Embedder and is safe for concurrent use (the
+// network is guarded by a mutex).
+type Embedder struct {
 	opts  Options
 	model embeddings.Model
-	lm    *landmarker
 
 	mu     sync.Mutex // guards net and closed
 	net    gocv.Net
 	closed bool
+}
+
+var _ embeddings.Embedder = (*Embedder)(nil)
+
+// NewEmbedder loads the network from modelsDir after checking its
+// SHA-256. Only opts.Flip and opts.Landmarks5 matter: the latter says the
+// detections carry 5 points, not 68.
+func NewEmbedder(modelsDir string, opts Options) (*Embedder, error) {
+	onnxPath := filepath.Join(modelsDir, ONNXFile)
+	if err := embeddings.CheckModelFile(onnxPath, ONNXSHA256); err != nil {
+		return nil, err
+	}
+	net := gocv.ReadNetFromONNX(onnxPath)
+	if net.Empty() {
+		return nil, fmt.Errorf("onnx engine: %s: not a loadable ONNX network: %w", onnxPath, embeddings.ErrModel)
+	}
+	return &Embedder{opts: opts, model: opts.Model(), net: net}, nil
+}
+
+// Model is the model the embedder makes embeddings with.
+func (e *Embedder) Model() embeddings.Model { return e.model }
+
+// Close frees the network. It is safe to call more than once.
+func (e *Embedder) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	return e.net.Close()
+}
+
+// Embed describes the detected face of img.
+func (e *Embedder) Embed(img image.Image, d embeddings.Detection) (embeddings.Embedding, error) {
+	m, err := toMat(img)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return e.EmbedMat(m, d)
+}
+
+// EmbedMat is Embed for a continuous BGR frame.
+func (e *Embedder) EmbedMat(img gocv.Mat, d embeddings.Detection) (embeddings.Embedding, error) {
+	pts, _, err := e.points(d.Landmarks)
+	if err != nil {
+		return nil, err
+	}
+	return e.embed(img, pts)
+}
+
+// Engine implements embeddings.Engine: a Detector and an Embedder run on
+// one frame. It is safe for concurrent use: the detector and the network
+// each have a mutex, so two goroutines can detect and embed at the same
+// time.
+type Engine struct {
+	det *Detector
+	emb *Embedder
+	lm  *landmarker // det.lm, for the package's benchmarks
 }
 
 var _ embeddings.Engine = (*Engine)(nil)
@@ -87,33 +206,16 @@ var _ embeddings.Engine = (*Engine)(nil)
 // A missing, unreadable or wrong-hash file gives an error naming it that
 // wraps embeddings.ErrModel.
 func New(modelsDir string, opts Options) (*Engine, error) {
-	predFile, predSum := predictor68File, predictor68SHA256
-	if opts.Landmarks5 {
-		predFile, predSum = predictor5File, predictor5SHA256
-	}
-	for _, f := range []struct{ name, sum string }{{ONNXFile, ONNXSHA256}, {predFile, predSum}} {
-		if err := embeddings.CheckModelFile(filepath.Join(modelsDir, f.name), f.sum); err != nil {
-			return nil, err
-		}
-	}
-	predPath := filepath.Join(modelsDir, predFile)
-	lm, err := newLandmarker(predPath)
+	emb, err := NewEmbedder(modelsDir, opts)
 	if err != nil {
-		return nil, fmt.Errorf("onnx engine: %s: %v: %w", predPath, err, embeddings.ErrModel)
+		return nil, err
 	}
-
-	onnxPath := filepath.Join(modelsDir, ONNXFile)
-	net := gocv.ReadNetFromONNX(onnxPath)
-	if net.Empty() {
-		lm.close()
-		return nil, fmt.Errorf("onnx engine: %s: not a loadable ONNX network: %w", onnxPath, embeddings.ErrModel)
+	det, err := NewDetector(modelsDir, opts.Landmarks5)
+	if err != nil {
+		emb.Close()
+		return nil, err
 	}
-	return &Engine{
-		opts:  opts,
-		model: opts.Model(),
-		lm:    lm,
-		net:   net,
-	}, nil
+	return &Engine{det: det, emb: emb, lm: det.lm}, nil
 }
 
 // ModelName is the model's name in templates.
@@ -141,18 +243,12 @@ func (o Options) Model() embeddings.Model {
 }
 
 // Model is the engine's model.
-func (e *Engine) Model() embeddings.Model { return e.model }
+func (e *Engine) Model() embeddings.Model { return e.emb.Model() }
 
 // Close frees the models.
 func (e *Engine) Close() error {
-	e.lm.close()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil
-	}
-	e.closed = true
-	return e.net.Close()
+	e.det.Close()
+	return e.emb.Close()
 }
 
 // Faces finds every face in an image (JPEG, or any format OpenCV reads),
@@ -187,31 +283,28 @@ func (e *Engine) FacesMat(img gocv.Mat) ([]embeddings.Face, error) {
 }
 
 func (e *Engine) faces(img gocv.Mat) ([]embeddings.Face, error) {
-	dets, err := e.lm.detect(img)
+	dets, err := e.det.DetectMat(img)
 	if err != nil {
 		return nil, fmt.Errorf("onnx faces: %w", err)
 	}
 	out := make([]embeddings.Face, 0, len(dets))
 	for _, d := range dets {
-		pts, noseBase, err := e.points(d.shapes)
+		emb, err := e.emb.EmbedMat(img, d)
 		if err != nil {
 			return nil, fmt.Errorf("onnx faces: %w", err)
 		}
-		emb, err := e.embed(img, pts)
-		if err != nil {
-			return nil, fmt.Errorf("onnx faces: %w", err)
-		}
-		out = append(out, embeddings.Face{
-			Box: d.box,
-			// The predictor's own points (68, or 5 with Landmarks5), as the
-			// dlib engine gives its 5: the kiosk's liveness reads them by
-			// index.
-			Landmarks: d.shapes,
-			Quality:   quality(img, d.box, pts[0], pts[1], noseBase),
-			Embedding: emb,
-		})
+		out = append(out, embeddings.Face{Box: d.Box, Landmarks: d.Landmarks, Quality: d.Quality, Embedding: emb})
 	}
 	return out, nil
+}
+
+// points and embed are the embedder's, for the package's benchmarks.
+func (e *Engine) points(l embeddings.Landmarks) ([]align.Point, embeddings.Parts, error) {
+	return e.emb.points(l)
+}
+
+func (e *Engine) embed(img gocv.Mat, pts []align.Point) (embeddings.Embedding, error) {
+	return e.emb.embed(img, pts)
 }
 
 // truncatedJPEG reports whether data is a JPEG whose last scan has no end
@@ -230,42 +323,51 @@ func truncatedJPEG(data []byte) bool {
 // FacesImage is Faces for a decoded image. Boxes and landmarks are
 // relative to the image's bounds.
 func (e *Engine) FacesImage(img image.Image) ([]embeddings.Face, error) {
-	m, err := gocv.ImageToMatRGB(img) // BGR order, despite the name
+	m, err := toMat(img)
 	if err != nil {
-		return nil, fmt.Errorf("onnx faces: %v: %w", err, embeddings.ErrNotImage)
+		return nil, err
 	}
 	defer m.Close()
-	return e.FacesMat(m)
+	return e.faces(m)
 }
 
-// points turns dlib's landmarks into alignment points: with 68 points the
-// 5 ArcFace points (eye centres, nose tip, mouth corners); with 5 points
-// the eye centres and the base of the nose. It also returns the base of the
-// nose, for the pose estimate.
-func (e *Engine) points(shapes []image.Point) (pts []align.Point, noseBase align.Point, err error) {
-	pt := func(i int) align.Point { return align.Point{X: float64(shapes[i].X), Y: float64(shapes[i].Y)} }
-	mean := func(from, to int) align.Point {
-		var m align.Point
-		for i := from; i <= to; i++ {
-			m.X += float64(shapes[i].X)
-			m.Y += float64(shapes[i].Y)
-		}
-		n := float64(to - from + 1)
-		return align.Point{X: m.X / n, Y: m.Y / n}
+// toMat converts an image to a continuous BGR frame.
+func toMat(img image.Image) (gocv.Mat, error) {
+	if img == nil || img.Bounds().Empty() {
+		return gocv.Mat{}, fmt.Errorf("onnx faces: empty image: %w", embeddings.ErrNotImage)
+	}
+	m, err := gocv.ImageToMatRGB(img) // BGR order, despite the name
+	if err != nil {
+		return gocv.Mat{}, fmt.Errorf("onnx faces: %v: %w", err, embeddings.ErrNotImage)
+	}
+	return m, nil
+}
+
+// points turns the typed landmarks into alignment points, matched to the
+// reference: with 68 points the 5 ArcFace points (eye centres, nose tip,
+// mouth corners); with 5 points (Landmarks5) the eye centres and the base
+// of the nose. It also returns the decoded parts.
+func (e *Embedder) points(l embeddings.Landmarks) ([]align.Point, embeddings.Parts, error) {
+	p, err := l.Parts()
+	if err != nil {
+		return nil, p, fmt.Errorf("align: %w", err)
 	}
 	switch {
-	case e.opts.Landmarks5 && len(shapes) == 5:
-		// dlib's 5-point model: 0–1 the corners of the eye on the image's
-		// right, 2–3 the eye on the image's left, 4 the base of the nose.
-		return []align.Point{mean(2, 3), mean(0, 1), pt(4)}, pt(4), nil
-	case !e.opts.Landmarks5 && len(shapes) == 68:
-		return []align.Point{mean(36, 41), mean(42, 47), pt(30), pt(48), pt(54)}, pt(33), nil
+	case e.opts.Landmarks5 && p.Scheme == embeddings.Scheme5:
+		return []align.Point{align.Point(p.LeftEye), align.Point(p.RightEye), align.Point(p.NoseBase)}, p, nil
+	case !e.opts.Landmarks5 && p.Scheme == embeddings.Scheme68:
+		return []align.Point{align.Point(p.LeftEye), align.Point(p.RightEye), align.Point(p.NoseTip),
+			align.Point(p.MouthLeft), align.Point(p.MouthRight)}, p, nil
 	}
-	return nil, align.Point{}, fmt.Errorf("landmarks: got %d points from the shape predictor", len(shapes))
+	want := embeddings.Scheme68
+	if e.opts.Landmarks5 {
+		want = embeddings.Scheme5
+	}
+	return nil, p, fmt.Errorf("align: got %s landmarks, this model aligns from %s", p.Scheme, want)
 }
 
 // embed warps the face onto the reference and runs the network.
-func (e *Engine) embed(img gocv.Mat, pts []align.Point) (embeddings.Embedding, error) {
+func (e *Embedder) embed(img gocv.Mat, pts []align.Point) (embeddings.Embedding, error) {
 	sim, err := align.Fit(pts, reference[:len(pts)])
 	if err != nil {
 		return nil, err
@@ -300,7 +402,7 @@ func (e *Engine) embed(img gocv.Mat, pts []align.Point) (embeddings.Embedding, e
 
 // forward runs the network on one BGR 112×112 chip and returns the raw
 // (unnormalised) output.
-func (e *Engine) forward(chip gocv.Mat) (embeddings.Embedding, error) {
+func (e *Embedder) forward(chip gocv.Mat) (embeddings.Embedding, error) {
 	blob := gocv.BlobFromImage(chip, 1/pixelStd, image.Pt(chipSize, chipSize),
 		gocv.NewScalar(pixelMean, pixelMean, pixelMean, 0), true, false)
 	defer blob.Close()

@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func oneFace(t *testing.T, e embeddings.Engine, jpg []byte, name string) embeddings.Face {
+func oneFace(t *testing.T, e fileEngine, jpg []byte, name string) embeddings.Face {
 	t.Helper()
 	fs, err := e.Faces(jpg)
 	if err != nil {

@@ -15,12 +15,13 @@
 package liveness
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"clockface/embeddings"
 )
 
 // Challenge is what the person is asked to do.
@@ -123,11 +124,12 @@ func (c Config) Pick(rng *rand.Rand) Challenge {
 	return c.Challenges[rng.IntN(len(c.Challenges))]
 }
 
-// Observation is one analysed frame: the face's box and landmarks.
+// Observation is one analysed frame: the face's box and landmarks (5 or
+// 68 points, decoded by embeddings.Landmarks.Parts).
 type Observation struct {
 	At        time.Time
 	Box       image.Rectangle
-	Landmarks []image.Point
+	Landmarks embeddings.Landmarks
 }
 
 // Verdict is the state of a judgement.
@@ -174,7 +176,7 @@ func (r Result) String() string {
 }
 
 // ErrLandmarks says a face has no landmarks the judge understands.
-var ErrLandmarks = errors.New("liveness: need 5 or 68 landmarks")
+var ErrLandmarks = embeddings.ErrLandmarks
 
 // Judge follows one person through one challenge.
 type Judge struct {
@@ -275,39 +277,19 @@ type geometry struct {
 	eyeDist float64 // pixels
 }
 
-func measure(pts []image.Point) (geometry, error) {
-	var a, b, nose fpt
-	switch len(pts) {
-	case 5: // dlib shape_predictor_5: two corners per eye, then the nose
-		a, b, nose = mean(pts[0:2]), mean(pts[2:4]), toF(pts[4])
-	case 68: // iBUG 68: eyes 36–41 and 42–47, nose tip 30
-		a, b, nose = mean(pts[36:42]), mean(pts[42:48]), toF(pts[30])
-	default:
-		return geometry{}, ErrLandmarks
+// measure reads the eye centres and the nose (its tip with 68 points, its
+// base with 5) through the typed landmarks.
+func measure(l embeddings.Landmarks) (geometry, error) {
+	p, err := l.Parts()
+	if err != nil {
+		return geometry{}, err
 	}
-	if a.x > b.x {
-		a, b = b, a // a is the eye on the image's left
+	if p.LeftEye.X > p.RightEye.X {
+		p.LeftEye, p.RightEye = p.RightEye, p.LeftEye // a mirrored face
 	}
-	ux, uy := b.x-a.x, b.y-a.y
-	d := math.Hypot(ux, uy)
+	d := p.EyeDistance()
 	if d < 1 {
 		return geometry{}, ErrLandmarks
 	}
-	mx, my := (a.x+b.x)/2, (a.y+b.y)/2
-	off := ((nose.x-mx)*ux + (nose.y-my)*uy) / d
-	return geometry{yaw: off / d, eyeDist: d}, nil
-}
-
-type fpt struct{ x, y float64 }
-
-func toF(p image.Point) fpt { return fpt{float64(p.X), float64(p.Y)} }
-
-func mean(ps []image.Point) fpt {
-	var s fpt
-	for _, p := range ps {
-		s.x += float64(p.X)
-		s.y += float64(p.Y)
-	}
-	n := float64(len(ps))
-	return fpt{s.x / n, s.y / n}
+	return geometry{yaw: p.NoseOffset(p.Nose()), eyeDist: d}, nil
 }

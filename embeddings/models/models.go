@@ -1,0 +1,61 @@
+// Package models is the model registry: it opens the engine of a
+// registered embeddings.Profile by name. It is the one place that imports
+// every engine adapter, so the CLI and the kiosk call one function and
+// never switch on a model name themselves.
+package models
+
+import (
+	"fmt"
+
+	"clockface/embeddings"
+	"clockface/embeddings/dlib"
+	"clockface/embeddings/onnx"
+)
+
+// Default is the profile --model selects when it is not given.
+const Default = "dlib"
+
+// Open opens the engine of the profile called name with the model files
+// in modelsDir. An unknown name is an error listing the known ones; a
+// missing or wrong model file wraps embeddings.ErrModel and names it.
+func Open(name, modelsDir string) (embeddings.Engine, embeddings.Profile, error) {
+	p, err := embeddings.ProfileNamed(name)
+	if err != nil {
+		return nil, embeddings.Profile{}, fmt.Errorf("open engine: %w", err)
+	}
+	e, err := open(p, modelsDir)
+	if err != nil {
+		return nil, embeddings.Profile{}, fmt.Errorf("open engine %s: %w", name, err)
+	}
+	if got := e.Model(); got != p.Model {
+		e.Close()
+		return nil, embeddings.Profile{}, fmt.Errorf("open engine %s: the engine makes %s, the profile says %s", name, got, p.Model)
+	}
+	return e, p, nil
+}
+
+// open is the one switch from a profile to its adapter.
+func open(p embeddings.Profile, modelsDir string) (embeddings.Engine, error) {
+	switch p.Name {
+	case "dlib":
+		return dlib.New(modelsDir, dlib.Options{})
+	case "onnx":
+		return onnx.New(modelsDir, onnx.Options{})
+	case "onnx-sp5":
+		return onnx.New(modelsDir, onnx.Options{Landmarks5: true})
+	case "onnx-flip":
+		return onnx.New(modelsDir, onnx.Options{Flip: true})
+	}
+	return nil, fmt.Errorf("profile %s has no engine adapter", p.Name)
+}
+
+// Models are the models of every registered profile: what the ledger may
+// hold templates of.
+func Models() []embeddings.Model {
+	ps := embeddings.Profiles()
+	out := make([]embeddings.Model, len(ps))
+	for i, p := range ps {
+		out[i] = p.Model
+	}
+	return out
+}
