@@ -1,6 +1,9 @@
 # The README's commands. `make test` is what .ci/run calls.
 SHELL := /bin/bash
 GO ?= go
+# Every cgo C++ file is compiled for the x86-64-v2 baseline (SSE4.2, POPCNT),
+# never for the build machine's CPU: see scripts/cxx-baseline.
+export CXX := $(CURDIR)/scripts/cxx-baseline
 # Every test binary runs under one virtual X server (the kiosk's Fyne window).
 XVFB := xvfb-run -a -s "-screen 0 1280x1024x24"
 

@@ -1,6 +1,7 @@
 package clockface_test
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -65,5 +66,46 @@ func checkDeps(t *testing.T, pkg string, forbidden []string) {
 				t.Errorf("%s imports %s: it must not", pkg, d)
 			}
 		}
+	}
+}
+
+// TestCPUBaseline: no cgo package is compiled for the build machine's CPU.
+// go-face asks for -march=native in its own cgo flags; the build's C++
+// compiler (scripts/cxx-baseline, set as CXX by the Makefile and
+// scripts/setup) rewrites it to x86-64-v2. The test finds every package of
+// the binary that asks for -march=native, fails on any beside go-face, and
+// checks that the wrapper really compiles for the baseline: SSE4.2 yes,
+// AVX2 (which older kiosk PCs lack) no.
+func TestCPUBaseline(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}\t{{.CgoCFLAGS}} {{.CgoCPPFLAGS}} {{.CgoCXXFLAGS}}", "./cmd/clockface").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	allowed := map[string]bool{"github.com/Kagami/go-face": true}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, flags, _ := strings.Cut(line, "\t")
+		if strings.Contains(flags, "-march=native") && !allowed[pkg] {
+			t.Errorf("%s asks for -march=native: compile it for the baseline (scripts/cxx-baseline)", pkg)
+		}
+	}
+	macros := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("scripts/cxx-baseline", append(args, "-dM", "-E", "-x", "c++", "/dev/null")...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("scripts/cxx-baseline: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	got := macros("-march=native")
+	if !strings.Contains(got, "__SSE4_2__") || strings.Contains(got, "__AVX2__") {
+		t.Errorf("scripts/cxx-baseline -march=native: SSE4.2 %v, AVX2 %v; want the x86-64-v2 baseline (SSE4.2, no AVX2)",
+			strings.Contains(got, "__SSE4_2__"), strings.Contains(got, "__AVX2__"))
+	}
+	mk, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mk), "export CXX := $(CURDIR)/scripts/cxx-baseline") {
+		t.Error("the Makefile does not build with scripts/cxx-baseline as CXX")
 	}
 }
