@@ -364,7 +364,9 @@ func (s *DB) withdrawApprovals(ctx context.Context, tx *sql.Tx, employee string,
 	return out, nil
 }
 
-func (s *DB) Punch(ctx context.Context, id string) (clockface.Punch, error) { return s.punch(ctx, s.db, id) }
+func (s *DB) Punch(ctx context.Context, id string) (clockface.Punch, error) {
+	return s.punch(ctx, s.db, id)
+}
 
 func (s *DB) punch(ctx context.Context, q execer, id string) (clockface.Punch, error) {
 	p, err := scanPunch(q.QueryRowContext(ctx, s.rebind(`SELECT `+punchCols+` FROM punches WHERE id = ?`), id))

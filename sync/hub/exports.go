@@ -162,4 +162,3 @@ func (s *DB) ExportFile(ctx context.Context, id string) (ExportRecord, []byte, e
 	}
 	return r, data, nil
 }
-
