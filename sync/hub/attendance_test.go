@@ -354,7 +354,7 @@ func TestExportRecords(t *testing.T) {
 			if err != nil || !ok || last.ID != r.ID {
 				t.Fatalf("last export: got %+v %v %v, want %s", last, ok, err, r.ID)
 			}
-			if d := attendance.Diff(last.Sheet(), last.Sheet()); len(d) != 0 {
+			if d := attendance.Diff(last.Sheet(time.UTC), last.Sheet(time.UTC)); len(d) != 0 {
 				t.Errorf("diff of a record with itself: got %v", d)
 			}
 			if _, ok, _ := st.LastExport(ctx, p, "adp"); ok {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"clockface/attendance"
 )
@@ -49,13 +50,18 @@ func Totals(sh attendance.Sheet) []EmployeeTotal {
 	return out
 }
 
-// Sheet rebuilds the recorded totals as a sheet, for attendance.Diff
-// against a new one: employees, hours, days and exception counts only.
-func (r ExportRecord) Sheet() attendance.Sheet {
-	sh := attendance.Sheet{From: r.Period.From, To: r.Period.To}
+// Sheet rebuilds the recorded totals as a sheet in the site's zone loc,
+// for attendance.Diff against a new one: employees, hours, days and
+// exception counts only.
+func (r ExportRecord) Sheet(loc *time.Location) attendance.Sheet {
+	sh := attendance.Sheet{From: r.Period.From.In(loc), To: r.Period.To.In(loc)}
 	for _, t := range r.Totals {
 		if t.Hours != (attendance.Hours{}) || len(t.Days) > 0 {
-			sh.Employees = append(sh.Employees, attendance.Employee{Number: t.Number, Hours: t.Hours, Days: t.Days})
+			days := make([]attendance.Day, len(t.Days))
+			for i, d := range t.Days {
+				days[i] = attendance.Day{Date: d.Date.In(loc), Hours: d.Hours}
+			}
+			sh.Employees = append(sh.Employees, attendance.Employee{Number: t.Number, Hours: t.Hours, Days: days})
 		}
 		for range t.Exceptions {
 			sh.Exceptions = append(sh.Exceptions, attendance.Exception{Employee: t.Number})
