@@ -216,6 +216,7 @@ func exportConfig(cmd *cobra.Command, f exportFlags) (payroll.Config, error) {
 type exportRecorder interface {
 	hub.Settings
 	Adjustments(ctx context.Context, from, to time.Time) ([]attendance.Adjustment, error)
+	CarriedOut(ctx context.Context, from, to time.Time) ([]attendance.Adjustment, error)
 	hub.Exports
 }
 
@@ -228,9 +229,30 @@ type exportReader func(ctx context.Context, f func(hub.ExportReads, exportRecord
 // adjustments paid.
 type exportOutput struct {
 	payroll.Result
-	ExportID    string                  `json:"ExportID"`
-	Changes     []string                `json:"Changes,omitempty"`
-	Adjustments []attendance.Adjustment `json:"Adjustments,omitempty"`
+	ExportID    string
+	Changes     []string
+	Adjustments []attendance.Adjustment // paid in this period
+	CarriedOut  []attendance.Adjustment // this locked period's, paid later
+}
+
+// MarshalJSON writes the payroll result's fields with export_id,
+// changes, adjustments and carried_out beside them.
+func (o exportOutput) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(o.Result)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	m["export_id"] = o.ExportID
+	for k, v := range map[string]any{"changes": o.Changes, "adjustments": o.Adjustments, "carried_out": o.CarriedOut} {
+		if v != nil {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
 }
 
 // runExport reads the whole workweeks the period needs, computes the
@@ -278,7 +300,13 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags, read exportReader) er
 			if out.Adjustments, err = rec.Adjustments(ctx, p.from, p.end); err != nil {
 				return err
 			}
-			sheet = withAdjustments(sheet, out.Adjustments)
+			// A locked period's file stays as exported: what was carried
+			// out of it is paid in the period it was carried into.
+			if out.CarriedOut, err = rec.CarriedOut(ctx, p.from, p.end); err != nil {
+				return err
+			}
+			sheet = withAdjustments(sheet, out.Adjustments, 1)
+			sheet = withAdjustments(sheet, out.CarriedOut, -1)
 			period := attendance.Period{From: p.from, To: p.end}
 			if last, hasLast, err = rec.LastExport(ctx, period, string(p.cfg.Format)); err != nil {
 				return err
@@ -292,6 +320,9 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags, read exportReader) er
 		if !a.jsonOut {
 			for _, adj := range out.Adjustments {
 				fmt.Fprintf(a.stdout, "adjustment: %s\n", adjustmentText(adj, p.rules.Location))
+			}
+			for _, adj := range out.CarriedOut {
+				fmt.Fprintf(a.stdout, "carried out (not in this file): %s\n", adjustmentText(adj, p.rules.Location))
 			}
 			if hasLast {
 				if len(out.Changes) == 0 {
@@ -336,10 +367,11 @@ func (a *app) recordExport(ctx context.Context, rec exportRecorder, f exportFlag
 	return nil
 }
 
-// withAdjustments adds each adjustment's hours to its employee's period
-// totals (an employee without punches in the period gets a line of their
-// own), so the file pays them. Days are left as worked.
-func withAdjustments(sh attendance.Sheet, adjs []attendance.Adjustment) attendance.Sheet {
+// withAdjustments adds (sign 1) or takes away (sign -1) each adjustment's
+// hours to or from its employee's period totals (an employee without
+// punches in the period gets a line of their own), so the file pays what
+// is due in it. Days are left as worked.
+func withAdjustments(sh attendance.Sheet, adjs []attendance.Adjustment, sign time.Duration) attendance.Sheet {
 	if len(adjs) == 0 {
 		return sh
 	}
@@ -350,9 +382,9 @@ func withAdjustments(sh attendance.Sheet, adjs []attendance.Adjustment) attendan
 			emps = slices.Insert(emps, i, attendance.Employee{Number: adj.Employee})
 		}
 		e := &emps[i]
-		e.Hours.Regular += adj.Delta.Regular
-		e.Hours.Overtime += adj.Delta.Overtime
-		e.Hours.Double += adj.Delta.Double
+		e.Hours.Regular += sign * adj.Delta.Regular
+		e.Hours.Overtime += sign * adj.Delta.Overtime
+		e.Hours.Double += sign * adj.Delta.Double
 	}
 	sh.Employees = emps
 	return sh

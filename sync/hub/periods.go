@@ -28,6 +28,10 @@ type Periods interface {
 	// Adjustments lists the adjustments paid in a period starting in
 	// [from, to): those whose Into period starts there.
 	Adjustments(ctx context.Context, from, to time.Time) ([]attendance.Adjustment, error)
+	// CarriedOut lists the adjustments carried out of a locked period
+	// starting in [from, to): a re-export of it leaves them out, so its
+	// file stays as exported.
+	CarriedOut(ctx context.Context, from, to time.Time) ([]attendance.Adjustment, error)
 }
 
 var _ Periods = (*DB)(nil)
@@ -129,9 +133,19 @@ func (s *DB) locks(ctx context.Context, q execer) ([]attendance.Lock, error) {
 }
 
 func (s *DB) Adjustments(ctx context.Context, from, to time.Time) ([]attendance.Adjustment, error) {
+	return s.adjustments(ctx, "into_from", from, to)
+}
+
+func (s *DB) CarriedOut(ctx context.Context, from, to time.Time) ([]attendance.Adjustment, error) {
+	return s.adjustments(ctx, "locked_from", from, to)
+}
+
+// adjustments lists those whose column col (into_from or locked_from) is
+// in [from, to).
+func (s *DB) adjustments(ctx context.Context, col string, from, to time.Time) ([]attendance.Adjustment, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT employee, locked_from, locked_to, into_from, into_to,
 		regular_ns, overtime_ns, double_ns, adjusted_by, reason, at FROM adjustments
-		WHERE into_from >= ? AND into_from < ? ORDER BY employee, at, id`), nanos(from), nanos(to))
+		WHERE `+col+` >= ? AND `+col+` < ? ORDER BY employee, at, id`), nanos(from), nanos(to))
 	if err != nil {
 		return nil, fmt.Errorf("adjustments: %w", err)
 	}
