@@ -51,11 +51,8 @@ func (a *app) syncCommands() []*cobra.Command {
 		return hub.Open(ctx, path, pgSchema)
 	}
 
-	hubCmd := &cobra.Command{Use: "hub", Short: "The employer's hub: receives punches from kiosks"}
-	hubCmd.AddCommand(a.hubServeCmd(addDB, openStore), a.hubKioskCmd(addDB, openStore))
-	hubCmd.AddCommand(a.hubUserCmd())
-	// An export reads an existing hub database and never creates one: a
-	// mistyped --db must fail, not write an empty file.
+	// An export or an edit reads an existing hub database and never
+	// creates one: a mistyped --db must fail, not write an empty file.
 	openExisting := func(ctx context.Context) (*hub.DB, error) {
 		path := db
 		if path == "" {
@@ -68,6 +65,15 @@ func (a *app) syncCommands() []*cobra.Command {
 		}
 		return hub.Open(ctx, path, pgSchema)
 	}
+	hubCmd := &cobra.Command{Use: "hub", Short: "The employer's hub: receives punches from kiosks"}
+	hubCmd.AddCommand(a.hubServeCmd(addDB, openStore), a.hubKioskCmd(addDB, openStore))
+	hubCmd.AddCommand(a.hubUserCmd())
+	hubCmd.AddCommand(a.hubConfigCmd(addDB, openStore))
+	hubCmd.AddCommand(a.hubEmployeeCmd(addDB, openExisting))
+	hubCmd.AddCommand(a.hubPunchCmd(addDB, openExisting))
+	hubCmd.AddCommand(a.hubPeriodCmd(addDB, openExisting))
+	hubCmd.AddCommand(a.hubAuditCmd(addDB, openExisting))
+	hubCmd.AddCommand(a.hubExportCmd(addDB, openExisting))
 	exportCmd := a.exportCmd(addDB, openExisting)
 	return []*cobra.Command{hubCmd, a.syncCmd(), exportCmd}
 }

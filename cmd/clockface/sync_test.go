@@ -30,6 +30,7 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	hubData, kiosk, out := t.TempDir(), t.TempDir(), t.TempDir()
 	hubDB := filepath.Join(hubData, "hub.db")
 
+	mustCLI(t, hubData, "", "hub", "config", "set", "tz", "UTC", "--db", hubDB)
 	code := strings.Fields(mustCLI(t, hubData, "", "hub", "kiosk", "pair", "--db", hubDB))[0]
 	srv := exec.Command(cliBinary, "--data", hubData, "hub", "serve", "--db", hubDB, "--insecure-behind-proxy", "--addr", "127.0.0.1:0")
 	stdout, err := srv.StdoutPipe()
@@ -49,6 +50,9 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	mustCLI(t, kiosk, "", "sync", "pair", "--hub", hubURL, "--code", code)
 	if st, err := os.Stat(filepath.Join(kiosk, "hub.json")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("hub.json: %v, mode %v, want 0600", err, st.Mode().Perm())
+	}
+	if cred, err := hubclient.LoadCredential(filepath.Join(kiosk, "hub.json")); err != nil || cred.TimeZone != "UTC" {
+		t.Errorf("credential: got zone %q %v, want the hub's UTC", cred.TimeZone, err)
 	}
 	if r := runCLI(t, kiosk, "", "sync", "pair", "--hub", hubURL, "--code", code); r.code == 0 || !strings.Contains(r.stderr, "pairing code") {
 		t.Errorf("spent code: got exit %d %q, want a pairing-code error", r.code, r.stderr)
@@ -114,6 +118,29 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "PRAB1EPI.csv")); !os.IsNotExist(err) {
 		t.Errorf("ADP file written despite missing ids: %v", err)
 	}
+	// HR enters the ids on the hub; then every provider's file is written.
+	mustCLI(t, hubData, "", "hub", "employee", "set", "100001", "--db", hubDB, "--first", "Ann", "--last", "Lee",
+		"--adp-file", "101", "--paychex-id", "W101", "--gusto-id", "GA0101", "--qb-name", "Ann Lee")
+	mustCLI(t, hubData, "", "hub", "employee", "set", "100002", "--db", hubDB, "--first", "Hy", "--last", "Link",
+		"--adp-file", "102", "--paychex-id", "W102", "--gusto-id", "GA0102", "--qb-name", "Hy Link")
+	if got := mustCLI(t, hubData, "", "hub", "employee", "list", "--db", hubDB, "--json"); !strings.Contains(got, `"adp_file_number":"102"`) {
+		t.Errorf("employee list: got %s, want 100002's File # 102", got)
+	}
+	period := []string{"export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08"}
+	for _, f := range [][]string{
+		{"--format", "adp", "--adp-company", "AB1", "--earning", "double=D"},
+		{"--format", "paychex", "--paychex-client-id", "AB12"},
+		{"--format", "gusto"},
+		{"--format", "iif", "--company", "Acme Inc", "--company-create-time", "1234567890"},
+	} {
+		got := mustCLI(t, hubData, "", append(append(period, f...), "--out", out)...)
+		if !strings.Contains(got, "13.75") || !strings.Contains(got, "wrote") {
+			t.Errorf("%v: got %q, want 13.75 h written", f, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "PRAB1EPI.csv")); err != nil {
+		t.Errorf("ADP file with File #s set: %v", err)
+	}
 	// A mistyped hub database is an error, never a new empty one.
 	missing := filepath.Join(out, "nohub.db")
 	if r := runCLI(t, hubData, "", "export", "--db", missing, "--from", "2026-03-02", "--to", "2026-03-08", "--tz", "UTC",
@@ -123,8 +150,9 @@ func TestSyncCLIEndToEnd(t *testing.T) {
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
 		t.Errorf("export created %s: %v", missing, err)
 	}
-	// No zone, no export: the machine's zone is never guessed.
-	if r := runCLI(t, hubData, "", "export", "--db", hubDB, "--from", "2026-03-02", "--to", "2026-03-08",
+	// No zone, no export: the machine's zone is never guessed (the hub
+	// has one configured; the kiosk's ledger has none).
+	if r := runCLI(t, kiosk, "", "export", "--from-ledger", "--from", "2026-03-02", "--to", "2026-03-08",
 		"--out", filepath.Join(out, "nozone.csv")); r.code == 0 || !strings.Contains(r.stderr, "--tz is required") {
 		t.Errorf("export without a zone: got exit %d %q", r.code, r.stderr)
 	}

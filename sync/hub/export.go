@@ -13,7 +13,11 @@ import (
 // PunchesBetween returns the punches whose effective time is in [from,
 // to), with their latest correction and void, ordered by original time.
 func (s *DB) PunchesBetween(ctx context.Context, from, to time.Time) ([]clockface.Punch, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+punchCols+` FROM punches
+	return s.punchesBetween(ctx, s.db, from, to)
+}
+
+func (s *DB) punchesBetween(ctx context.Context, q execer, from, to time.Time) ([]clockface.Punch, error) {
+	rows, err := q.QueryContext(ctx, s.rebind(`SELECT `+punchCols+` FROM punches
 		WHERE effective_at >= ? AND effective_at < ? ORDER BY at, id`), nanos(from), nanos(to))
 	if err != nil {
 		return nil, fmt.Errorf("punches: %w", err)
@@ -21,39 +25,31 @@ func (s *DB) PunchesBetween(ctx context.Context, from, to time.Time) ([]clockfac
 	defer rows.Close()
 	var ps []clockface.Punch
 	for rows.Next() {
-		var p wire.Punch
-		var at, eff, recv int64
-		var cAt, cWhen, vWhen sql.NullInt64
-		var cBy, cReason, vBy, vReason sql.NullString
-		if err := rows.Scan(&p.ID, &p.Employee, &p.Kind, &p.Method, &at, &p.KioskID, &p.Evidence.Distance, &p.Evidence.Margin,
-			&p.Evidence.Liveness, &p.Evidence.Model, &cAt, &cBy, &cReason, &cWhen, &vBy, &vReason, &vWhen, &eff, &recv); err != nil {
+		p, err := scanPunch(rows)
+		if err != nil {
 			return nil, fmt.Errorf("punches: %w", err)
 		}
-		p.At = fromNanos(at)
-		if cAt.Valid {
-			p.Correction = &wire.Correction{At: fromNanos(cAt.Int64), By: cBy.String, Reason: cReason.String, When: fromNanos(cWhen.Int64)}
-		}
-		if vBy.Valid {
-			p.Void = &wire.Void{By: vBy.String, Reason: vReason.String, When: fromNanos(vWhen.Int64)}
-		}
-		ps = append(ps, p.Domain())
+		ps = append(ps, p)
 	}
 	return ps, rows.Err()
 }
 
-func (s *DB) Employees(ctx context.Context) ([]clockface.Employee, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT number, name, status FROM employees ORDER BY number`)
-	if err != nil {
-		return nil, fmt.Errorf("employees: %w", err)
+// scanPunch reads one row of punchCols.
+func scanPunch(sc interface{ Scan(...any) error }) (clockface.Punch, error) {
+	var p wire.Punch
+	var at, eff, recv int64
+	var cAt, cWhen, vWhen sql.NullInt64
+	var cBy, cReason, vBy, vReason sql.NullString
+	if err := sc.Scan(&p.ID, &p.Employee, &p.Kind, &p.Method, &at, &p.KioskID, &p.Evidence.Distance, &p.Evidence.Margin,
+		&p.Evidence.Liveness, &p.Evidence.Model, &cAt, &cBy, &cReason, &cWhen, &vBy, &vReason, &vWhen, &eff, &recv); err != nil {
+		return clockface.Punch{}, err
 	}
-	defer rows.Close()
-	var es []clockface.Employee
-	for rows.Next() {
-		var e clockface.Employee
-		if err := rows.Scan(&e.Number, &e.Name, &e.Status); err != nil {
-			return nil, fmt.Errorf("employees: %w", err)
-		}
-		es = append(es, e)
+	p.At = fromNanos(at)
+	if cAt.Valid {
+		p.Correction = &wire.Correction{At: fromNanos(cAt.Int64), By: cBy.String, Reason: cReason.String, When: fromNanos(cWhen.Int64)}
 	}
-	return es, rows.Err()
+	if vBy.Valid {
+		p.Void = &wire.Void{By: vBy.String, Reason: vReason.String, When: fromNanos(vWhen.Int64)}
+	}
+	return p.Domain(), nil
 }

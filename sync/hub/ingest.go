@@ -56,9 +56,8 @@ func (s *DB) ApplyBatch(ctx context.Context, r Receipt) (Result, error) {
 		res.Accepted = len(fresh) - (len(punches) - inserted)
 		res.Duplicates = len(b.Events) - res.Accepted
 		for _, e := range b.Employees {
-			if _, err := s.exec(ctx, tx, `INSERT INTO employees (number, name, status, updated_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (number) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at`,
-				e.Number, e.Name, e.Status, hub); err != nil {
+			if _, err := s.exec(ctx, tx, employeeUpsert, e.Number, e.Name, e.Status, hub, e.FirstName, e.LastName,
+				e.Payroll.ADPFileNumber, e.Payroll.PaychexWorkerID, e.Payroll.GustoID, e.Payroll.QuickBooksName); err != nil {
 				return fmt.Errorf("upsert employee: %w", err)
 			}
 		}

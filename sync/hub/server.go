@@ -29,6 +29,8 @@ type ServerStore interface {
 	Ingest
 	Fleet
 	Health
+	// SiteZone is the site's time zone for the pairing answer ("" unset).
+	SiteZone(ctx context.Context) (string, error)
 }
 
 // Server is the hub's HTTP API.
@@ -164,7 +166,11 @@ func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("kiosk paired", "kiosk", req.KioskID)
-	writeJSON(w, http.StatusOK, wire.PairResponse{KioskID: req.KioskID, Secret: encodeSecret(secret), HubTime: now})
+	tz, err := s.store.SiteZone(r.Context())
+	if err != nil { // the kiosk is paired; it can be given a zone by hand
+		s.log.Error("pair: site zone", "err", err)
+	}
+	writeJSON(w, http.StatusOK, wire.PairResponse{KioskID: req.KioskID, Secret: encodeSecret(secret), HubTime: now, TimeZone: tz})
 }
 
 func (s *Server) batch(w http.ResponseWriter, r *http.Request) {

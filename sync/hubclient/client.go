@@ -29,6 +29,9 @@ type Credential struct {
 	KioskID string `json:"kiosk_id"`
 	Secret  string `json:"secret"`           // base64url HMAC key
 	CAPEM   string `json:"ca_pem,omitempty"` // the hub's private CA, if it has one
+	// TimeZone is the site's IANA zone as the hub gave it at pairing
+	// (empty if the hub had none configured).
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // LoadCredential reads a credential file.
@@ -98,7 +101,7 @@ func Pair(ctx context.Context, hc *http.Client, hubURL, code, kioskID, caPEM str
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&pr); err != nil {
 		return Credential{}, fmt.Errorf("pair: bad answer: %w", err)
 	}
-	return Credential{HubURL: base, KioskID: pr.KioskID, Secret: pr.Secret, CAPEM: caPEM}, nil
+	return Credential{HubURL: base, KioskID: pr.KioskID, Secret: pr.Secret, CAPEM: caPEM, TimeZone: pr.TimeZone}, nil
 }
 
 // HubError is a non-2xx answer from the hub.
