@@ -171,7 +171,7 @@ const tombstoneTagChars = 54
 type fleetHub struct {
 	key     *fleet.Key
 	m       embeddings.Model
-	st      hub.Store
+	st      *hub.DB
 	a, b, x *kiosk
 }
 
