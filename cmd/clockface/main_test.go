@@ -90,7 +90,7 @@ func TestFlagsOnlyWhereUsed(t *testing.T) {
 		"hub kiosk list":      {"data", "db", "json"},
 		"hub kiosk pair":      {"data", "db", "json"},
 		"hub kiosk revoke":    {"data", "db"},
-		"hub serve":           {"data", "db"},
+		"hub serve":           {"data", "db", "tz"},
 		"hub user add":        {"data", "db"},
 		"identify":            with(ledger, []string{"models", "model", "json"}),
 		"key rotate":          ledger,
