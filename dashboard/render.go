@@ -16,13 +16,7 @@ var pageNames = []string{"login", "error", "home", "users", "account", "sites", 
 	"exceptions", "export", "employees", "kiosks", "audit", "mytime", "punches", "exportpreview"}
 
 var funcs = template.FuncMap{
-	"hours": func(d time.Duration) string {
-		if d == 0 {
-			return "–"
-		}
-		m := int64(d.Round(time.Minute) / time.Minute)
-		return fmt.Sprintf("%d:%02d", m/60, m%60)
-	},
+	"hours": hours,
 	"date":  func(t time.Time) string { return t.Format("2006-01-02") },
 	"addh":  func(a, b, c time.Duration) time.Duration { return a + b + c },
 	"local": func(t time.Time) string { return t.Format("2006-01-02T15:04") },
@@ -47,6 +41,15 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
+}
+
+// hours writes a duration as h:mm, and zero as a dash.
+func hours(d time.Duration) string {
+	if d == 0 {
+		return "–"
+	}
+	m := int64(d.Round(time.Minute) / time.Minute)
+	return fmt.Sprintf("%d:%02d", m/60, m%60)
 }
 
 func parsePages() (map[string]*pageTemplate, error) {

@@ -27,18 +27,29 @@ import (
 	"clockface/sync/hub"
 )
 
-// PresenceLookback is how far back the who's-in board reads punches: twice
-// the longest shift, so an open shift's in-punch (at most MaxShift old, or
-// it counts as out) and what came before it are always read. Someone with
-// no punch in it is out and on no board.
-const PresenceLookback = 2 * attendance.DefaultMaxShift
+// presenceLookback is how far back the who's-in board reads punches: the
+// longest shift plus the double-punch window. An open shift's in-punch is
+// at most MaxShift old (older, the employee counts as out), and a punch
+// just before it that would make it a double punch is read too, so the
+// state is what States gives over every punch. Someone whose last punch
+// is older is out and on no board.
+func presenceLookback(r attendance.Rules) time.Duration {
+	maxShift, dup := r.MaxShift, r.DuplicateWindow
+	if maxShift == 0 {
+		maxShift = attendance.DefaultMaxShift
+	}
+	if dup == 0 {
+		dup = attendance.DefaultDuplicateWindow
+	}
+	return maxShift + dup
+}
 
 // The reads this package makes of the hub (*hub.DB implements them all).
 
 // PunchReads reads punches by effective time.
 type PunchReads interface {
-	PunchesBetween(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
-	// PresencePunches is PunchesBetween with only what States needs.
+	// PresencePunches is hub.PunchesBetween with only what States and
+	// Build need.
 	PresencePunches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
 	// PunchesOf is one employee's punches; zero bounds mean none.
 	PunchesOf(ctx context.Context, employee string, from, to time.Time) ([]clockface.Punch, error)
@@ -147,11 +158,12 @@ func (d *Data) Sites(ctx context.Context) ([]dashboard.Site, error) {
 	return out, nil
 }
 
-// WhoIsIn is attendance.States over the last PresenceLookback of punches,
+// WhoIsIn is attendance.States over the last MaxShift (plus the double-
+// punch window) of punches,
 // for the employees whose state was set at site's kiosk.
 func (d *Data) WhoIsIn(ctx context.Context, site string, f dashboard.Filter) ([]dashboard.Presence, error) {
 	now := d.clock.Now()
-	ps, err := d.r.PresencePunches(ctx, now.Add(-PresenceLookback), now.Add(time.Nanosecond))
+	ps, err := d.r.PresencePunches(ctx, now.Add(-presenceLookback(d.rules)), now.Add(time.Nanosecond))
 	if err != nil {
 		return nil, err
 	}
@@ -251,6 +263,14 @@ func (d *Data) compute(ctx context.Context, p dashboard.Period, punches func(fro
 	return sheet{from: from, end: end, punches: ps, sheet: sh, summary: file.Summary, dir: dir}, nil
 }
 
+// sheetPunches reads what Build needs of every punch in a window: the
+// export's PunchesBetween without the match evidence and the corrections'
+// texts, which no total depends on (the test against payroll.Export's file
+// holds it to that).
+func (d *Data) sheetPunches(ctx context.Context) func(from, to time.Time) ([]clockface.Punch, error) {
+	return func(from, to time.Time) ([]clockface.Punch, error) { return d.r.PresencePunches(ctx, from, to) }
+}
+
 // atSite is the set of employees with a punch at site's kiosk among ps.
 func atSite(ps []clockface.Punch, site string) map[string]bool {
 	m := map[string]bool{}
@@ -267,7 +287,7 @@ func minutes(m int64) time.Duration { return time.Duration(m) * time.Minute }
 // Timesheet is employees x days for site: each row's Total is the payroll
 // summary's line, so it is what the export file writes.
 func (d *Data) Timesheet(ctx context.Context, site string, p dashboard.Period, f dashboard.Filter) (dashboard.Timesheet, error) {
-	s, err := d.compute(ctx, p, func(from, to time.Time) ([]clockface.Punch, error) { return d.r.PunchesBetween(ctx, from, to) })
+	s, err := d.compute(ctx, p, d.sheetPunches(ctx))
 	if err != nil {
 		return dashboard.Timesheet{}, err
 	}
@@ -311,7 +331,7 @@ func (d *Data) Timesheet(ctx context.Context, site string, p dashboard.Period, f
 // Exceptions is the sheet's exceptions (Sheet.Exceptions: from the start
 // of the period's first workweek to its end) for site's employees.
 func (d *Data) Exceptions(ctx context.Context, site string, p dashboard.Period, f dashboard.Filter) ([]dashboard.Exception, error) {
-	s, err := d.compute(ctx, p, func(from, to time.Time) ([]clockface.Punch, error) { return d.r.PunchesBetween(ctx, from, to) })
+	s, err := d.compute(ctx, p, d.sheetPunches(ctx))
 	if err != nil {
 		return nil, err
 	}

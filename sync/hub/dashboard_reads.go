@@ -29,9 +29,10 @@ type ShareRecord struct {
 }
 
 // PresencePunches returns the punches whose effective time is in [from,
-// to) with only what the who's-in board needs: id, employee, kind, time,
-// kiosk, correction time and whether it was voided (the void's details are
-// left empty). Cheaper than PunchesBetween for a board of thousands.
+// to) with only what the who's-in board and the timesheet's rules need:
+// id, employee, kind, time, kiosk, correction time and whether it was
+// voided (the void's details are left empty). Cheaper than PunchesBetween
+// for screens of thousands.
 func (s *DB) PresencePunches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, employee, kind, at, kiosk_id, corrected_at, voided_by IS NOT NULL
 		FROM punches WHERE effective_at >= ? AND effective_at < ?`), nanos(from), nanos(to))
