@@ -21,6 +21,14 @@ type Data struct {
 	Directory  Directory
 	Kiosks     Kiosks
 	MyTime     MyTime
+	MyRecords  MyRecords
+	Punches    PunchList
+
+	// The actions. A nil one answers its routes with "not connected"
+	// (503) and changes nothing.
+	PunchEditor   PunchEditor
+	PeriodControl PeriodControl
+	ExportRunner  ExportRunner
 }
 
 // Filter narrows a screen to what the signed-in user may see, built by the
@@ -113,6 +121,10 @@ type Exception struct {
 	Day      time.Time
 	Kind     string // missing_punch, long_shift, short_shift, overlap
 	Reason   string // the rule's explanation, shown as is
+	// Blocking says the exception stops a payroll export.
+	Blocking bool
+	// PunchID is the punch the exception is about, if any.
+	PunchID string
 }
 
 // Exceptions is the queue of unresolved exceptions for a site and period.
@@ -194,4 +206,93 @@ type MyPeriod struct {
 // MyTime is the employee's self-service view: their own records only.
 type MyTime interface {
 	MyPeriod(ctx context.Context, employee string, now time.Time) (MyPeriod, error)
+}
+
+// MyRecords is "what my employer holds about me": every record the hub
+// keeps about one employee, as a JSON document the employee downloads.
+// It holds no biometric data (the hub has none to give).
+type MyRecords interface {
+	MyRecords(ctx context.Context, employee string) ([]byte, error)
+}
+
+// PunchRow is one punch on the punch editing page. A corrected punch
+// shows its original time struck through, with who changed it, when and
+// why; a voided one is struck through entirely.
+type PunchRow struct {
+	ID     string
+	At     time.Time // effective time
+	Kind   string
+	Kiosk  string
+	Method string
+	// Original is the recorded time when the punch was corrected.
+	Corrected             bool
+	Original              time.Time
+	ChangedBy, ChangeNote string
+	ChangedAt             time.Time
+	Voided                bool
+	VoidBy, VoidNote      string
+	VoidAt                time.Time
+}
+
+// PunchList reads one employee's punches in a period for editing (narrowed
+// by f: a department manager sees only their departments' people).
+type PunchList interface {
+	EmployeePunches(ctx context.Context, site, employee string, p Period, f Filter) ([]PunchRow, error)
+}
+
+// NewPunch is a punch added from the dashboard (a forgotten clock-in).
+type NewPunch struct {
+	Employee string
+	Kind     string
+	At       time.Time
+	Site     string
+}
+
+// PunchEditor changes punches on the hub. Every change carries its reason
+// and actor (the user's email); the original stays, and a locked period
+// refuses the change (attendance.CheckEditable, errors.Is ErrLocked).
+type PunchEditor interface {
+	Add(ctx context.Context, p NewPunch, reason, actor string) (string, error)
+	Correct(ctx context.Context, punchID string, at time.Time, reason, actor string) error
+	Void(ctx context.Context, punchID, reason, actor string) error
+}
+
+// PeriodControl approves one employee's period (a manager) and locks a
+// whole period (payroll).
+type PeriodControl interface {
+	Approve(ctx context.Context, employee string, p Period, actor string) error
+	Lock(ctx context.Context, p Period, actor string) error
+}
+
+// ExportLine is one employee's line of the reconciliation preview.
+type ExportLine struct {
+	Employee, Name            string
+	Regular, Overtime, Double time.Duration
+	Exceptions                int
+}
+
+// ExportPreview is what an export would write: its lines and totals, and
+// the blocking exceptions that stop it.
+type ExportPreview struct {
+	Period   Period
+	Format   string
+	Lines    []ExportLine
+	Totals   ExportLine
+	Blocking []Exception
+}
+
+// ExportFile is a payroll file the hub produced and recorded.
+type ExportFile struct {
+	Record ExportRecord
+	Name   string
+	Data   []byte
+}
+
+// ExportRunner previews, runs and re-downloads payroll exports. Download
+// returns exactly the bytes Run produced (their SHA-256 is in the record).
+type ExportRunner interface {
+	Preview(ctx context.Context, p Period, format string) (ExportPreview, error)
+	Run(ctx context.Context, p Period, format, actor string) (ExportFile, error)
+	History(ctx context.Context) ([]ExportRecord, error)
+	Download(ctx context.Context, id string) (ExportFile, error)
 }

@@ -17,6 +17,7 @@ type fakeData struct {
 	mu         sync.Mutex
 	lastFilter dashboard.Filter
 	day        time.Time
+	changes    []change
 }
 
 func newFakeData() *fakeData {
@@ -24,7 +25,93 @@ func newFakeData() *fakeData {
 }
 
 func (f *fakeData) Data() dashboard.Data {
-	return dashboard.Data{Sites: f, WhoIsIn: f, Timesheets: f, Exceptions: f, Exports: f, Directory: f, Kiosks: f, MyTime: f}
+	return dashboard.Data{Sites: f, WhoIsIn: f, Timesheets: f, Exceptions: f, Exports: f, Directory: f, Kiosks: f, MyTime: f,
+		MyRecords: f, Punches: f, PunchEditor: f, PeriodControl: f, ExportRunner: f}
+}
+
+// change is one action the fake was asked to take.
+type change struct {
+	What, Subject, Reason, Actor string
+	At                           time.Time
+}
+
+func (f *fakeData) record(c change) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.changes = append(f.changes, c)
+}
+
+func (f *fakeData) taken() []change {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.changes)
+}
+
+func (f *fakeData) MyRecords(_ context.Context, employee string) ([]byte, error) {
+	return []byte(`{"employee":"` + employee + `"}`), nil
+}
+
+func (f *fakeData) EmployeePunches(_ context.Context, site, employee string, p dashboard.Period, fl dashboard.Filter) ([]dashboard.PunchRow, error) {
+	for _, e := range f.match(site, fl) {
+		if e.number != employee {
+			continue
+		}
+		in := p.From.Add(8 * time.Hour)
+		return []dashboard.PunchRow{
+			{ID: "p-" + employee + "-1", At: in, Kind: "in", Kiosk: "kiosk-" + site, Method: "pin", Corrected: true,
+				Original: in.Add(-7 * time.Minute), ChangedBy: "hr@example.com", ChangeNote: "badge reader down", ChangedAt: in.Add(24 * time.Hour)},
+			{ID: "p-" + employee + "-2", At: in.Add(8 * time.Hour), Kind: "out", Kiosk: "kiosk-" + site, Method: "face"},
+			{ID: "p-" + employee + "-3", At: in.Add(9 * time.Hour), Kind: "out", Kiosk: "kiosk-" + site, Method: "pin", Voided: true,
+				VoidBy: "E1", VoidNote: "pressed twice", VoidAt: in.Add(9 * time.Hour)},
+		}, nil
+	}
+	return nil, nil
+}
+
+func (f *fakeData) Add(_ context.Context, p dashboard.NewPunch, reason, actor string) (string, error) {
+	f.record(change{What: "add " + p.Kind, Subject: p.Employee, Reason: reason, Actor: actor, At: p.At})
+	return "p-new", nil
+}
+
+func (f *fakeData) Correct(_ context.Context, id string, at time.Time, reason, actor string) error {
+	f.record(change{What: "correct", Subject: id, Reason: reason, Actor: actor, At: at})
+	return nil
+}
+
+func (f *fakeData) Void(_ context.Context, id, reason, actor string) error {
+	f.record(change{What: "void", Subject: id, Reason: reason, Actor: actor})
+	return nil
+}
+
+func (f *fakeData) Approve(_ context.Context, employee string, p dashboard.Period, actor string) error {
+	f.record(change{What: "approve", Subject: employee, Actor: actor, At: p.From})
+	return nil
+}
+
+func (f *fakeData) Lock(_ context.Context, p dashboard.Period, actor string) error {
+	f.record(change{What: "lock", Actor: actor, At: p.From})
+	return nil
+}
+
+func (f *fakeData) Preview(_ context.Context, p dashboard.Period, format string) (dashboard.ExportPreview, error) {
+	l := dashboard.ExportLine{Employee: "E1", Name: "Ana Díaz", Regular: 80 * time.Hour, Overtime: 2 * time.Hour}
+	return dashboard.ExportPreview{Period: p, Format: format, Lines: []dashboard.ExportLine{l}, Totals: l}, nil
+}
+
+func (f *fakeData) Run(_ context.Context, p dashboard.Period, format, actor string) (dashboard.ExportFile, error) {
+	f.record(change{What: "export " + format, Actor: actor, At: p.From})
+	return dashboard.ExportFile{Record: dashboard.ExportRecord{ID: "x1", Period: p, Format: format}, Name: "payroll.csv", Data: []byte("a,b\n")}, nil
+}
+
+func (f *fakeData) History(ctx context.Context) ([]dashboard.ExportRecord, error) {
+	return f.ExportHistory(ctx)
+}
+
+func (f *fakeData) Download(_ context.Context, id string) (dashboard.ExportFile, error) {
+	if id != "x1" {
+		return dashboard.ExportFile{}, dashboard.ErrNotFound
+	}
+	return dashboard.ExportFile{Record: dashboard.ExportRecord{ID: "x1"}, Name: "payroll.csv", Data: []byte("a,b\n")}, nil
 }
 
 type fakeEmployee struct{ number, name, site, dept string }

@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"net/http"
+	"strings"
+	"time"
 )
 
 // The data screens render what the Data interfaces return. A screen whose
@@ -20,6 +22,104 @@ func (h *Handler) dataRoutes(mux *http.ServeMux) {
 	h.handle(mux, Route{Method: "GET", Pattern: "/audit", Action: ActViewAudit}, h.audit)
 	h.handle(mux, Route{Method: "POST", Pattern: "/audit/verify", Action: ActViewAudit}, h.verifyAudit)
 	h.handle(mux, Route{Method: "GET", Pattern: "/my-time", Action: ActMyTime}, h.myTime)
+	h.handle(mux, Route{Method: "GET", Pattern: "/my-time/records.json", Action: ActMyTime}, h.myRecords)
+	h.actionRoutes(mux)
+}
+
+// periodAt is the moment whose pay period a page shows: the date (in the
+// query or the form: YYYY-MM-DD, any day of the period) or now. A date is taken at noon UTC,
+// which is that same date in every zone within 12 hours of UTC.
+func (c *call) periodAt() (time.Time, bool) {
+	q := c.r.FormValue("date")
+	if q == "" {
+		return c.h.clock.Now(), true
+	}
+	d, err := time.Parse(time.DateOnly, q)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return d.Add(12 * time.Hour), true
+}
+
+// period is the page's pay period, or false after answering 400.
+func (c *call) period() (Period, bool) {
+	at, ok := c.periodAt()
+	if !ok {
+		c.h.failFor(c, http.StatusBadRequest, "error.baddate")
+		return Period{}, false
+	}
+	p, err := c.h.data.Timesheets.CurrentPeriod(c.ctx(), at)
+	if err != nil {
+		c.internal(err)
+		return Period{}, false
+	}
+	return p, true
+}
+
+// boardRow is one who's-in row with its texts made (the board may list
+// thousands).
+type boardRow struct {
+	Employee, Name, Department, Kiosk string
+	State                             PresenceState
+	StateText, Since                  string
+}
+
+func boardOf(rows []Presence, lang string) []boardRow {
+	names := map[PresenceState]string{}
+	out := make([]boardRow, len(rows))
+	for i, p := range rows {
+		n, ok := names[p.State]
+		if !ok {
+			n = T(lang, "state."+string(p.State))
+			names[p.State] = n
+		}
+		out[i] = boardRow{Employee: p.Employee, Name: p.Name, Department: p.Department, Kiosk: p.Kiosk, State: p.State,
+			StateText: n, Since: p.Since.Format("2006-01-02 15:04")}
+	}
+	return out
+}
+
+// sheetView is a timesheet with every cell's text made, so the template
+// does no work per cell (500 employees x 16 days is 8,000 cells).
+type sheetView struct {
+	Period Period
+	Days   []time.Time
+	Rows   []sheetRow
+	Locked bool
+}
+
+type sheetRow struct {
+	Employee, Name, Total string
+	Approved              bool
+	Cells                 []sheetCell
+}
+
+type sheetCell struct {
+	Text string
+	// Note is the day's exceptions with their reasons, highlighted.
+	Note string
+}
+
+func sheetOf(ts Timesheet) sheetView {
+	v := sheetView{Period: ts.Period, Days: ts.Days, Locked: ts.Locked, Rows: make([]sheetRow, len(ts.Rows))}
+	for i, r := range ts.Rows {
+		row := sheetRow{Employee: r.Employee, Name: r.Name, Total: hours(r.Total), Approved: r.Approved, Cells: make([]sheetCell, len(r.Days))}
+		for j, d := range r.Days {
+			row.Cells[j] = sheetCell{Text: hours(d), Note: strings.Join(r.Exceptions[j], ", ")}
+		}
+		v.Rows[i] = row
+	}
+	return v
+}
+
+// periodNav is a period and the dates of its neighbours, for links.
+type periodNav struct {
+	Period
+	Prev, Next string
+}
+
+func navOf(p Period) periodNav {
+	return periodNav{Period: p, Prev: p.From.AddDate(0, 0, -1).Format(time.DateOnly), Next: p.To.AddDate(0, 0, 1).Format(time.DateOnly)}
 }
 
 // screen is the data every data page gets.
@@ -31,6 +131,8 @@ type screen struct {
 	Refresh   bool   // the page reloads itself (meta refresh, no script)
 	Rows      any
 	Extra     any
+	// Records: the records download is connected (my time).
+	Records bool
 }
 
 func (h *Handler) sitePicker(titleKey, base string) func(*call) {
@@ -61,7 +163,7 @@ func (h *Handler) whosIn(c *call) {
 			c.internal(err)
 			return
 		}
-		s.Connected, s.Rows = true, rows
+		s.Connected, s.Rows = true, boardOf(rows, c.lang)
 	}
 	c.page("whosin", "nav.whosin", s, 0, "", "")
 }
@@ -69,9 +171,8 @@ func (h *Handler) whosIn(c *call) {
 func (h *Handler) timesheet(c *call) {
 	s := screen{Site: c.r.PathValue("site")}
 	if h.data.Timesheets != nil {
-		p, err := h.data.Timesheets.CurrentPeriod(c.ctx(), h.clock.Now())
-		if err != nil {
-			c.internal(err)
+		p, ok := c.period()
+		if !ok {
 			return
 		}
 		ts, err := h.data.Timesheets.Timesheet(c.ctx(), s.Site, p, c.filter())
@@ -79,7 +180,7 @@ func (h *Handler) timesheet(c *call) {
 			c.internal(err)
 			return
 		}
-		s.Connected, s.Rows = true, ts
+		s.Connected, s.Rows, s.Extra = true, sheetOf(ts), navOf(p)
 	}
 	c.page("timesheet", "nav.timesheet", s, 0, "", "")
 }
@@ -87,9 +188,8 @@ func (h *Handler) timesheet(c *call) {
 func (h *Handler) exceptions(c *call) {
 	s := screen{Site: c.r.PathValue("site")}
 	if h.data.Exceptions != nil && h.data.Timesheets != nil {
-		p, err := h.data.Timesheets.CurrentPeriod(c.ctx(), h.clock.Now())
-		if err != nil {
-			c.internal(err)
+		p, ok := c.period()
+		if !ok {
 			return
 		}
 		rows, err := h.data.Exceptions.Exceptions(c.ctx(), s.Site, p, c.filter())
@@ -97,7 +197,7 @@ func (h *Handler) exceptions(c *call) {
 			c.internal(err)
 			return
 		}
-		s.Connected, s.Rows, s.Extra = true, rows, p
+		s.Connected, s.Rows, s.Extra = true, rows, navOf(p)
 	}
 	c.page("exceptions", "nav.exceptions", s, 0, "", "")
 }
@@ -175,12 +275,42 @@ func (h *Handler) verifyAudit(c *call) {
 func (h *Handler) myTime(c *call) {
 	var s screen
 	if h.data.MyTime != nil {
-		p, err := h.data.MyTime.MyPeriod(c.ctx(), c.user.Scope.Employee, h.clock.Now())
+		at, ok := c.periodAt()
+		if !ok {
+			c.h.failFor(c, http.StatusBadRequest, "error.baddate")
+			return
+		}
+		p, err := h.data.MyTime.MyPeriod(c.ctx(), c.user.Scope.Employee, at)
 		if err != nil {
 			c.internal(err)
 			return
 		}
-		s.Connected, s.Rows = true, p
+		s.Connected, s.Rows, s.Extra = true, p, navOf(p.Period)
 	}
+	s.Records = h.data.MyRecords != nil
 	c.page("mytime", "nav.mytime", s, 0, "", "")
+}
+
+// myRecords downloads everything the hub holds about the signed-in
+// employee, as JSON.
+func (h *Handler) myRecords(c *call) {
+	if h.data.MyRecords == nil {
+		c.notConnected()
+		return
+	}
+	b, err := h.data.MyRecords.MyRecords(c.ctx(), c.user.Scope.Employee)
+	if err != nil {
+		c.internal(err)
+		return
+	}
+	c.w.Header().Set("Content-Type", "application/json")
+	c.w.Header().Set("Content-Disposition", `attachment; filename="my-records.json"`)
+	c.w.Header().Set("Cache-Control", "no-store")
+	c.w.Write(b)
+}
+
+// notConnected answers a screen or action whose source is not wired: 503
+// with the plain message, and nothing changed.
+func (c *call) notConnected() {
+	c.h.failFor(c, http.StatusServiceUnavailable, "data.unconnected")
 }

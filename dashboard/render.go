@@ -13,17 +13,19 @@ type pageTemplate = template.Template
 
 // pageNames are the templates/*.html pages; each is parsed with layout.html.
 var pageNames = []string{"login", "error", "home", "users", "account", "sites", "whosin", "timesheet",
-	"exceptions", "export", "employees", "kiosks", "audit", "mytime"}
+	"exceptions", "export", "employees", "kiosks", "audit", "mytime", "punches", "exportpreview"}
 
 var funcs = template.FuncMap{
-	"hours": func(d time.Duration) string {
-		if d == 0 {
-			return "–"
-		}
-		m := int64(d.Round(time.Minute) / time.Minute)
-		return fmt.Sprintf("%d:%02d", m/60, m%60)
-	},
+	"hours": hours,
 	"date":  func(t time.Time) string { return t.Format("2006-01-02") },
+	"addh":  func(a, b, c time.Duration) time.Duration { return a + b + c },
+	"local": func(t time.Time) string { return t.Format("2006-01-02T15:04") },
+	"get": func(v map[string][]string, k string) string {
+		if len(v[k]) == 0 {
+			return ""
+		}
+		return v[k][0]
+	},
 	"day":   func(t time.Time) string { return t.Format("Mon 02") },
 	"clock": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
 	"join":  func(s []string) string { return strings.Join(s, ", ") },
@@ -39,6 +41,15 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
+}
+
+// hours writes a duration as h:mm, and zero as a dash.
+func hours(d time.Duration) string {
+	if d == 0 {
+		return "–"
+	}
+	m := int64(d.Round(time.Minute) / time.Minute)
+	return fmt.Sprintf("%d:%02d", m/60, m%60)
 }
 
 func parsePages() (map[string]*pageTemplate, error) {
@@ -96,6 +107,10 @@ func (v *view) T(key string) string { return T(v.Lang, key) }
 
 // Token is the form token for a POST to path.
 func (v *view) Token(path string) string { return v.h.Token(v.r, path) }
+
+// Can reports whether the signed-in user's role may take action (forms
+// are shown only to those who may send them; the server checks again).
+func (v *view) Can(action string) bool { return v.User != nil && Can(v.User.Role, Action(action)) }
 
 // Langs lists the languages for a picker.
 func (v *view) Langs() []string { return Languages }

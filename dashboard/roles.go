@@ -49,17 +49,21 @@ const (
 	ActManageKiosks   Action = "kiosks.manage"   // pair, revoke, sync state
 	ActViewAudit      Action = "audit.view"      // the hub's audit log and its verification
 	ActMyTime         Action = "mytime.view"     // an employee's own punches and records
+	ActEditPunches    Action = "punches.edit"    // add, correct or void a punch, with a reason
+	ActApprove        Action = "period.approve"  // approve an employee's period
+	ActLock           Action = "period.lock"     // lock a pay period
 )
 
 // permissions is the role x action table. Site and department scope is a
 // second check (Scope.AllowsSite) on the routes that take a site.
 var permissions = map[Role][]Action{
 	RoleOwner: {ActHome, ActAccount, ActManageUsers, ActViewWhosIn, ActViewTimesheet, ActViewExceptions,
-		ActExport, ActViewEmployees, ActManageKiosks, ActViewAudit},
+		ActExport, ActViewEmployees, ActManageKiosks, ActViewAudit, ActEditPunches, ActApprove, ActLock},
 	RoleHR: {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions, ActViewEmployees,
-		ActViewAudit},
-	RolePayroll:  {ActHome, ActAccount, ActViewTimesheet, ActViewExceptions, ActExport},
-	RoleManager:  {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions},
+		ActViewAudit, ActEditPunches},
+	RolePayroll: {ActHome, ActAccount, ActViewTimesheet, ActViewExceptions, ActExport, ActLock},
+	RoleManager: {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions, ActEditPunches,
+		ActApprove},
 	RoleEmployee: {ActHome, ActAccount, ActMyTime},
 }
 

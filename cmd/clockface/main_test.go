@@ -104,7 +104,7 @@ func TestFlagsOnlyWhereUsed(t *testing.T) {
 		"hub kiosk list":      {"data", "db", "json"},
 		"hub kiosk pair":      {"data", "db", "json"},
 		"hub kiosk revoke":    {"data", "db"},
-		"hub serve":           {"data", "db"},
+		"hub serve":           {"data", "db", "tz"},
 		"hub user add":        {"data", "db"},
 		"hr-pin set":          with(ledger, []string{"pin-file"}),
 		"hr-pin remove":       ledger,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,6 +96,7 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 	var addr, tlsDir string
 	var behindProxy, sharing bool
 	var hosts []string
+	var web *hubWebFlags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub's HTTP API",
@@ -108,11 +110,16 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				return errors.New("choose exactly one of --tls-self-signed DIR and --insecure-behind-proxy")
 			}
 			return open.with(cmd.Context(), func(st *hub.DB) error {
-				return a.serveHub(cmd.Context(), st, hubServeOptions{addr: addr, tlsDir: tlsDir, hosts: hosts, sharing: sharing})
+				h, err := a.hubWeb(cmd.Context(), st, web)
+				if err != nil {
+					return err
+				}
+				return a.serveHub(cmd.Context(), st, hubServeOptions{addr: addr, tlsDir: tlsDir, hosts: hosts, sharing: sharing, web: h})
 			})
 		},
 	}
 	addDB(c)
+	web = a.addHubWebFlags(c)
 	c.Flags().StringVar(&addr, "addr", "", "listen address (default :8443 with TLS, 127.0.0.1:8080 behind a proxy)")
 	c.Flags().StringVar(&tlsDir, "tls-self-signed", "", "folder for the hub's private CA and certificate")
 	c.Flags().BoolVar(&behindProxy, "insecure-behind-proxy", false, "serve plain HTTP behind a TLS-terminating reverse proxy")
@@ -126,6 +133,7 @@ type hubServeOptions struct {
 	addr, tlsDir string // tlsDir empty: plain HTTP behind a proxy
 	hosts        []string
 	sharing      bool
+	web          http.Handler // the dashboard, mounted at /; nil for none
 }
 
 // serveHub runs the hub's API on st until ctx ends.
@@ -133,6 +141,9 @@ func (a *app) serveHub(ctx context.Context, st hub.ServerStore, o hubServeOption
 	srv := hub.NewServer(st, a.clock, slog.New(slog.NewTextHandler(a.stderr, nil)))
 	if o.sharing {
 		srv.EnableTemplateSharing()
+	}
+	if o.web != nil {
+		srv.MountWeb(o.web)
 	}
 	scheme, addr := "http", o.addr
 	var tlsCfg *tls.Config

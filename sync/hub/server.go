@@ -47,7 +47,13 @@ type Server struct {
 	audits   prometheus.Counter
 	skewGaug *prometheus.GaugeVec
 	latency  prometheus.Histogram
+
+	web http.Handler // the dashboard at /, if mounted
 }
+
+// MountWeb serves h (the dashboard) at / on the same listener; the API's
+// own paths win. Call it before Handler.
+func (s *Server) MountWeb(h http.Handler) { s.web = h }
 
 // NewServer returns a hub serving st. log may be nil.
 func NewServer(st ServerStore, clock clockface.Clock, log *slog.Logger) *Server {
@@ -88,6 +94,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+wire.PathTemplatesPull, s.templatesPull)
 	mux.HandleFunc("GET "+wire.PathHealth, s.health)
 	mux.Handle("GET "+wire.PathMetrics, promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	if s.web != nil {
+		mux.Handle("/", s.web)
+	}
 	return mux
 }
 
