@@ -26,5 +26,8 @@ func NewDashboard(ctx context.Context, db *hub.DB, cfg Config, web clockface.Clo
 	if err != nil {
 		return nil, err
 	}
-	return dashboard.New(dashboard.Config{Store: st, Data: d.Dashboard(), Clock: web, Log: log})
+	data := d.Dashboard()
+	act := NewActions(db, cfg.Clock, cfg.Rules)
+	data.PunchEditor, data.PeriodControl = act, act
+	return dashboard.New(dashboard.Config{Store: st, Data: data, Clock: web, Log: log})
 }
