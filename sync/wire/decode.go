@@ -107,6 +107,13 @@ func (b *Batch) Validate() error {
 		if err := checkText(fmt.Sprintf("employees[%d].name", i), e.Name, 200); err != nil {
 			return err
 		}
+		for _, f := range [][2]string{{"first_name", e.FirstName}, {"last_name", e.LastName},
+			{"payroll.adp_file_number", e.Payroll.ADPFileNumber}, {"payroll.paychex_worker_id", e.Payroll.PaychexWorkerID},
+			{"payroll.gusto_id", e.Payroll.GustoID}, {"payroll.quickbooks_name", e.Payroll.QuickBooksName}} {
+			if err := checkText(fmt.Sprintf("employees[%d].%s", i, f[0]), f[1], MaxDirectoryField); err != nil {
+				return err
+			}
+		}
 		if s := clockface.EmployeeStatus(e.Status); s != clockface.StatusActive && s != clockface.StatusTerminated {
 			return &ValidationError{fmt.Sprintf("employees[%d].status", i), fmt.Sprintf("unknown status %q", e.Status)}
 		}

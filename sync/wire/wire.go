@@ -26,6 +26,9 @@ const (
 	MaxBatchBytes  = 2 << 20 // 2 MiB: 500 events are about 250 KiB
 	MaxPairBytes   = 4 << 10
 	MaxEmployees   = 10000
+	// MaxDirectoryField bounds a directory entry's first and last name and
+	// each payroll id, in bytes.
+	MaxDirectoryField = 100
 	// MaxAge is how far a request's signing time may be from the hub's clock,
 	// in either direction: exactly MaxAge is accepted, a second more refused.
 	MaxAge = 5 * time.Minute
@@ -111,6 +114,12 @@ type Employee struct {
 	Number string `json:"number"`
 	Name   string `json:"name"`
 	Status string `json:"status"`
+	// FirstName, LastName and Payroll are sent once the ledger stores
+	// them; the hub keeps a value sent earlier when a later upload leaves
+	// one empty, and values HR set on the hub win over uploads.
+	FirstName string               `json:"first_name,omitempty"`
+	LastName  string               `json:"last_name,omitempty"`
+	Payroll   clockface.PayrollIDs `json:"payroll,omitzero"`
 }
 
 // BatchResponse is the hub's answer to an accepted batch.
@@ -135,6 +144,9 @@ type PairResponse struct {
 	KioskID string    `json:"kiosk_id"`
 	Secret  string    `json:"secret"`
 	HubTime time.Time `json:"hub_time"`
+	// TimeZone is the site's IANA zone (`hub config set tz`), empty if
+	// the hub has none configured.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // Error codes in ErrorResponse.Code, so a client can react without parsing
@@ -197,7 +209,8 @@ func (w Punch) Domain() clockface.Punch {
 
 // FromEmployee converts a domain employee to a directory entry.
 func FromEmployee(e clockface.Employee) Employee {
-	return Employee{Number: e.Number, Name: e.Name, Status: string(e.Status)}
+	return Employee{Number: e.Number, Name: e.Name, Status: string(e.Status),
+		FirstName: e.FirstName, LastName: e.LastName, Payroll: e.Payroll}
 }
 
 // ValidationError says which field of a decoded message is wrong.
