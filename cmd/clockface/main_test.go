@@ -321,7 +321,7 @@ func TestPunchTimesInSiteZone(t *testing.T) {
 	}
 	mustCLI(t, data, "2468\n", "punch", "E1", "--tz", "UTC") // the same punch again (debounced)
 	out = mustCLI(t, data, "2468\n", "punch", "E1", "--tz", "Asia/Tokyo")
-	if !strings.Contains(out, "E1 clocked out at ") || !strings.Contains(out, " (Asia/Tokyo) on ") {
+	if !strings.Contains(out, "E1 clocked in at ") || !strings.Contains(out, " (Asia/Tokyo) on ") {
 		t.Errorf("--tz Asia/Tokyo: %q, want the time in JST", out)
 	}
 }
