@@ -221,7 +221,7 @@ func TestPINFromFileOrStdin(t *testing.T) {
 	mustCLI(t, data, "", "employee", "add", "E1", "--name", "File Pin", "--pin-file", pinFile)
 	mustCLI(t, data, "6932\n", "employee", "add", "E2", "--name", "Stdin Pin")
 	for _, c := range []struct{ who, pin string }{{"E1", "5821"}, {"E2", "6932"}} {
-		if out := mustCLI(t, data, c.pin+"\n", "punch", c.who); !strings.Contains(out, c.who+" in at") {
+		if out := mustCLI(t, data, c.pin+"\n", "punch", c.who); !strings.Contains(out, c.who+" clocked in at") {
 			t.Errorf("punch %s with its PIN: %q", c.who, out)
 		}
 	}
