@@ -106,11 +106,14 @@ const (
 	MethodFace  Method = "face"
 	MethodPIN   Method = "pin"
 	MethodBadge Method = "badge"
+	// MethodAdmin marks a punch an admin added for the employee (a missed
+	// punch repaired); nobody proved who they are at a kiosk.
+	MethodAdmin Method = "admin"
 )
 
 // Valid reports whether m is a known method.
 func (m Method) Valid() bool {
-	return m == MethodFace || m == MethodPIN || m == MethodBadge
+	return m == MethodFace || m == MethodPIN || m == MethodBadge || m == MethodAdmin
 }
 
 // Evidence is what a face punch was decided on. PIN and badge punches leave

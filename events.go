@@ -2,8 +2,9 @@ package clockface
 
 import "time"
 
-// PunchRequest asks the ledger for a punch. An empty Kind means the next one
-// after the employee's last punch. A face punch carries everything the
+// PunchRequest asks the ledger for a punch. Kind is the kind the person
+// chose; an empty Kind takes the walk-up default, the likely next kind from
+// the employee's state (attendance.NextKinds). A face punch carries everything the
 // decision was made on, so the ledger checks the employee, the lockout and
 // the debounce, and stores the snapshot with the punch, in one transaction.
 type PunchRequest struct {
@@ -26,7 +27,15 @@ type PunchResult struct {
 	Punch    Punch
 	Created  bool
 	Employee Employee
+	// Flag says why a created punch needs a look: FlagContradictingKind
+	// when the chosen kind contradicts the employee's state (in while
+	// already in, ...). The punch is recorded all the same.
+	Flag string
 }
+
+// FlagContradictingKind flags a punch whose kind contradicts the
+// employee's state; attendance flags it contradicting_kind too.
+const FlagContradictingKind = "contradicting_kind"
 
 // EventType names a change the kiosk sends to the hub.
 type EventType = string

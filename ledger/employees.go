@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -117,7 +118,8 @@ func checkPINFormat(pin string) error {
 }
 
 const employeeCols = `e.id, e.number, e.name, e.locale, e.badge_id, e.status, e.restricted, e.created_at, e.terminated_at,
-	EXISTS (SELECT 1 FROM templates t WHERE t.employee_id = e.id)`
+	EXISTS (SELECT 1 FROM templates t WHERE t.employee_id = e.id),
+	e.first_name, e.last_name, e.adp_file_number, e.paychex_worker_id, e.gusto_id, e.quickbooks_name`
 
 func scanEmployee(sc interface{ Scan(...any) error }) (clockface.Employee, error) {
 	var (
@@ -127,7 +129,8 @@ func scanEmployee(sc interface{ Scan(...any) error }) (clockface.Employee, error
 		created    int64
 		terminated sql.NullInt64
 	)
-	if err := sc.Scan(&e.ID, &e.Number, &e.Name, &e.Locale, &badge, &status, &e.RestrictedToPIN, &created, &terminated, &e.HasFace); err != nil {
+	if err := sc.Scan(&e.ID, &e.Number, &e.Name, &e.Locale, &badge, &status, &e.RestrictedToPIN, &created, &terminated, &e.HasFace,
+		&e.FirstName, &e.LastName, &e.Payroll.ADPFileNumber, &e.Payroll.PaychexWorkerID, &e.Payroll.GustoID, &e.Payroll.QuickBooksName); err != nil {
 		return clockface.Employee{}, err
 	}
 	e.BadgeID = badge.String
@@ -147,6 +150,9 @@ func (l *Ledger) AddEmployee(ctx context.Context, e clockface.Employee, pin stri
 	}
 	if strings.TrimSpace(e.Name) == "" {
 		return clockface.Employee{}, fmt.Errorf("add employee %s: empty name", e.Number)
+	}
+	if err := checkPayrollFields(e); err != nil {
+		return clockface.Employee{}, fmt.Errorf("add employee %s: %w", e.Number, err)
 	}
 	var hash sql.NullString
 	if pin != "" {
@@ -180,15 +186,21 @@ func (l *Ledger) AddEmployee(ctx context.Context, e clockface.Employee, pin stri
 				return fmt.Errorf("badge %s belongs to another employee", e.BadgeID)
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO employees (number, name, locale, badge_id, pin_hash, restricted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			e.Number, e.Name, e.Locale, badge, hash, e.RestrictedToPIN, nanos(now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO employees (number, name, locale, badge_id, pin_hash, restricted, created_at,
+			first_name, last_name, adp_file_number, paychex_worker_id, gusto_id, quickbooks_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Number, e.Name, e.Locale, badge, hash, e.RestrictedToPIN, nanos(now),
+			e.FirstName, e.LastName, e.Payroll.ADPFileNumber, e.Payroll.PaychexWorkerID, e.Payroll.GustoID, e.Payroll.QuickBooksName)
 		if err != nil {
 			return err
 		}
 		if e.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return l.audit(ctx, tx, "", "employee.add", e.Number, map[string]any{"restricted": e.RestrictedToPIN, "pin": hash.Valid, "badge": badge.Valid})
+		detail := map[string]any{"restricted": e.RestrictedToPIN, "pin": hash.Valid, "badge": badge.Valid}
+		if f := setFields(e); len(f) > 0 {
+			detail["fields"] = f
+		}
+		return l.audit(ctx, tx, "", "employee.add", e.Number, detail)
 	})
 	if err != nil {
 		return clockface.Employee{}, fmt.Errorf("add employee %s: %w", e.Number, err)
@@ -198,6 +210,121 @@ func (l *Ledger) AddEmployee(ctx context.Context, e clockface.Employee, pin stri
 	e.CreatedAt = fromNanos(nanos(now))
 	e.TerminatedAt = nil
 	return e, nil
+}
+
+// MaxEmployeeField bounds the first and last name and each payroll id, in
+// bytes: the hub's directory takes no more (wire.MaxDirectoryField), and
+// no payroll provider's id comes near it.
+const MaxEmployeeField = 100
+
+// employeeFields are the fields EmployeeChange can set, by audit name.
+func employeeFields(e *clockface.Employee) []struct {
+	name string
+	v    *string
+} {
+	return []struct {
+		name string
+		v    *string
+	}{
+		{"name", &e.Name}, {"first_name", &e.FirstName}, {"last_name", &e.LastName},
+		{"adp_file_number", &e.Payroll.ADPFileNumber}, {"paychex_worker_id", &e.Payroll.PaychexWorkerID},
+		{"gusto_id", &e.Payroll.GustoID}, {"quickbooks_name", &e.Payroll.QuickBooksName},
+	}
+}
+
+// checkPayrollFields refuses a first or last name or payroll id that is
+// too long, is not UTF-8, or holds a control character (a tab or newline
+// would break the payroll files).
+func checkPayrollFields(e clockface.Employee) error {
+	var errs []error
+	for _, f := range employeeFields(&e)[1:] {
+		v := *f.v
+		switch {
+		case len(v) > MaxEmployeeField:
+			errs = append(errs, fmt.Errorf("%s is %d bytes, at most %d", f.name, len(v), MaxEmployeeField))
+		case !utf8.ValidString(v):
+			errs = append(errs, fmt.Errorf("%s is not UTF-8", f.name))
+		case strings.ContainsFunc(v, unicode.IsControl):
+			errs = append(errs, fmt.Errorf("%s holds a control character (tab, newline, ...)", f.name))
+		case v != strings.TrimSpace(v):
+			errs = append(errs, fmt.Errorf("%s %q starts or ends with a space", f.name, v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setFields names the non-empty payroll fields of e, for the audit (the
+// values stay out of the log).
+func setFields(e clockface.Employee) []string {
+	var out []string
+	for _, f := range employeeFields(&e)[1:] {
+		if *f.v != "" {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// EmployeeChange edits an employee: each non-nil field is set (an empty
+// string clears a first or last name or a payroll id; the name cannot be
+// empty).
+type EmployeeChange struct {
+	Name, FirstName, LastName *string
+	ADPFileNumber             *string
+	PaychexWorkerID           *string
+	GustoID                   *string
+	QuickBooksName            *string
+}
+
+func (c EmployeeChange) values() []*string {
+	return []*string{c.Name, c.FirstName, c.LastName, c.ADPFileNumber, c.PaychexWorkerID, c.GustoID, c.QuickBooksName}
+}
+
+// UpdateEmployee applies c to the employee and returns them as stored. The
+// change is audited (employee.set) with the names of the fields that
+// changed, not their values. An unknown employee, an empty name, a field
+// checkPayrollFields refuses, or a change that changes nothing store
+// nothing. The next directory upload carries the new values to the hub.
+func (l *Ledger) UpdateEmployee(ctx context.Context, number string, c EmployeeChange, actor string) (clockface.Employee, error) {
+	var out clockface.Employee
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		e, err := scanEmployee(tx.QueryRowContext(ctx, `SELECT `+employeeCols+` FROM employees e WHERE e.number = ?`, number))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("employee %q: %w", number, clockface.ErrUnknownEmployee)
+		}
+		if err != nil {
+			return err
+		}
+		next := e
+		var changed []string
+		for i, f := range employeeFields(&next) {
+			if v := c.values()[i]; v != nil && *v != *f.v {
+				*f.v = *v
+				changed = append(changed, f.name)
+			}
+		}
+		if strings.TrimSpace(next.Name) == "" {
+			return errors.New("empty name")
+		}
+		if err := checkPayrollFields(next); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return errors.New("nothing changes")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE employees SET name = ?, first_name = ?, last_name = ?, adp_file_number = ?,
+			paychex_worker_id = ?, gusto_id = ?, quickbooks_name = ? WHERE id = ?`,
+			next.Name, next.FirstName, next.LastName, next.Payroll.ADPFileNumber, next.Payroll.PaychexWorkerID,
+			next.Payroll.GustoID, next.Payroll.QuickBooksName, e.ID); err != nil {
+			return err
+		}
+		out = next
+		return l.audit(ctx, tx, actor, "employee.set", number, map[string]any{"changed": changed})
+	})
+	if err != nil {
+		return clockface.Employee{}, fmt.Errorf("update employee %s: %w", number, err)
+	}
+	return out, nil
 }
 
 // Employee returns the employee with this number, or an error wrapping

@@ -42,6 +42,7 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"clockface"
+	"clockface/attendance"
 	"clockface/vault"
 )
 
@@ -85,8 +86,14 @@ type Config struct {
 	// InactivityCap: templates are purged this long after the employee's last
 	// punch (or enrolment, if they never punched). 0 → 3 years.
 	InactivityCap time.Duration
-	// Breaks makes the next kind cycle in → break_start → break_end → out.
+	// Breaks makes the walk-up default take a break once per shift: in →
+	// break_start → break_end → out. Without it the default is in → out
+	// (attendance.NextKinds).
 	Breaks bool
+	// MaxShift: an in-punch older than this no longer keeps the employee
+	// in (State, NextKinds, the walk-up default). 0 →
+	// attendance.DefaultMaxShift (16 h); negative is refused.
+	MaxShift time.Duration
 	// ConsentText returns the consent text shown for a version and locale,
 	// for DSAR exports. The ledger stores only the version and the text's
 	// SHA-256; an export includes the text when ConsentText returns one whose
@@ -115,6 +122,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Debounce == 0 {
 		c.Debounce = DefaultDebounce
+	}
+	switch {
+	case c.MaxShift < 0:
+		return fmt.Errorf("config: negative max shift %s", c.MaxShift)
+	case c.MaxShift == 0:
+		c.MaxShift = attendance.DefaultMaxShift
 	}
 	switch {
 	case c.ImageRetention < 0:

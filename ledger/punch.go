@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"clockface"
+	"clockface/attendance"
 )
 
 // Punch records a punch: Record without the employee.
@@ -25,17 +27,30 @@ func (l *Ledger) Punch(ctx context.Context, r clockface.PunchRequest) (clockface
 var errNoFaceTemplate = fmt.Errorf("no face template: %w", clockface.ErrRestricted)
 
 // Record records a punch and returns it with the employee, all in one
-// transaction. Within Config.Debounce of the employee's last live punch it
-// stores nothing (no punch, no snapshot) and returns that punch with
-// Created false. It refuses unknown (clockface.ErrUnknownEmployee) and
-// terminated (clockface.ErrTerminated) employees, face punches of
-// restricted or template-less ones (clockface.ErrRestricted), and
-// locked-out ones (*clockface.LockedError); the result still names the
-// employee when one was found. A face punch's Snapshot is encrypted under
-// the employee's data key and stored with the punch it belongs to
-// (Evidence.SnapshotID). A successful punch resets the failure count. The
-// punch, its snapshot and its outbox event are committed together and are
-// on disk when Record returns.
+// transaction.
+//
+// The kind: a request's Kind is what the person chose and is recorded as
+// chosen. An empty Kind is the walk-up default: the likely next kind from
+// the employee's state (NextKinds). A chosen kind that contradicts the
+// state (in while already in, a break while out, ...) is recorded all the
+// same, flagged in the punch row and the result (Flag) and audited
+// (punch.contradicting_kind), never dropped; attendance flags it
+// contradicting_kind in every timesheet.
+//
+// The debounce: within Config.Debounce of the employee's last punch
+// recorded here, a walk-up request (empty Kind) or one choosing that same
+// kind stores nothing (no punch, no snapshot) and returns that punch with
+// Created false. A different kind chosen on purpose (out 30 s after in) is
+// a real punch.
+//
+// It refuses unknown (clockface.ErrUnknownEmployee) and terminated
+// (clockface.ErrTerminated) employees, face punches of restricted or
+// template-less ones (clockface.ErrRestricted), and locked-out ones
+// (*clockface.LockedError); the result still names the employee when one
+// was found. A face punch's Snapshot is encrypted under the employee's data
+// key and stored with the punch it belongs to (Evidence.SnapshotID). A
+// successful punch resets the failure count. The punch, its snapshot and its
+// outbox event are committed together and are on disk when Record returns.
 func (l *Ledger) Record(ctx context.Context, r clockface.PunchRequest) (clockface.PunchResult, error) {
 	if err := checkRequest(r); err != nil {
 		return clockface.PunchResult{}, fmt.Errorf("punch: %w", err)
@@ -59,56 +74,94 @@ func (l *Ledger) Record(ctx context.Context, r clockface.PunchRequest) (clockfac
 		if err := lockedErr(r.Employee, until, now); err != nil {
 			return err
 		}
+		st, err := l.stateAt(ctx, tx, e.ID, now)
+		if err != nil {
+			return err
+		}
+		kind := r.Kind
+		if kind == "" {
+			kind = l.nextKinds(st)[0]
+		}
 		last, err := lastPunch(ctx, tx, e.ID)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		hasLast := err == nil
-		if hasLast && l.cfg.Debounce > 0 && now.Sub(last.At) < l.cfg.Debounce && !now.Before(last.At) {
+		if hasLast && l.cfg.Debounce > 0 && now.Sub(last.At) < l.cfg.Debounce && !now.Before(last.At) &&
+			(r.Kind == "" || r.Kind == last.Kind) {
 			res.Punch = last
 			return nil
 		}
-		kind := r.Kind
-		if kind == "" {
-			kind = nextKind(last.Kind, hasLast, l.cfg.Breaks)
-		}
+		flag := contradiction(st, kind)
 		ev := r.Evidence
 		if len(r.Snapshot) > 0 {
 			if ev.SnapshotID, err = l.saveSnapshot(ctx, tx, e.ID, e.Number, r.Snapshot, SnapshotPunch, now); err != nil {
 				return fmt.Errorf("snapshot: %w", err)
 			}
 		}
-		u, err := uuid.NewV7()
-		if err != nil {
-			return err
-		}
-		p := clockface.Punch{
-			ID:             u.String(),
-			EmployeeNumber: r.Employee,
-			Kind:           kind,
-			Method:         r.Method,
-			At:             fromNanos(nanos(now)),
-			KioskID:        l.cfg.KioskID,
-			Evidence:       ev,
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO punches (id, employee_id, kind, method, at, kiosk_id, distance, margin, liveness, snapshot_id, model, effective_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, e.ID, p.Kind, p.Method, nanos(p.At), p.KioskID, p.Evidence.Distance, p.Evidence.Margin, p.Evidence.Liveness,
-			p.Evidence.SnapshotID, p.Evidence.Model, nanos(p.At))
+		p, err := l.insertPunch(ctx, tx, e, kind, r.Method, now, ev, flag)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE employee_id = ?`, e.ID); err != nil {
 			return err
 		}
-		res.Punch, res.Created = p, true
-		return l.enqueue(ctx, tx, clockface.EventPunch, p, now)
+		res.Punch, res.Created, res.Flag = p, true, flag
+		if err := l.enqueue(ctx, tx, clockface.EventPunch, p, now); err != nil {
+			return err
+		}
+		if flag != "" {
+			return l.audit(ctx, tx, "", "punch.contradicting_kind", p.ID, contradictionDetail(p, st, r.Method))
+		}
+		return nil
 	})
 	if err != nil {
-		res.Punch, res.Created = clockface.Punch{}, false
+		res.Punch, res.Created, res.Flag = clockface.Punch{}, false, ""
 		return res, fmt.Errorf("punch %s: %w", r.Employee, err)
 	}
 	return res, nil
+}
+
+// insertPunch stores a new punch of e at t (its kiosk time and effective
+// time) and returns it.
+func (l *Ledger) insertPunch(ctx context.Context, tx *sql.Tx, e clockface.Employee, kind clockface.PunchKind, m clockface.Method,
+	t time.Time, ev clockface.Evidence, flag string) (clockface.Punch, error) {
+	u, err := uuid.NewV7()
+	if err != nil {
+		return clockface.Punch{}, err
+	}
+	p := clockface.Punch{
+		ID:             u.String(),
+		EmployeeNumber: e.Number,
+		Kind:           kind,
+		Method:         m,
+		At:             fromNanos(nanos(t)),
+		KioskID:        l.cfg.KioskID,
+		Evidence:       ev,
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO punches (id, employee_id, kind, method, at, kiosk_id, distance, margin, liveness, snapshot_id, model, effective_at, flag)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, e.ID, p.Kind, p.Method, nanos(p.At), p.KioskID, p.Evidence.Distance, p.Evidence.Margin, p.Evidence.Liveness,
+		p.Evidence.SnapshotID, p.Evidence.Model, nanos(p.At), flag)
+	return p, err
+}
+
+// contradiction is clockface.FlagContradictingKind when kind is none of
+// the kinds that make sense in st, else "".
+func contradiction(st attendance.Status, kind clockface.PunchKind) string {
+	if slices.Contains(attendance.NextKinds(st), kind) {
+		return ""
+	}
+	return clockface.FlagContradictingKind
+}
+
+func contradictionDetail(p clockface.Punch, st attendance.Status, m clockface.Method) map[string]any {
+	d := map[string]any{"employee": p.EmployeeNumber, "kind": p.Kind, "method": m, "state": st.Kind,
+		"expected": attendance.NextKinds(st)}
+	if !st.Since.IsZero() {
+		d["since"] = st.Since
+	}
+	return d
 }
 
 // checkRequest refuses a malformed punch request before any transaction.
@@ -116,6 +169,8 @@ func checkRequest(r clockface.PunchRequest) error {
 	switch {
 	case !r.Method.Valid():
 		return fmt.Errorf("unknown method %q", r.Method)
+	case r.Method == clockface.MethodAdmin:
+		return errors.New("an admin punch is added with AddPunch, with an actor and a reason")
 	case r.Kind != "" && !r.Kind.Valid():
 		return fmt.Errorf("unknown kind %q", r.Kind)
 	case r.Method != clockface.MethodFace && (r.Evidence != (clockface.Evidence{}) || len(r.Snapshot) > 0):
@@ -147,36 +202,70 @@ type withExtra struct {
 
 func (w withExtra) Scan(dst ...any) error { return w.row.Scan(append(dst, w.extra...)...) }
 
-func nextKind(last clockface.PunchKind, hasLast, breaks bool) clockface.PunchKind {
-	if !hasLast {
-		return clockface.PunchIn
+// stateWindow is how far back, in multiples of MaxShift, State reads an
+// employee's punches. An in-punch older than MaxShift keeps nobody in, so
+// punches before two MaxShifts cannot change the state now.
+const stateWindow = 2
+
+// stateAt is the employee's state at t from this ledger's punches
+// (attendance.State: by effective time, voided ones ignored).
+func (l *Ledger) stateAt(ctx context.Context, q querier, empID int64, t time.Time) (attendance.Status, error) {
+	from := t.Add(-stateWindow * l.cfg.MaxShift)
+	ps, err := queryPunches(ctx, q, `WHERE p.employee_id = ? AND p.effective_at >= ? AND p.effective_at <= ? AND p.voided_when IS NULL
+		ORDER BY p.effective_at, p.id`, empID, nanos(from), nanos(t))
+	if err != nil {
+		return attendance.Status{}, fmt.Errorf("state: %w", err)
 	}
-	switch last {
-	case clockface.PunchIn:
-		if breaks {
-			return clockface.BreakStart
-		}
-		return clockface.PunchOut
-	case clockface.BreakStart:
-		return clockface.BreakEnd
-	case clockface.BreakEnd:
-		return clockface.PunchOut
-	default:
-		return clockface.PunchIn
-	}
+	return attendance.State(ps, t, l.cfg.MaxShift), nil
 }
 
-// NextKind is the kind the employee's next punch will get.
-func (l *Ledger) NextKind(ctx context.Context, number string) (clockface.PunchKind, error) {
+// nextKinds is attendance.NextKinds, except that with Config.Breaks a
+// shift without a break yet offers break_start first.
+func (l *Ledger) nextKinds(st attendance.Status) []clockface.PunchKind {
+	ks := attendance.NextKinds(st)
+	if l.cfg.Breaks && st.Kind == clockface.PunchIn && st.Since.Equal(st.ShiftStart) {
+		return []clockface.PunchKind{clockface.BreakStart, clockface.PunchOut}
+	}
+	return ks
+}
+
+// State is the employee's attendance state now: working (Kind
+// clockface.PunchIn), on a break (clockface.BreakStart) or out, and since
+// when, from this ledger's punches paired as attendance pairs them. An
+// in-punch older than Config.MaxShift counts as out (Stale). Only this
+// kiosk's punches are seen; the hub's attendance.States sees every kiosk's.
+func (l *Ledger) State(ctx context.Context, number string) (attendance.Status, error) {
 	id, err := employeeID(ctx, l.db, number)
 	if err != nil {
-		return "", fmt.Errorf("next kind: %w", err)
+		return attendance.Status{}, fmt.Errorf("state: %w", err)
 	}
-	last, err := lastPunch(ctx, l.db, id)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("next kind of %s: %w", number, err)
+	st, err := l.stateAt(ctx, l.db, id, l.now())
+	if err != nil {
+		return attendance.Status{}, fmt.Errorf("state of %s: %w", number, err)
 	}
-	return nextKind(last.Kind, err == nil, l.cfg.Breaks), nil
+	return st, nil
+}
+
+// NextKinds lists the kinds that make sense for the employee now, the
+// walk-up default first (what Record takes for an empty Kind): out → in;
+// working → out, break start (break start first with Config.Breaks until
+// the shift had one); on break → break end, out. The kiosk preselects the
+// first and offers the others; any other kind is still recorded, flagged.
+func (l *Ledger) NextKinds(ctx context.Context, number string) ([]clockface.PunchKind, error) {
+	st, err := l.State(ctx, number)
+	if err != nil {
+		return nil, fmt.Errorf("next kinds: %w", err)
+	}
+	return l.nextKinds(st), nil
+}
+
+// NextKind is the walk-up default: NextKinds' first.
+func (l *Ledger) NextKind(ctx context.Context, number string) (clockface.PunchKind, error) {
+	ks, err := l.NextKinds(ctx, number)
+	if err != nil {
+		return "", err
+	}
+	return ks[0], nil
 }
 
 const punchCols = `p.id, e.number, p.kind, p.method, p.at, p.kiosk_id, p.distance, p.margin, p.liveness, p.snapshot_id, p.model,
@@ -206,11 +295,12 @@ func scanPunch(sc interface{ Scan(...any) error }) (clockface.Punch, error) {
 	return p, nil
 }
 
-// lastPunch is the employee's latest punch that was not voided, by kiosk
-// time.
+// lastPunch is the employee's latest punch made at the kiosk (not added
+// by an admin) that was not voided, by kiosk time: what the debounce
+// compares with.
 func lastPunch(ctx context.Context, q querier, empID int64) (clockface.Punch, error) {
 	return scanPunch(q.QueryRowContext(ctx, `SELECT `+punchCols+` FROM punches p JOIN employees e ON e.id = p.employee_id
-		WHERE p.employee_id = ? AND p.voided_when IS NULL ORDER BY p.at DESC, p.id DESC LIMIT 1`, empID))
+		WHERE p.employee_id = ? AND p.voided_when IS NULL AND p.method <> 'admin' ORDER BY p.at DESC, p.id DESC LIMIT 1`, empID))
 }
 
 func getPunch(ctx context.Context, q querier, id string) (clockface.Punch, error) {
@@ -264,18 +354,125 @@ func (l *Ledger) VoidPunch(ctx context.Context, id, actor, reason string) error 
 	return nil
 }
 
-// CorrectPunch sets the punch's effective time to at. The original kiosk
-// time stays in Punch.At; every correction is kept with who, when and why.
-func (l *Ledger) CorrectPunch(ctx context.Context, id string, at time.Time, actor, reason string) (clockface.Punch, error) {
-	if strings.TrimSpace(reason) == "" {
-		return clockface.Punch{}, fmt.Errorf("correct punch %s: a reason is required", id)
+// MaxRepairAhead is how far past now an admin may add or move a punch
+// (a schedule entered the evening before); later is refused as a typo.
+const MaxRepairAhead = 24 * time.Hour
+
+// checkRepairTime refuses a zero time and one more than MaxRepairAhead
+// after now.
+func checkRepairTime(t, now time.Time) error {
+	switch {
+	case t.IsZero():
+		return errors.New("no time")
+	case t.After(now.Add(MaxRepairAhead)):
+		return fmt.Errorf("%s is more than %s ahead of now (%s)", t.UTC().Format(time.RFC3339), MaxRepairAhead, now.UTC().Format(time.RFC3339))
 	}
+	return nil
+}
+
+func checkKind(k clockface.PunchKind) error {
+	if !k.Valid() {
+		return fmt.Errorf("unknown punch kind %q (want in, out, break_start or break_end)", k)
+	}
+	return nil
+}
+
+// AddPunch adds a punch an admin enters for the employee (a missed punch):
+// method clockface.MethodAdmin, at the given time, on this kiosk. The
+// actor and reason are audited (punch.add) and the punch goes to the hub as
+// an ordinary punch event. A kind that contradicts the employee's state at
+// that time is added and flagged, as Record does. An unknown employee, an
+// unknown kind, an empty reason, a zero time or one more than
+// MaxRepairAhead ahead store nothing. Terminated employees are allowed: a
+// last shift may need repair after termination.
+func (l *Ledger) AddPunch(ctx context.Context, number string, kind clockface.PunchKind, at time.Time, actor, reason string) (clockface.PunchResult, error) {
+	if err := errors.Join(checkKind(kind), checkReason(reason), checkRepairTime(at, l.now())); err != nil {
+		return clockface.PunchResult{}, fmt.Errorf("add punch for %s: %w", number, err)
+	}
+	actor = actorOr(actor)
+	var res clockface.PunchResult
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		now := l.now()
+		e, _, err := punchingEmployee(ctx, tx, number)
+		if err != nil {
+			return err
+		}
+		res.Employee = e
+		st, err := l.stateAt(ctx, tx, e.ID, at)
+		if err != nil {
+			return err
+		}
+		flag := contradiction(st, kind)
+		p, err := l.insertPunch(ctx, tx, e, kind, clockface.MethodAdmin, at, clockface.Evidence{}, flag)
+		if err != nil {
+			return err
+		}
+		res.Punch, res.Created, res.Flag = p, true, flag
+		if err := l.enqueue(ctx, tx, clockface.EventPunch, p, now); err != nil {
+			return err
+		}
+		detail := map[string]any{"employee": e.Number, "kind": kind, "at": p.At, "reason": reason}
+		if flag != "" {
+			detail["flag"] = flag
+			detail["state"] = st.Kind
+			detail["expected"] = attendance.NextKinds(st)
+		}
+		return l.audit(ctx, tx, actor, "punch.add", p.ID, detail)
+	})
+	if err != nil {
+		return clockface.PunchResult{}, fmt.Errorf("add punch for %s: %w", number, err)
+	}
+	return res, nil
+}
+
+func checkReason(reason string) error {
+	if strings.TrimSpace(reason) == "" {
+		return errors.New("a reason is required")
+	}
+	return nil
+}
+
+// PunchChange is a correction: a new effective time, a new kind, or both.
+type PunchChange struct {
+	At   time.Time           // zero keeps the time
+	Kind clockface.PunchKind // "" keeps the kind
+}
+
+// CorrectPunch sets the punch's effective time to at: Correct with a time
+// only.
+func (l *Ledger) CorrectPunch(ctx context.Context, id string, at time.Time, actor, reason string) (clockface.Punch, error) {
 	if at.IsZero() {
 		return clockface.Punch{}, fmt.Errorf("correct punch %s: no time", id)
 	}
+	return l.Correct(ctx, id, PunchChange{At: at}, actor, reason)
+}
+
+// Correct changes a punch's effective time, its kind, or both. The
+// original stays: the kiosk time in Punch.At, the recorded kind in the
+// row's original_kind, and every correction in Corrections with who, when,
+// why and what changed. Punch.Kind becomes the corrected kind (what
+// timesheets pair) and Punch.Corrected names the latest correction. The
+// punch goes to the hub as a correction event carrying the punch's whole
+// state, new kind included. A voided or unknown punch, an empty reason,
+// an unknown kind, a time more than MaxRepairAhead ahead, or a change that
+// changes nothing store nothing.
+func (l *Ledger) Correct(ctx context.Context, id string, c PunchChange, actor, reason string) (clockface.Punch, error) {
+	err := checkReason(reason)
+	if c.At.IsZero() && c.Kind == "" {
+		err = errors.Join(err, errors.New("nothing to correct: give a time, a kind or both"))
+	}
+	if c.Kind != "" {
+		err = errors.Join(err, checkKind(c.Kind))
+	}
+	if !c.At.IsZero() {
+		err = errors.Join(err, checkRepairTime(c.At, l.now()))
+	}
+	if err != nil {
+		return clockface.Punch{}, fmt.Errorf("correct punch %s: %w", id, err)
+	}
 	actor = actorOr(actor)
 	var p clockface.Punch
-	err := l.tx(ctx, func(tx *sql.Tx) error {
+	err = l.tx(ctx, func(tx *sql.Tx) error {
 		now := l.now()
 		old, err := getPunch(ctx, tx, id)
 		if err != nil {
@@ -284,12 +481,27 @@ func (l *Ledger) CorrectPunch(ctx context.Context, id string, at time.Time, acto
 		if old.Voided != nil {
 			return errors.New("punch is voided")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE punches SET effective_at = ?, corrected_by = ?, correction_reason = ?, corrected_when = ? WHERE id = ?`,
-			nanos(at), actor, reason, nanos(now), id); err != nil {
+		at, kind := old.Time(), old.Kind
+		if !c.At.IsZero() {
+			at = c.At
+		}
+		if c.Kind != "" {
+			kind = c.Kind
+		}
+		if at.Equal(old.Time()) && kind == old.Kind {
+			return errors.New("nothing changes: the punch already has that time and kind")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE punches SET effective_at = ?, corrected_by = ?, correction_reason = ?, corrected_when = ?,
+			original_kind = CASE WHEN ? <> kind THEN COALESCE(original_kind, kind) ELSE original_kind END, kind = ? WHERE id = ?`,
+			nanos(at), actor, reason, nanos(now), kind, kind, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO punch_corrections (punch_id, old_at, new_at, actor, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			id, nanos(old.Time()), nanos(at), actor, reason, nanos(now)); err != nil {
+		var oldKind, newKind sql.NullString
+		if kind != old.Kind {
+			oldKind, newKind = sql.NullString{String: string(old.Kind), Valid: true}, sql.NullString{String: string(kind), Valid: true}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO punch_corrections (punch_id, old_at, new_at, actor, reason, created_at, old_kind, new_kind)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, nanos(old.Time()), nanos(at), actor, reason, nanos(now), oldKind, newKind); err != nil {
 			return err
 		}
 		if p, err = getPunch(ctx, tx, id); err != nil {
@@ -298,8 +510,11 @@ func (l *Ledger) CorrectPunch(ctx context.Context, id string, at time.Time, acto
 		if err := l.enqueue(ctx, tx, clockface.EventCorrection, p, now); err != nil {
 			return err
 		}
-		return l.audit(ctx, tx, actor, "punch.correct", id, map[string]any{
-			"employee": p.EmployeeNumber, "original": p.At, "from": old.Time(), "to": p.Time(), "reason": reason})
+		detail := map[string]any{"employee": p.EmployeeNumber, "original": p.At, "from": old.Time(), "to": p.Time(), "reason": reason}
+		if oldKind.Valid {
+			detail["kind_from"], detail["kind_to"] = old.Kind, kind
+		}
+		return l.audit(ctx, tx, actor, "punch.correct", id, detail)
 	})
 	if err != nil {
 		return clockface.Punch{}, fmt.Errorf("correct punch %s: %w", id, err)
@@ -307,19 +522,23 @@ func (l *Ledger) CorrectPunch(ctx context.Context, id string, at time.Time, acto
 	return p, nil
 }
 
-// CorrectionRecord is one entry of a punch's correction history.
+// CorrectionRecord is one entry of a punch's correction history. FromKind
+// and ToKind are set when the correction changed the kind.
 type CorrectionRecord struct {
-	PunchID string    `json:"punch_id"`
-	From    time.Time `json:"from"`
-	To      time.Time `json:"to"`
-	By      string    `json:"by"`
-	Reason  string    `json:"reason"`
-	When    time.Time `json:"when"`
+	PunchID  string              `json:"punch_id"`
+	From     time.Time           `json:"from"`
+	To       time.Time           `json:"to"`
+	FromKind clockface.PunchKind `json:"from_kind,omitempty"`
+	ToKind   clockface.PunchKind `json:"to_kind,omitempty"`
+	By       string              `json:"by"`
+	Reason   string              `json:"reason"`
+	When     time.Time           `json:"when"`
 }
 
 // Corrections returns every correction of a punch, oldest first.
 func (l *Ledger) Corrections(ctx context.Context, punchID string) ([]CorrectionRecord, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT punch_id, old_at, new_at, actor, reason, created_at FROM punch_corrections WHERE punch_id = ? ORDER BY seq`, punchID)
+	rows, err := l.db.QueryContext(ctx, `SELECT punch_id, old_at, new_at, COALESCE(old_kind, ''), COALESCE(new_kind, ''), actor, reason, created_at
+		FROM punch_corrections WHERE punch_id = ? ORDER BY seq`, punchID)
 	if err != nil {
 		return nil, fmt.Errorf("corrections of %s: %w", punchID, err)
 	}
@@ -328,7 +547,7 @@ func (l *Ledger) Corrections(ctx context.Context, punchID string) ([]CorrectionR
 	for rows.Next() {
 		var c CorrectionRecord
 		var from, to, when int64
-		if err := rows.Scan(&c.PunchID, &from, &to, &c.By, &c.Reason, &when); err != nil {
+		if err := rows.Scan(&c.PunchID, &from, &to, &c.FromKind, &c.ToKind, &c.By, &c.Reason, &when); err != nil {
 			return nil, fmt.Errorf("corrections of %s: %w", punchID, err)
 		}
 		c.From, c.To, c.When = fromNanos(from), fromNanos(to), fromNanos(when)
@@ -360,7 +579,11 @@ func (l *Ledger) EmployeePunches(ctx context.Context, number string) ([]clockfac
 }
 
 func (l *Ledger) punches(ctx context.Context, where string, args ...any) ([]clockface.Punch, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+punchCols+` FROM punches p JOIN employees e ON e.id = p.employee_id `+where, args...)
+	return queryPunches(ctx, l.db, where, args...)
+}
+
+func queryPunches(ctx context.Context, q querier, where string, args ...any) ([]clockface.Punch, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+punchCols+` FROM punches p JOIN employees e ON e.id = p.employee_id `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("punches: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"clockface"
 	"clockface/assets"
+	"clockface/attendance"
 	"clockface/ledger"
 )
 
@@ -175,7 +176,7 @@ func (a *app) employeeCmd() *cobra.Command {
 		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, true, actor()) })
 	unrestrict := simple("unrestrict", "Lift a restriction to PIN/badge", "unrestricted",
 		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, false, actor()) })
-	cmd.AddCommand(a.employeeAddCmd(), a.employeeListCmd(), a.employeeShowCmd(), terminate, restrict, unrestrict)
+	cmd.AddCommand(a.employeeAddCmd(), a.employeeSetCmd(), a.employeeListCmd(), a.employeeShowCmd(), terminate, restrict, unrestrict)
 	return cmd
 }
 
@@ -207,6 +208,12 @@ func (a *app) employeeAddCmd() *cobra.Command {
 		},
 	}
 	add.Flags().StringVar(&e.Name, "name", "", "display name (required)")
+	add.Flags().StringVar(&e.FirstName, "first", "", "first name, for payroll files")
+	add.Flags().StringVar(&e.LastName, "last", "", "last name, for payroll files")
+	add.Flags().StringVar(&e.Payroll.ADPFileNumber, "adp-file", "", "ADP file number")
+	add.Flags().StringVar(&e.Payroll.PaychexWorkerID, "paychex-id", "", "Paychex worker id")
+	add.Flags().StringVar(&e.Payroll.GustoID, "gusto-id", "", "Gusto employee id")
+	add.Flags().StringVar(&e.Payroll.QuickBooksName, "qb-name", "", "QuickBooks employee name")
 	add.Flags().StringVar(&e.BadgeID, "badge", "", "badge id")
 	add.Flags().StringVar(&e.Locale, "locale", "", "language for notices, e.g. en or es")
 	add.Flags().BoolVar(&e.RestrictedToPIN, "restricted", false, "PIN/badge only: never matched by face")
@@ -216,6 +223,50 @@ func (a *app) employeeAddCmd() *cobra.Command {
 	a.jsonFlag(add)
 
 	return add
+}
+
+// employeeSetCmd is `employee set NUMBER`: edit the name, first and last
+// name and payroll ids; only the flags given change (an empty value clears
+// one). Audited with the names of the changed fields.
+func (a *app) employeeSetCmd() *cobra.Command {
+	vals := map[string]*string{}
+	set := &cobra.Command{
+		Use:   "set NUMBER",
+		Short: "Edit an employee's name, first and last name and payroll ids (only the flags given change)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pick := func(name string) *string {
+				if cmd.Flags().Changed(name) {
+					return vals[name]
+				}
+				return nil
+			}
+			c := ledger.EmployeeChange{Name: pick("name"), FirstName: pick("first"), LastName: pick("last"),
+				ADPFileNumber: pick("adp-file"), PaychexWorkerID: pick("paychex-id"), GustoID: pick("gusto-id"), QuickBooksName: pick("qb-name")}
+			if c == (ledger.EmployeeChange{}) {
+				return errors.New("employee set: nothing to set: give --name, --first, --last, --adp-file, --paychex-id, --gusto-id or --qb-name")
+			}
+			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				e, err := l.UpdateEmployee(cmd.Context(), args[0], c, actor())
+				if err != nil {
+					return err
+				}
+				if a.jsonOut {
+					return a.printJSON(e)
+				}
+				fmt.Fprintf(a.stdout, "updated %s (%s)\n", e.Number, e.Name)
+				return nil
+			})
+		},
+	}
+	for _, f := range [][2]string{{"name", "display name"}, {"first", "first name"}, {"last", "last name"},
+		{"adp-file", "ADP file number"}, {"paychex-id", "Paychex worker id"}, {"gusto-id", "Gusto employee id"},
+		{"qb-name", "QuickBooks employee name"}} {
+		vals[f[0]] = set.Flags().String(f[0], "", f[1]+" (empty clears it)")
+	}
+	a.ledgerFlags(set)
+	a.jsonFlag(set)
+	return set
 }
 
 // employeeListCmd is `employee list`.
@@ -271,6 +322,10 @@ func (a *app) employeeShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				st, err := l.State(ctx, e.Number)
+				if err != nil {
+					return err
+				}
 				var live *clockface.Consent
 				if c, err := l.LiveConsent(ctx, e.Number); err == nil {
 					live = &c
@@ -281,11 +336,16 @@ func (a *app) employeeShowCmd() *cobra.Command {
 					return a.printJSON(struct {
 						clockface.Employee
 						Consent  *clockface.Consent  `json:"consent,omitempty"`
+						State    clockface.PunchKind `json:"state"`
+						Since    *time.Time          `json:"since,omitempty"`
 						NextKind clockface.PunchKind `json:"next_kind"`
-					}{e, live, next})
+					}{e, live, st.Kind, sinceOf(st), next})
 				}
-				fmt.Fprintf(a.stdout, "number:     %s\nname:       %s\nstatus:     %s\nface:       %v\nrestricted: %v\nnext punch: %s\n",
-					e.Number, e.Name, e.Status, e.HasFace, e.RestrictedToPIN, next)
+				fmt.Fprintf(a.stdout, "number:     %s\nname:       %s\nfirst name: %s\nlast name:  %s\n", e.Number, e.Name, e.FirstName, e.LastName)
+				fmt.Fprintf(a.stdout, "adp file:   %s\npaychex id: %s\ngusto id:   %s\nqb name:    %s\n",
+					e.Payroll.ADPFileNumber, e.Payroll.PaychexWorkerID, e.Payroll.GustoID, e.Payroll.QuickBooksName)
+				fmt.Fprintf(a.stdout, "status:     %s\nface:       %v\nrestricted: %v\nstate:      %s\nnext punch: %s\n",
+					e.Status, e.HasFace, e.RestrictedToPIN, stateText(st, loc), next)
 				if live != nil {
 					fmt.Fprintf(a.stdout, "consent:    %s (%s) signed %s\n", live.TextVersion, live.Locale, peopleTime(live.SignedAt, loc))
 				} else {
@@ -302,18 +362,31 @@ func (a *app) employeeShowCmd() *cobra.Command {
 }
 
 func (a *app) punchCmd() *cobra.Command {
+	var kind string
 	cmd := &cobra.Command{
 		Use:   "punch EMPLOYEE",
-		Short: "Punch by PIN (read from stdin); the kind follows the last punch",
+		Short: "Punch by PIN (read from stdin); --kind chooses in, out, break-start or break-end",
 		Long: `Punch by PIN, for scripts, tests and kiosks without a camera. The PIN is the
-first line of stdin (or prompted for on a terminal). A second punch within
-the debounce window prints the first one and stores nothing.`,
+first line of stdin (or prompted for on a terminal). --kind is what the
+person chose; without it the punch takes the likely next kind from their
+state (in when out; out when working; break-end on a break). A kind that
+contradicts the state is recorded and flagged. Within the debounce window
+the same kind again (or no --kind) prints the earlier punch and stores
+nothing; a different kind chosen on purpose is a new punch. Times print in
+the site zone (--tz, CLOCKFACE_TZ, the zone the hub gave at pairing, else
+UTC).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			loc, err := a.location()
 			if err != nil {
 				return err
+			}
+			var k clockface.PunchKind
+			if kind != "" {
+				if k, err = parseKind(kind); err != nil {
+					return fmt.Errorf("punch: %w", err)
+				}
 			}
 			pin, err := a.readPIN("PIN: ", false)
 			if err != nil {
@@ -323,61 +396,216 @@ the debounce window prints the first one and stores nothing.`,
 				if err := l.CheckPIN(ctx, args[0], pin); err != nil {
 					return err
 				}
-				p, created, err := l.Punch(ctx, clockface.PunchRequest{Employee: args[0], Method: clockface.MethodPIN})
+				res, err := l.Record(ctx, clockface.PunchRequest{Employee: args[0], Method: clockface.MethodPIN, Kind: k})
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return a.printJSON(p)
-				}
-				note := ""
-				if !created {
-					note = " (already recorded)"
-				}
-				fmt.Fprintf(a.stdout, "%s %s at %s, punch %s%s\n", p.EmployeeNumber, p.Kind, peopleTime(p.At, loc), p.ID, note)
-				return nil
+				return a.printPunchResult(res, loc)
 			})
 		},
 	}
+	cmd.Flags().StringVar(&kind, "kind", "", "in, out, break-start or break-end (default: the likely next kind)")
 	a.ledgerFlags(cmd)
 	a.jsonFlag(cmd)
 	a.tzFlag(cmd)
-	cmd.AddCommand(a.punchCorrectCmd(), a.punchVoidCmd())
+	cmd.AddCommand(a.punchAddCmd(), a.punchCorrectCmd(), a.punchVoidCmd())
 	return cmd
 }
 
-// punchCorrectCmd is `punch correct PUNCH`.
-func (a *app) punchCorrectCmd() *cobra.Command {
-	var at, reason string
-	correct := &cobra.Command{
-		Use:   "correct PUNCH",
-		Short: "Correct a punch's time; the original and who, when and why are kept",
-		Args:  cobra.ExactArgs(1),
+// printPunchResult prints a punch result: JSON (the punch, with created and
+// flag), or "E1 clocked in at 08:33 (America/Los_Angeles) on 2026-03-02".
+func (a *app) printPunchResult(res clockface.PunchResult, loc *time.Location) error {
+	p := res.Punch
+	if a.jsonOut {
+		return a.printJSON(struct {
+			clockface.Punch
+			Created bool   `json:"created"`
+			Flag    string `json:"flag,omitempty"`
+		}{p, res.Created, res.Flag})
+	}
+	note := ""
+	if !res.Created {
+		note = " (already recorded)"
+	}
+	if res.Flag != "" {
+		note += "; flagged " + res.Flag + ": check it"
+	}
+	t := p.Time().In(loc)
+	fmt.Fprintf(a.stdout, "%s %s at %s (%s) on %s, punch %s%s\n", p.EmployeeNumber, kindVerb(p.Kind), t.Format("15:04"), loc, t.Format("2006-01-02"), p.ID, note)
+	return nil
+}
+
+// kindVerb says what a punch of kind k did, for people.
+func kindVerb(k clockface.PunchKind) string {
+	switch k {
+	case clockface.PunchIn:
+		return "clocked in"
+	case clockface.PunchOut:
+		return "clocked out"
+	case clockface.BreakStart:
+		return "started a break"
+	case clockface.BreakEnd:
+		return "ended a break"
+	}
+	return string(k)
+}
+
+// stateText is an employee's state for people: "in since 2026-03-02 08:00 PST".
+func stateText(st attendance.Status, loc *time.Location) string {
+	what := map[clockface.PunchKind]string{clockface.PunchIn: "in", clockface.BreakStart: "on a break", clockface.PunchOut: "out"}[st.Kind]
+	switch {
+	case st.Stale:
+		return fmt.Sprintf("out (the in-punch of %s has no out-punch)", peopleTime(st.Since, loc))
+	case st.Since.IsZero():
+		return what + " (never punched here)"
+	}
+	return what + " since " + peopleTime(st.Since, loc)
+}
+
+func sinceOf(st attendance.Status) *time.Time {
+	if st.Since.IsZero() {
+		return nil
+	}
+	return &st.Since
+}
+
+// parseKind reads a punch kind as people type it: in, out, break-start,
+// break-end (or with an underscore).
+func parseKind(s string) (clockface.PunchKind, error) {
+	k := clockface.PunchKind(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_"))
+	if !k.Valid() {
+		return "", fmt.Errorf("unknown kind %q: want in, out, break-start or break-end", s)
+	}
+	return k, nil
+}
+
+// localLayouts are the local-time forms --at takes besides RFC 3339.
+var localLayouts = []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"}
+
+// parseSiteTime reads a time an admin types: RFC 3339 with its offset, or
+// a local time ("2026-03-02 08:00") in the site zone loc. A local time the
+// zone skips (the spring-forward hour) is refused rather than moved.
+func parseSiteTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range localLayouts {
+		t, err := time.ParseInLocation(layout, s, loc)
+		if err != nil {
+			continue
+		}
+		if t.Format(layout) != s {
+			return time.Time{}, fmt.Errorf("%q does not exist in %s (the clocks skip it)", s, loc)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2026-03-02T08:00:00-08:00) or a local time in %s (2026-03-02 08:00)", s, loc)
+}
+
+// punchAddCmd is `punch add EMPLOYEE`.
+func (a *app) punchAddCmd() *cobra.Command {
+	var at, kind, reason string
+	add := &cobra.Command{
+		Use:   "add EMPLOYEE",
+		Short: "Add a missed punch for an employee (method admin; who and why are audited)",
+		Long: `Add a punch an employee missed. --at is RFC 3339 or a local time such as
+"2026-03-02 08:00" in the site zone; more than 24 h ahead is refused. The
+punch is recorded with method admin, audited with who added it and why, and
+sent to the hub. A kind that contradicts the employee's state at that time
+is added and flagged.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := time.Parse(time.RFC3339, at)
-			if err != nil {
-				return fmt.Errorf("punch correct: --time %q is not RFC 3339 (e.g. 2026-03-02T08:00:00Z)", at)
-			}
 			loc, err := a.location()
 			if err != nil {
 				return err
 			}
+			t, err := parseSiteTime(at, loc)
+			if err != nil {
+				return fmt.Errorf("punch add: --at %w", err)
+			}
+			k, err := parseKind(kind)
+			if err != nil {
+				return fmt.Errorf("punch add: %w", err)
+			}
 			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				p, err := l.CorrectPunch(cmd.Context(), args[0], t, actor(), reason)
+				res, err := l.AddPunch(cmd.Context(), args[0], k, t, actor(), reason)
+				if err != nil {
+					return err
+				}
+				return a.printPunchResult(res, loc)
+			})
+		},
+	}
+	add.Flags().StringVar(&at, "at", "", "when: RFC 3339, or local time in the site zone, e.g. \"2026-03-02 08:00\" (required)")
+	add.Flags().StringVar(&kind, "kind", "", "in, out, break-start or break-end (required)")
+	add.Flags().StringVar(&reason, "reason", "", "why (required)")
+	add.MarkFlagRequired("at")
+	add.MarkFlagRequired("kind")
+	add.MarkFlagRequired("reason")
+	a.ledgerFlags(add)
+	a.jsonFlag(add)
+	a.tzFlag(add)
+	return add
+}
+
+// punchCorrectCmd is `punch correct PUNCH`.
+func (a *app) punchCorrectCmd() *cobra.Command {
+	var at, oldAt, kind, reason string
+	correct := &cobra.Command{
+		Use:   "correct PUNCH",
+		Short: "Correct a punch's time or kind; the original and who, when and why are kept",
+		Long: `Correct a punch's time (--at, or --time as before), its kind (--kind), or
+both. A time is RFC 3339 or a local time such as "2026-03-02 08:00" in the
+site zone. The original kiosk time and kind are kept, with every
+correction's who, when and why, and the correction goes to the hub.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			loc, err := a.location()
+			if err != nil {
+				return err
+			}
+			if at != "" && oldAt != "" && at != oldAt {
+				return errors.New("punch correct: --at and --time differ: give one")
+			}
+			if at == "" {
+				at = oldAt
+			}
+			var c ledger.PunchChange
+			if at != "" {
+				if c.At, err = parseSiteTime(at, loc); err != nil {
+					return fmt.Errorf("punch correct: --at %w", err)
+				}
+			}
+			if kind != "" {
+				if c.Kind, err = parseKind(kind); err != nil {
+					return fmt.Errorf("punch correct: %w", err)
+				}
+			}
+			if c == (ledger.PunchChange{}) {
+				return errors.New("punch correct: nothing to correct: give --at, --kind or both")
+			}
+			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				old, err := l.GetPunch(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				p, err := l.Correct(cmd.Context(), args[0], c, actor(), reason)
 				if err != nil {
 					return err
 				}
 				if a.jsonOut {
 					return a.printJSON(p)
 				}
-				fmt.Fprintf(a.stdout, "punch %s: %s → %s\n", p.ID, peopleTime(p.At, loc), peopleTime(p.Time(), loc))
+				fmt.Fprintf(a.stdout, "punch %s: %s %s → %s %s\n", p.ID, old.Kind, peopleTime(old.Time(), loc), p.Kind, peopleTime(p.Time(), loc))
 				return nil
 			})
 		},
 	}
-	correct.Flags().StringVar(&at, "time", "", "the right time, RFC 3339 (required)")
+	correct.Flags().StringVar(&at, "at", "", "the right time: RFC 3339, or local time in the site zone")
+	correct.Flags().StringVar(&oldAt, "time", "", "the same as --at")
+	correct.Flags().StringVar(&kind, "kind", "", "the right kind: in, out, break-start or break-end")
 	correct.Flags().StringVar(&reason, "reason", "", "why (required)")
-	correct.MarkFlagRequired("time")
 	correct.MarkFlagRequired("reason")
 	a.ledgerFlags(correct)
 	a.jsonFlag(correct)

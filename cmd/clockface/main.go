@@ -6,6 +6,7 @@ package main
 import (
 	"clockface/embeddings"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,14 +116,18 @@ func (a *app) tzFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.tz, "tz", "", "the site's time zone for printed times, e.g. Europe/Madrid (default: env CLOCKFACE_TZ, else UTC)")
 }
 
-// location is the zone times are printed in for people: --tz, then
-// $CLOCKFACE_TZ, then UTC. The machine's own zone is never guessed: a kiosk
-// PC set to the wrong zone would print wrong times that look right, while
-// UTC is always labelled as such.
+// location is the site zone, for times printed to people and local times
+// typed by them: --tz, then $CLOCKFACE_TZ, then the time_zone the hub gave
+// at pairing (DATA/hub.json), then UTC. The machine's own zone is never
+// guessed: a kiosk PC set to the wrong zone would print wrong times that
+// look right, while UTC is always labelled as such.
 func (a *app) location() (*time.Location, error) {
 	name := a.tz
 	if name == "" {
 		name = os.Getenv("CLOCKFACE_TZ")
+	}
+	if name == "" && a.dataDir != "" {
+		name = pairedZone(filepath.Join(a.dataDir, "hub.json"))
 	}
 	if name == "" {
 		return time.UTC, nil
@@ -132,6 +137,23 @@ func (a *app) location() (*time.Location, error) {
 		return nil, fmt.Errorf("time zone %q: want an IANA name such as Europe/Madrid: %w", name, err)
 	}
 	return loc, nil
+}
+
+// pairedZone is the time_zone field of the hub credential at path, or ""
+// when there is no credential or it names no zone. Only that field is
+// read.
+func pairedZone(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		TimeZone string `json:"time_zone"`
+	}
+	if json.Unmarshal(b, &c) != nil {
+		return ""
+	}
+	return c.TimeZone
 }
 
 // peopleTime is how a time is printed to people: in the site zone, with the

@@ -79,6 +79,7 @@ func TestFlagsOnlyWhereUsed(t *testing.T) {
 		"dsar export":         ledger,
 		"employee add":        with(ledger, []string{"json", "pin-file"}),
 		"employee list":       with(ledger, []string{"json"}),
+		"employee set":        with(ledger, []string{"json"}),
 		"employee show":       with(ledger, []string{"json", "tz"}),
 		"employee restrict":   ledger,
 		"employee terminate":  ledger,
@@ -112,6 +113,7 @@ func TestFlagsOnlyWhereUsed(t *testing.T) {
 		"key rotate":          ledger,
 		"kiosk":               with(ledger, []string{"models", "model", "json", "hr-pin-file"}),
 		"punch":               with(ledger, []string{"json", "tz"}),
+		"punch add":           with(ledger, []string{"json", "tz"}),
 		"punch correct":       with(ledger, []string{"json", "tz"}),
 		"punch void":          ledger,
 		"purge":               with(ledger, []string{"json"}),
@@ -233,7 +235,7 @@ func TestPINFromFileOrStdin(t *testing.T) {
 	mustCLI(t, data, "", "employee", "add", "E1", "--name", "File Pin", "--pin-file", pinFile)
 	mustCLI(t, data, "6932\n", "employee", "add", "E2", "--name", "Stdin Pin")
 	for _, c := range []struct{ who, pin string }{{"E1", "5821"}, {"E2", "6932"}} {
-		if out := mustCLI(t, data, c.pin+"\n", "punch", c.who); !strings.Contains(out, c.who+" in at") {
+		if out := mustCLI(t, data, c.pin+"\n", "punch", c.who); !strings.Contains(out, c.who+" clocked in at") {
 			t.Errorf("punch %s with its PIN: %q", c.who, out)
 		}
 	}
@@ -328,12 +330,12 @@ func TestPunchTimesInSiteZone(t *testing.T) {
 		t.Fatalf("a punch was stored despite the bad zone: %s", out)
 	}
 	out := mustCLI(t, data, "2468\n", "punch", "E1")
-	if !strings.Contains(out, " UTC, punch ") {
+	if !strings.Contains(out, "E1 clocked in at ") || !strings.Contains(out, " (UTC) on ") {
 		t.Errorf("default zone: %q, want the time in UTC, named", out)
 	}
 	mustCLI(t, data, "2468\n", "punch", "E1", "--tz", "UTC") // the same punch again (debounced)
 	out = mustCLI(t, data, "2468\n", "punch", "E1", "--tz", "Asia/Tokyo")
-	if !strings.Contains(out, " JST, punch ") {
+	if !strings.Contains(out, "E1 clocked in at ") || !strings.Contains(out, " (Asia/Tokyo) on ") {
 		t.Errorf("--tz Asia/Tokyo: %q, want the time in JST", out)
 	}
 }
