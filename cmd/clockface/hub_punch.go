@@ -65,7 +65,7 @@ func (a *app) hubPunchCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				return err
 			}
 			return run(cmd, func(ctx context.Context, st *hub.DB, loc *time.Location, e hub.PunchEdit) (hub.EditResult, error) {
-				t, err := parseTime(atFlag, loc)
+				t, err := parseSiteTime(atFlag, loc)
 				if err != nil {
 					return hub.EditResult{}, err
 				}
@@ -88,7 +88,7 @@ func (a *app) hubPunchCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 			}
 			return run(cmd, func(ctx context.Context, st *hub.DB, loc *time.Location, e hub.PunchEdit) (hub.EditResult, error) {
 				if atFlag != "" {
-					t, err := parseTime(atFlag, loc)
+					t, err := parseSiteTime(atFlag, loc)
 					if err != nil {
 						return hub.EditResult{}, err
 					}

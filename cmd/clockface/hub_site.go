@@ -68,21 +68,6 @@ func (a *app) siteRules(ctx context.Context, st hub.Settings, tzFlag, rulesFlag 
 	return r, nil
 }
 
-// localLayout is how a person writes a time in the site's zone.
-const localLayout = "2006-01-02 15:04"
-
-// parseTime reads RFC 3339, or "2026-03-02 08:00" in the site zone loc.
-func parseTime(s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	t, err := time.ParseInLocation(localLayout, s, loc)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("time %q: want RFC 3339 (2026-03-02T08:00:00-08:00) or %q in the site's zone", s, localLayout)
-	}
-	return t, nil
-}
-
 // parsePeriod reads --from and --to (inclusive dates) in the site's zone
 // as [from, to+1 day).
 func parsePeriod(from, to string, loc *time.Location) (attendance.Period, error) {
@@ -101,15 +86,6 @@ func parsePeriod(from, to string, loc *time.Location) (attendance.Period, error)
 		return attendance.Period{}, fmt.Errorf("--to %s is before --from %s", to, from)
 	}
 	return attendance.Period{From: f, To: t.AddDate(0, 0, 1)}, nil
-}
-
-// parseKind reads in, out, break-start or break-end (or break_start).
-func parseKind(s string) (clockface.PunchKind, error) {
-	k := clockface.PunchKind(strings.ReplaceAll(s, "-", "_"))
-	if !k.Valid() {
-		return "", fmt.Errorf("--kind %q: want in, out, break-start or break-end", s)
-	}
-	return k, nil
 }
 
 func actorFlag(c *cobra.Command, v *string) {

@@ -26,7 +26,7 @@ const (
 	HubKioskID = "hub"
 	// MethodAdmin is the method of punches added on the hub: nobody
 	// proved anything at a kiosk; an admin entered it, with a reason.
-	MethodAdmin clockface.Method = "admin"
+	MethodAdmin = clockface.MethodAdmin
 	// MaxEditAhead is how far past the hub's clock an edited time may be:
 	// the tolerance attendance gives kiosk clocks. Later is refused, as
 	// nobody can vouch for hours not yet worked.

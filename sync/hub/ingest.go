@@ -190,9 +190,13 @@ func (s *DB) insertPunches(ctx context.Context, tx *sql.Tx, evs []wire.Event, hu
 // full state, so a change whose punch event never arrived still inserts
 // it; an existing row only gains the correction or void columns.
 func (s *DB) applyChange(ctx context.Context, tx *sql.Tx, e wire.Event, hub int64) error {
+	// A kiosk's correction may change the kind too (the person chose the
+	// wrong button): the first recorded kind is kept in original_kind.
 	set := `corrected_at = excluded.corrected_at, correction_by = excluded.correction_by,
 		correction_reason = excluded.correction_reason, correction_when = excluded.correction_when,
-		effective_at = excluded.effective_at`
+		effective_at = excluded.effective_at,
+		original_kind = CASE WHEN punches.kind <> excluded.kind THEN COALESCE(punches.original_kind, punches.kind) ELSE punches.original_kind END,
+		kind = excluded.kind`
 	if e.Type == wire.TypeVoid {
 		set = `voided_by = excluded.voided_by, void_reason = excluded.void_reason, void_when = excluded.void_when`
 	}
