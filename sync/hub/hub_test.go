@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"bytes"
+	"clockface"
 	"context"
 	"encoding/json"
 	"errors"
@@ -193,6 +194,7 @@ func TestCorrectionAndVoid(t *testing.T) {
 			fixed := t0.Add(-15 * time.Minute)
 			in.ID, in.Seq, in.Type = "0190a1b2-c3d4-7e5f-8a9b-000000000001", 3, wire.TypeCorrection
 			in.Punch.Correction = &wire.Correction{At: fixed, By: "mgr", Reason: "forgot", When: t0.Add(time.Hour)}
+			in.Punch.Kind = string(clockface.BreakStart) // the kiosk corrected the kind too
 			out.ID, out.Seq, out.Type = "0190a1b2-c3d4-7e5f-8a9b-000000000002", 4, wire.TypeVoid
 			out.Punch.Void = &wire.Void{By: "E1", Reason: "undo", When: t0.Add(time.Hour)}
 			b2 := wire.Batch{KioskID: "k1", KioskClock: t0, Events: []wire.Event{in, out}}
@@ -208,6 +210,9 @@ func TestCorrectionAndVoid(t *testing.T) {
 			}
 			if c := ps[0].Corrected; c == nil || !c.At.Equal(fixed) || !ps[0].At.Equal(t0) || c.By != "mgr" {
 				t.Errorf("corrected punch: got %+v, want original %s kept and correction %s by mgr", ps[0], t0, fixed)
+			}
+			if ps[0].Kind != clockface.BreakStart {
+				t.Errorf("corrected kind: got %s, want break_start (a kiosk's kind correction is applied)", ps[0].Kind)
 			}
 			if v := ps[1].Voided; v == nil || v.Reason != "undo" {
 				t.Errorf("voided punch: got %+v, want a void", ps[1])
