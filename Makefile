@@ -38,7 +38,8 @@ FUZZ_TARGETS := \
 	./sync/wire:FuzzParseSignature \
 	./payroll:FuzzLoadConfig \
 	./sync/fleet/fleetfuzz:FuzzOpen \
-	./sync/fleet/fleetfuzz:FuzzShare
+	./sync/fleet/fleetfuzz:FuzzShare \
+	./internal/termsafe:FuzzString
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -19,6 +19,7 @@ import (
 
 	"clockface"
 	"clockface/assets"
+	"clockface/internal/termsafe"
 	"clockface/ledger"
 )
 
@@ -201,7 +202,7 @@ func (a *app) employeeAddCmd() *cobra.Command {
 				if a.jsonOut {
 					return a.printJSON(got)
 				}
-				fmt.Fprintf(a.stdout, "added %s (%s)\n", got.Number, got.Name)
+				fmt.Fprintf(a.stdout, "added %s (%s)\n", termsafe.String(got.Number), termsafe.String(got.Name))
 				return nil
 			})
 		},
@@ -239,7 +240,7 @@ func (a *app) employeeListCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NUMBER\tNAME\tSTATUS\tFACE\tRESTRICTED")
 				for _, e := range es {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\n", e.Number, e.Name, e.Status, e.HasFace, e.RestrictedToPIN)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\n", termsafe.String(e.Number), termsafe.String(e.Name), e.Status, e.HasFace, e.RestrictedToPIN)
 				}
 				return tw.Flush()
 			})
@@ -285,7 +286,7 @@ func (a *app) employeeShowCmd() *cobra.Command {
 					}{e, live, next})
 				}
 				fmt.Fprintf(a.stdout, "number:     %s\nname:       %s\nstatus:     %s\nface:       %v\nrestricted: %v\nnext punch: %s\n",
-					e.Number, e.Name, e.Status, e.HasFace, e.RestrictedToPIN, next)
+					termsafe.String(e.Number), termsafe.String(e.Name), e.Status, e.HasFace, e.RestrictedToPIN, next)
 				if live != nil {
 					fmt.Fprintf(a.stdout, "consent:    %s (%s) signed %s\n", live.TextVersion, live.Locale, peopleTime(live.SignedAt, loc))
 				} else {
@@ -334,7 +335,7 @@ the debounce window prints the first one and stores nothing.`,
 				if !created {
 					note = " (already recorded)"
 				}
-				fmt.Fprintf(a.stdout, "%s %s at %s, punch %s%s\n", p.EmployeeNumber, p.Kind, peopleTime(p.At, loc), p.ID, note)
+				fmt.Fprintf(a.stdout, "%s %s at %s, punch %s%s\n", termsafe.String(p.EmployeeNumber), p.Kind, peopleTime(p.At, loc), termsafe.String(p.ID), note)
 				return nil
 			})
 		},
@@ -370,7 +371,7 @@ func (a *app) punchCorrectCmd() *cobra.Command {
 				if a.jsonOut {
 					return a.printJSON(p)
 				}
-				fmt.Fprintf(a.stdout, "punch %s: %s → %s\n", p.ID, peopleTime(p.At, loc), peopleTime(p.Time(), loc))
+				fmt.Fprintf(a.stdout, "punch %s: %s → %s\n", termsafe.String(p.ID), peopleTime(p.At, loc), peopleTime(p.Time(), loc))
 				return nil
 			})
 		},

@@ -19,6 +19,7 @@ import (
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/embeddings/onnx"
+	"clockface/internal/termsafe"
 	"clockface/ledger"
 	"clockface/sync/fleet"
 	"clockface/sync/hub"
@@ -257,7 +258,7 @@ func (a *app) listKiosks(ctx context.Context, st hub.Kiosks) error {
 		if r.AuditFlags > 0 {
 			flags += " (!)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Paired.Format(time.RFC3339), status, seen, shown, r.AuditSeq, flags)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", termsafe.String(r.ID), r.Paired.Format(time.RFC3339), status, seen, shown, r.AuditSeq, flags)
 	}
 	return tw.Flush()
 }
@@ -371,6 +372,9 @@ func (a *app) pairKiosk(ctx context.Context, hubURL, code, caFile string) error 
 	if err != nil {
 		return err
 	}
+	if w := hubclient.PlainHTTPWarning(hubURL); w != "" {
+		fmt.Fprintln(a.stderr, "clockface: warning: "+w)
+	}
 	cred, err := hubclient.Pair(ctx, hc, hubURL, code, a.kioskID, caPEM)
 	if err != nil {
 		return err
@@ -381,7 +385,7 @@ func (a *app) pairKiosk(ctx context.Context, hubURL, code, caFile string) error 
 	if err := cred.Save(a.credentialPath()); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "paired kiosk %s with %s\n", cred.KioskID, cred.HubURL)
+	fmt.Fprintf(a.stdout, "paired kiosk %s with %s\n", termsafe.String(cred.KioskID), termsafe.String(cred.HubURL))
 	return nil
 }
 

@@ -390,11 +390,13 @@ func TestMetricsLoopbackOnly(t *testing.T) {
 		remote string
 		public bool
 		want   int
+		proxy  bool
 	}{
-		{"127.0.0.1:5000", false, http.StatusOK},
-		{"[::1]:5000", false, http.StatusOK},
-		{"192.0.2.7:5000", false, http.StatusNotFound},
-		{"192.0.2.7:5000", true, http.StatusOK},
+		{"127.0.0.1:5000", false, http.StatusOK, false},
+		{"127.0.0.1:5000", false, http.StatusNotFound, true}, // through a local reverse proxy
+		{"[::1]:5000", false, http.StatusOK, false},
+		{"192.0.2.7:5000", false, http.StatusNotFound, false},
+		{"192.0.2.7:5000", true, http.StatusOK, false},
 	} {
 		s := hub.NewServer(openSQLite(t), clocktest.New(t0), nil)
 		if tt.public {
@@ -402,10 +404,13 @@ func TestMetricsLoopbackOnly(t *testing.T) {
 		}
 		req := httptest.NewRequest(http.MethodGet, wire.PathMetrics, nil)
 		req.RemoteAddr = tt.remote
+		if tt.proxy {
+			req.Header.Set("X-Forwarded-For", "192.0.2.7")
+		}
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
 		if rec.Code != tt.want {
-			t.Errorf("%s (metrics enabled %v): got %d, want %d", tt.remote, tt.public, rec.Code, tt.want)
+			t.Errorf("%s (metrics enabled %v, proxied %v): got %d, want %d", tt.remote, tt.public, tt.proxy, rec.Code, tt.want)
 		}
 	}
 }

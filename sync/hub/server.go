@@ -153,7 +153,10 @@ func (s *Server) EnableMetrics() { s.metricsPublic = true }
 
 func (s *Server) metricsGuard(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.metricsPublic && !isLoopback(r.RemoteAddr) {
+		// A request a reverse proxy forwarded comes from loopback but
+		// is not local.
+		proxied := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != ""
+		if !s.metricsPublic && (proxied || !isLoopback(r.RemoteAddr)) {
 			http.NotFound(w, r)
 			return
 		}
