@@ -9,10 +9,10 @@ import (
 	"clockface/sync/wire"
 )
 
-// rateLimiter allows n attempts per window from one key (a client
-// address), in fixed windows. It remembers at most max keys: when full,
-// it forgets keys whose window has passed, and refuses new keys until
-// one has.
+// rateLimiter allows n failed attempts per window from one key (a client
+// address), in fixed windows: guessing pairing codes fails every time,
+// pairing a fleet with valid codes never does. It remembers at most max
+// keys, forgetting those whose window has passed when full.
 type rateLimiter struct {
 	n      int
 	window time.Duration
@@ -31,9 +31,17 @@ func newRateLimiter(n int, window time.Duration, max int) *rateLimiter {
 	return &rateLimiter{n: n, window: window, max: max, seen: map[string]*rateWindow{}}
 }
 
-// allow counts one attempt from key at now and reports whether it is
-// within the limit.
+// allow reports whether key may try again at now: fewer than n failures
+// in its current window.
 func (l *rateLimiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.seen[key]
+	return !ok || now.Sub(w.start) >= l.window || w.count < l.n
+}
+
+// fail counts one failed attempt from key at now.
+func (l *rateLimiter) fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w, ok := l.seen[key]
@@ -47,15 +55,14 @@ func (l *rateLimiter) allow(key string, now time.Time) bool {
 					delete(l.seen, k)
 				}
 			}
-			if len(l.seen) >= l.max {
-				return false
-			}
+		}
+		if len(l.seen) >= l.max {
+			return // full: the address is not counted (allow still refuses nobody new)
 		}
 		w = &rateWindow{start: now}
 		l.seen[key] = w
 	}
 	w.count++
-	return w.count <= l.n
 }
 
 // checkFuture refuses a batch with a time more than wire.MaxFuture ahead

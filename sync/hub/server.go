@@ -44,8 +44,9 @@ type Limits struct {
 	Conns int
 	// BodyReadTimeout is how long one body may take to arrive.
 	BodyReadTimeout time.Duration
-	// PairAttempts pairing requests per PairWindow are allowed from one
-	// client address; more get 429. PairClients caps the addresses
+	// PairAttempts failed pairing requests (unknown, spent or expired
+	// code) per PairWindow are allowed from one client address; then
+	// every request gets 429 until the window passes. PairClients caps the addresses
 	// remembered (beyond it, unknown addresses are refused until a
 	// window passes).
 	PairAttempts int
@@ -236,7 +237,7 @@ func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 	if !s.pairs.allow(clientIP(r.RemoteAddr), s.clock.Now()) {
 		w.Header().Set("Retry-After", fmt.Sprint(int(s.lim.PairWindow.Seconds())))
 		s.fail(w, http.StatusTooManyRequests, wire.CodeRateLimited,
-			fmt.Sprintf("too many pairing attempts from this address: at most %d per %s", s.lim.PairAttempts, s.lim.PairWindow))
+			fmt.Sprintf("too many failed pairing attempts from this address: at most %d per %s", s.lim.PairAttempts, s.lim.PairWindow))
 		return
 	}
 	if !s.acquireBody() {
@@ -257,6 +258,7 @@ func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	if err := s.store.Pair(r.Context(), hashCode(req.Code), req.KioskID, secret, now); err != nil {
 		if errors.Is(err, ErrBadCode) {
+			s.pairs.fail(clientIP(r.RemoteAddr), s.clock.Now())
 			s.fail(w, http.StatusForbidden, wire.CodeBadCode, err.Error())
 			return
 		}
