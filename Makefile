@@ -7,7 +7,7 @@ export CXX := $(CURDIR)/scripts/cxx-baseline
 # Every test binary runs under one virtual X server (the kiosk's Fyne window).
 XVFB := xvfb-run -a -s "-screen 0 1280x1024x24"
 
-.PHONY: setup build demo test bench pg
+.PHONY: setup build demo test bench pg fuzz
 
 setup:
 	scripts/setup
@@ -28,3 +28,25 @@ test: setup pg
 
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee out/bench.txt
+
+# Every decoder that reads outside input has a fuzz target; `make fuzz` runs
+# each in turn for FUZZTIME with one worker (the corpora are in each
+# package's testdata/fuzz). FUZZTIME=30s make fuzz for a quick pass.
+FUZZTIME ?= 5m
+FUZZ_TARGETS := \
+	./sync/wire:FuzzDecodeBatch \
+	./sync/wire:FuzzDecodePair \
+	./sync/wire:FuzzDecodeTemplatePush \
+	./sync/wire:FuzzDecodeTemplatePull \
+	./sync/wire:FuzzParseSignature \
+	./payroll:FuzzLoadConfig \
+	./sync/fleet/fleetfuzz:FuzzOpen \
+	./sync/fleet/fleetfuzz:FuzzShare \
+	./internal/termsafe:FuzzString
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel=1 $$pkg; \
+	done

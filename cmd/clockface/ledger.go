@@ -20,6 +20,7 @@ import (
 	"clockface"
 	"clockface/assets"
 	"clockface/attendance"
+	"clockface/internal/termsafe"
 	"clockface/ledger"
 )
 
@@ -202,7 +203,7 @@ func (a *app) employeeAddCmd() *cobra.Command {
 				if a.jsonOut {
 					return a.printJSON(got)
 				}
-				fmt.Fprintf(a.stdout, "added %s (%s)\n", got.Number, got.Name)
+				fmt.Fprintf(a.stdout, "added %s (%s)\n", termsafe.String(got.Number), termsafe.String(got.Name))
 				return nil
 			})
 		},
@@ -290,7 +291,7 @@ func (a *app) employeeListCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NUMBER\tNAME\tSTATUS\tFACE\tRESTRICTED")
 				for _, e := range es {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\n", e.Number, e.Name, e.Status, e.HasFace, e.RestrictedToPIN)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\n", termsafe.String(e.Number), termsafe.String(e.Name), e.Status, e.HasFace, e.RestrictedToPIN)
 				}
 				return tw.Flush()
 			})
@@ -341,9 +342,10 @@ func (a *app) employeeShowCmd() *cobra.Command {
 						NextKind clockface.PunchKind `json:"next_kind"`
 					}{e, live, st.Kind, sinceOf(st), next})
 				}
-				fmt.Fprintf(a.stdout, "number:     %s\nname:       %s\nfirst name: %s\nlast name:  %s\n", e.Number, e.Name, e.FirstName, e.LastName)
+				fmt.Fprintf(a.stdout, "number:     %s\nname:       %s\nfirst name: %s\nlast name:  %s\n",
+					termsafe.String(e.Number), termsafe.String(e.Name), termsafe.String(e.FirstName), termsafe.String(e.LastName))
 				fmt.Fprintf(a.stdout, "adp file:   %s\npaychex id: %s\ngusto id:   %s\nqb name:    %s\n",
-					e.Payroll.ADPFileNumber, e.Payroll.PaychexWorkerID, e.Payroll.GustoID, e.Payroll.QuickBooksName)
+					termsafe.String(e.Payroll.ADPFileNumber), termsafe.String(e.Payroll.PaychexWorkerID), termsafe.String(e.Payroll.GustoID), termsafe.String(e.Payroll.QuickBooksName))
 				fmt.Fprintf(a.stdout, "status:     %s\nface:       %v\nrestricted: %v\nstate:      %s\nnext punch: %s\n",
 					e.Status, e.HasFace, e.RestrictedToPIN, stateText(st, loc), next)
 				if live != nil {
@@ -431,7 +433,7 @@ func (a *app) printPunchResult(res clockface.PunchResult, loc *time.Location) er
 		note += "; flagged " + res.Flag + ": check it"
 	}
 	t := p.Time().In(loc)
-	fmt.Fprintf(a.stdout, "%s %s at %s (%s) on %s, punch %s%s\n", p.EmployeeNumber, kindVerb(p.Kind), t.Format("15:04"), loc, t.Format("2006-01-02"), p.ID, note)
+	fmt.Fprintf(a.stdout, "%s %s at %s (%s) on %s, punch %s%s\n", termsafe.String(p.EmployeeNumber), kindVerb(p.Kind), t.Format("15:04"), loc, t.Format("2006-01-02"), termsafe.String(p.ID), note)
 	return nil
 }
 
@@ -597,7 +599,7 @@ correction's who, when and why, and the correction goes to the hub.`,
 				if a.jsonOut {
 					return a.printJSON(p)
 				}
-				fmt.Fprintf(a.stdout, "punch %s: %s %s → %s %s\n", p.ID, old.Kind, peopleTime(old.Time(), loc), p.Kind, peopleTime(p.Time(), loc))
+				fmt.Fprintf(a.stdout, "punch %s: %s %s → %s %s\n", termsafe.String(p.ID), old.Kind, peopleTime(old.Time(), loc), p.Kind, peopleTime(p.Time(), loc))
 				return nil
 			})
 		},

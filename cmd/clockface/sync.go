@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface/embeddings"
+	"clockface/internal/termsafe"
 	"clockface/ledger"
 	"clockface/sync/fleet"
 	"clockface/sync/hub"
@@ -94,7 +95,7 @@ func (open storeOpener) with(ctx context.Context, f func(*hub.DB) error) error {
 
 func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	var addr, tlsDir string
-	var behindProxy, sharing bool
+	var behindProxy, sharing, metrics bool
 	var hosts []string
 	var web *hubWebFlags
 	c := &cobra.Command{
@@ -114,7 +115,7 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				if err != nil {
 					return err
 				}
-				return a.serveHub(cmd.Context(), st, hubServeOptions{addr: addr, tlsDir: tlsDir, hosts: hosts, sharing: sharing, web: h})
+				return a.serveHub(cmd.Context(), st, hubServeOptions{addr: addr, tlsDir: tlsDir, hosts: hosts, sharing: sharing, metrics: metrics, web: h})
 			})
 		},
 	}
@@ -123,6 +124,7 @@ func (a *app) hubServeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 	c.Flags().StringVar(&addr, "addr", "", "listen address (default :8443 with TLS, 127.0.0.1:8080 behind a proxy)")
 	c.Flags().StringVar(&tlsDir, "tls-self-signed", "", "folder for the hub's private CA and certificate")
 	c.Flags().BoolVar(&behindProxy, "insecure-behind-proxy", false, "serve plain HTTP behind a TLS-terminating reverse proxy")
+	c.Flags().BoolVar(&metrics, "metrics", false, "serve /metrics to every address (default: loopback only, never through a proxy)")
 	c.Flags().BoolVar(&sharing, "allow-template-sharing", false, "opt in: store and forward fleet-sealed templates between kiosks (ciphertext only)")
 	c.Flags().StringSliceVar(&hosts, "tls-host", nil, "extra DNS names or IPs for the certificate (first run only)")
 	return c
@@ -133,6 +135,7 @@ type hubServeOptions struct {
 	addr, tlsDir string // tlsDir empty: plain HTTP behind a proxy
 	hosts        []string
 	sharing      bool
+	metrics      bool         // /metrics for every address, not loopback only
 	web          http.Handler // the dashboard, mounted at /; nil for none
 }
 
@@ -141,6 +144,9 @@ func (a *app) serveHub(ctx context.Context, st hub.ServerStore, o hubServeOption
 	srv := hub.NewServer(st, a.clock, slog.New(slog.NewTextHandler(a.stderr, nil)))
 	if o.sharing {
 		srv.EnableTemplateSharing()
+	}
+	if o.metrics {
+		srv.EnableMetrics()
 	}
 	if o.web != nil {
 		srv.MountWeb(o.web)
@@ -272,7 +278,7 @@ func (a *app) listKiosks(ctx context.Context, st hub.Kiosks) error {
 		if r.AuditFlags > 0 {
 			flags += " (!)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Paired.Format(time.RFC3339), status, seen, shown, r.AuditSeq, flags)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", termsafe.String(r.ID), r.Paired.Format(time.RFC3339), status, seen, shown, r.AuditSeq, flags)
 	}
 	return tw.Flush()
 }
@@ -369,6 +375,9 @@ func (a *app) pairKiosk(ctx context.Context, hubURL, code, caFile string) error 
 	if err != nil {
 		return err
 	}
+	if w := hubclient.PlainHTTPWarning(hubURL); w != "" {
+		fmt.Fprintln(a.stderr, "clockface: warning: "+w)
+	}
 	cred, err := hubclient.Pair(ctx, hc, hubURL, code, a.kioskID, caPEM)
 	if err != nil {
 		return err
@@ -379,7 +388,7 @@ func (a *app) pairKiosk(ctx context.Context, hubURL, code, caFile string) error 
 	if err := cred.Save(a.credentialPath()); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "paired kiosk %s with %s\n", cred.KioskID, cred.HubURL)
+	fmt.Fprintf(a.stdout, "paired kiosk %s with %s\n", termsafe.String(cred.KioskID), termsafe.String(cred.HubURL))
 	return nil
 }
 

@@ -170,12 +170,16 @@ func (s *DB) SetEmployeeFields(ctx context.Context, number string, fields map[st
 // employeeUpsert stores a kiosk's directory entry. An empty first or last
 // name or payroll id keeps the value uploaded before (a kiosk whose ledger
 // does not hold them yet blanks nothing); hub edits live apart and win.
+// Only the kiosk that owns the employee (the first that uploaded the
+// number) may change the entry; another kiosk's upload changes nothing.
 const employeeUpsert = `INSERT INTO employees (number, name, status, updated_at,
-	first_name, last_name, adp_file_number, paychex_worker_id, gusto_id, quickbooks_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	first_name, last_name, adp_file_number, paychex_worker_id, gusto_id, quickbooks_name, owner_kiosk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (number) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at,
+	owner_kiosk = excluded.owner_kiosk,
 	first_name = CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE employees.first_name END,
 	last_name = CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE employees.last_name END,
 	adp_file_number = CASE WHEN excluded.adp_file_number <> '' THEN excluded.adp_file_number ELSE employees.adp_file_number END,
 	paychex_worker_id = CASE WHEN excluded.paychex_worker_id <> '' THEN excluded.paychex_worker_id ELSE employees.paychex_worker_id END,
 	gusto_id = CASE WHEN excluded.gusto_id <> '' THEN excluded.gusto_id ELSE employees.gusto_id END,
-	quickbooks_name = CASE WHEN excluded.quickbooks_name <> '' THEN excluded.quickbooks_name ELSE employees.quickbooks_name END`
+	quickbooks_name = CASE WHEN excluded.quickbooks_name <> '' THEN excluded.quickbooks_name ELSE employees.quickbooks_name END
+	WHERE employees.owner_kiosk = excluded.owner_kiosk OR employees.owner_kiosk = ''`

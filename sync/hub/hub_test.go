@@ -260,7 +260,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 				{"stale", good, "k1", secret, t0.Add(-6 * time.Minute), "", 401, wire.CodeStale, "resend with the hub's time"},
 				{"future", good, "k1", secret, t0.Add(6 * time.Minute), "", 401, wire.CodeStale, "hub time"},
 				{"replayed nonce", good, "k1", secret, t0, replayNonce, 401, wire.CodeReplay, "nonce already used"},
-				{"unknown kiosk", good, "k9", secret, t0, "", 401, wire.CodeUnknownKiosk, "unknown kiosk"},
+				{"unknown kiosk", good, "k9", secret, t0, "", 401, wire.CodeBadSignature, "signature does not verify, or the kiosk is not paired"},
 				{"revoked kiosk", mustJSON(t, makeBatch("k3", "E1", t0, 2, 0)), "k3", revokedSecret, t0, "", 403, wire.CodeRevokedKiosk, "revoked"},
 				{"other kiosk's batch", good, "k2", otherSecret, t0, "", 403, wire.CodeKioskMismatch, "signed by"},
 			}
@@ -397,7 +397,7 @@ func TestAuditHeadRegressionFlagged(t *testing.T) {
 				{"k1", wire.AuditHead{Seq: 4, Hash: "ff04"}, "went back from entry 5 to 4"},
 				{"k1", wire.AuditHead{Seq: 5, Hash: "ff05"}, "entry 5 was aa05, now ff05"}, // compared with the first hash seen
 				{"k1", wire.AuditHead{Seq: 3, Hash: "ff03"}, "went back from entry 5 to 3; entry 3 was aa03, now ff03"},
-				{"k1", wire.AuditHead{}, ""}, // no head: not checked
+				{"k1", wire.AuditHead{}, "batch carries no audit head"}, // no head: flagged (issue 15 item 10)
 				{"k1", wire.AuditHead{Seq: 6, Hash: "ff06"}, ""},
 			}
 			want := 0
@@ -429,10 +429,10 @@ func TestAuditHeadRegressionFlagged(t *testing.T) {
 					}
 				}
 			}
-			if got, want := stats(t, h.st).AuditFlags, int64(4); got != want {
+			if got, want := stats(t, h.st).AuditFlags, int64(5); got != want {
 				t.Errorf("got %d audit flags stored, want %d", got, want)
 			}
-			for id, want := range map[string]int64{"k1": 4, "k2": 0} {
+			for id, want := range map[string]int64{"k1": 5, "k2": 0} {
 				k, err := h.st.Kiosk(ctx, id)
 				if err != nil {
 					t.Fatal(err)
@@ -451,8 +451,8 @@ func TestAuditHeadRegressionFlagged(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			m, _ := io.ReadAll(resp.Body)
-			if !bytes.Contains(m, []byte("clockface_hub_audit_head_flags_total 4")) {
-				t.Errorf("metrics lack the audit head counter at 4:\n%.2000s", m)
+			if !bytes.Contains(m, []byte("clockface_hub_audit_head_flags_total 5")) {
+				t.Errorf("metrics lack the audit head counter at 5:\n%.2000s", m)
 			}
 		})
 	}

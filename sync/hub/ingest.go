@@ -35,16 +35,44 @@ func (s *DB) ApplyBatch(ctx context.Context, r Receipt) (Result, error) {
 		}
 		var punches, changes []wire.Event
 		for _, e := range b.Events {
-			if !fresh[e.ID] {
-				continue
-			}
-			if e.Type == wire.TypePunch {
-				punches = append(punches, e)
-			} else {
-				changes = append(changes, e)
+			if fresh[e.ID] {
+				if e.Type == wire.TypePunch {
+					punches = append(punches, e)
+				} else {
+					changes = append(changes, e)
+				}
 			}
 		}
-		inserted, err := s.insertPunches(ctx, tx, punches, hub)
+		stored, err := s.storedPunches(ctx, tx, append(append([]wire.Event(nil), punches...), changes...))
+		if err != nil {
+			return err
+		}
+		// A correction or void changes only a punch its own kiosk
+		// recorded: one for another kiosk's punch refuses the batch.
+		for _, e := range changes {
+			if p, ok := stored[e.Punch.ID]; ok && p.kiosk != r.KioskID {
+				return &NotOwnerError{Event: e.ID, Type: e.Type, Punch: e.Punch.ID, Owner: p.kiosk, Sender: r.KioskID}
+			}
+		}
+		// A punch id already held (or earlier in this batch) with other
+		// content is a conflict: flagged, never counted as a duplicate.
+		var insert []wire.Event
+		conflicts := 0
+		for _, e := range punches {
+			c := coreOf(e.Punch)
+			if p, ok := stored[e.Punch.ID]; ok {
+				if p != c {
+					if err := s.flagConflict(ctx, tx, r.KioskID, e, p, c, hub); err != nil {
+						return err
+					}
+					conflicts++
+				}
+				continue
+			}
+			stored[e.Punch.ID] = c
+			insert = append(insert, e)
+		}
+		inserted, err := s.insertPunches(ctx, tx, insert, hub)
 		if err != nil {
 			return err
 		}
@@ -53,17 +81,119 @@ func (s *DB) ApplyBatch(ctx context.Context, r Receipt) (Result, error) {
 				return err
 			}
 		}
+		res.Conflicts = conflicts
 		res.Accepted = len(fresh) - (len(punches) - inserted)
-		res.Duplicates = len(b.Events) - res.Accepted
+		res.Duplicates = len(b.Events) - res.Accepted - conflicts
 		for _, e := range b.Employees {
-			if _, err := s.exec(ctx, tx, employeeUpsert, e.Number, e.Name, e.Status, hub, e.FirstName, e.LastName,
-				e.Payroll.ADPFileNumber, e.Payroll.PaychexWorkerID, e.Payroll.GustoID, e.Payroll.QuickBooksName); err != nil {
-				return fmt.Errorf("upsert employee: %w", err)
+			flagged, err := s.upsertEmployee(ctx, tx, r.KioskID, e, hub)
+			if err != nil {
+				return err
+			}
+			if flagged {
+				res.DirectoryFlags++
 			}
 		}
 		return nil
 	})
 	return res, err
+}
+
+// NotOwnerError refuses a batch that corrects or voids a punch another
+// kiosk recorded (the server answers 403 not_owner; nothing is stored).
+type NotOwnerError struct {
+	Event, Type, Punch string
+	Owner, Sender      string
+}
+
+func (e *NotOwnerError) Error() string {
+	return fmt.Sprintf("event %s: a %s of punch %s, which kiosk %q recorded: only that kiosk may change it (sent by %q)",
+		e.Event, e.Type, e.Punch, e.Owner, e.Sender)
+}
+
+// punchCore is what identifies a punch's content: a punch id reused with
+// another core is a conflict, not a duplicate.
+type punchCore struct {
+	employee, kind, method, kiosk string
+	at                            int64
+}
+
+func coreOf(p wire.Punch) punchCore {
+	return punchCore{employee: p.Employee, kind: p.Kind, method: p.Method, kiosk: p.KioskID, at: nanos(p.At)}
+}
+
+func (c punchCore) String() string {
+	return fmt.Sprintf("employee %s %s by %s at %s from kiosk %s", c.employee, c.kind, c.method, fromNanos(c.at).Format(time.RFC3339Nano), c.kiosk)
+}
+
+// storedPunches returns the stored core of every punch evs name that the
+// hub already holds.
+func (s *DB) storedPunches(ctx context.Context, tx *sql.Tx, evs []wire.Event) (map[string]punchCore, error) {
+	out := make(map[string]punchCore, len(evs))
+	if len(evs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(evs))
+	for i, e := range evs {
+		args[i] = e.Punch.ID
+	}
+	q := `SELECT id, employee, kind, method, kiosk_id, at FROM punches WHERE id IN (` +
+		strings.TrimSuffix(strings.Repeat("?,", len(evs)), ",") + `)`
+	rows, err := tx.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("stored punches: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var c punchCore
+		if err := rows.Scan(&id, &c.employee, &c.kind, &c.method, &c.kiosk, &c.at); err != nil {
+			return nil, fmt.Errorf("stored punches: %w", err)
+		}
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stored punches: %w", err)
+	}
+	return out, nil
+}
+
+func (s *DB) flagConflict(ctx context.Context, tx *sql.Tx, kiosk string, e wire.Event, held, got punchCore, hub int64) error {
+	reason := fmt.Sprintf("punch %s is held as %s; event %s says %s", e.Punch.ID, held, e.ID, got)
+	if _, err := s.exec(ctx, tx, `INSERT INTO punch_conflicts (punch_id, event_id, kiosk_id, hub_time, reason) VALUES (?, ?, ?, ?, ?)`,
+		e.Punch.ID, e.ID, kiosk, hub, reason); err != nil {
+		return fmt.Errorf("flag punch conflict: %w", err)
+	}
+	return nil
+}
+
+// upsertEmployee applies one directory entry from kiosk. The first kiosk
+// to upload a number owns it; later entries from another kiosk change
+// nothing, and are flagged when they differ (a rename or termination
+// attempt). The hub's own edits (CLI, dashboard) do not go through here.
+func (s *DB) upsertEmployee(ctx context.Context, tx *sql.Tx, kiosk string, e wire.Employee, hub int64) (bool, error) {
+	out, err := s.exec(ctx, tx, employeeUpsert, e.Number, e.Name, e.Status, hub, e.FirstName, e.LastName,
+		e.Payroll.ADPFileNumber, e.Payroll.PaychexWorkerID, e.Payroll.GustoID, e.Payroll.QuickBooksName, kiosk)
+	if err != nil {
+		return false, fmt.Errorf("upsert employee: %w", err)
+	}
+	if n, err := out.RowsAffected(); err != nil || n == 1 {
+		return false, err
+	}
+	var owner, name, status string
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT owner_kiosk, name, status FROM employees WHERE number = ?`), e.Number).
+		Scan(&owner, &name, &status); err != nil {
+		return false, fmt.Errorf("upsert employee: %w", err)
+	}
+	if name == e.Name && status == e.Status {
+		return false, nil
+	}
+	reason := fmt.Sprintf("kiosk %q sent %q (%s) for employee %s, owned by kiosk %q as %q (%s): ignored",
+		kiosk, e.Name, e.Status, e.Number, owner, name, status)
+	if _, err := s.exec(ctx, tx, `INSERT INTO directory_flags (number, kiosk_id, owner_kiosk, hub_time, reason) VALUES (?, ?, ?, ?, ?)`,
+		e.Number, kiosk, owner, hub, reason); err != nil {
+		return false, fmt.Errorf("flag directory change: %w", err)
+	}
+	return true, nil
 }
 
 // noteKiosk records that r's kiosk was seen: last contact and skew, its
@@ -216,7 +346,14 @@ func (s *DB) applyChange(ctx context.Context, tx *sql.Tx, e wire.Event, hub int6
 // holds the kiosk row's lock.
 func (s *DB) checkAuditHead(ctx context.Context, tx *sql.Tx, kiosk string, head wire.AuditHead, hub int64) (string, error) {
 	if head.Hash == "" {
-		return "", nil
+		// Every kiosk sends a head (the genesis hash for an empty log):
+		// none at all would switch the check off, so it is flagged.
+		reason := "batch carries no audit head: the kiosk's audit log cannot be checked"
+		if _, err := s.exec(ctx, tx, `INSERT INTO audit_flags (kiosk_id, hub_time, seq, hash, reason) VALUES (?, ?, ?, ?, ?)`,
+			kiosk, hub, head.Seq, head.Hash, reason); err != nil {
+			return "", fmt.Errorf("flag audit head: %w", err)
+		}
+		return reason, nil
 	}
 	var lastSeq int64
 	var lastHash string
@@ -303,4 +440,43 @@ func (s *DB) PruneNonces(ctx context.Context, before time.Time) error {
 		return fmt.Errorf("prune nonces: %w", err)
 	}
 	return nil
+}
+
+// Flag is a batch entry the hub refused to apply silently: a directory
+// change from a kiosk that does not own the employee, or a punch id
+// reused with other content. Subject is the employee number or punch id.
+type Flag struct {
+	Subject string
+	KioskID string
+	HubTime time.Time
+	Reason  string
+}
+
+// DirectoryFlags lists ignored directory changes, oldest first.
+func (s *DB) DirectoryFlags(ctx context.Context) ([]Flag, error) {
+	return s.flags(ctx, `SELECT number, kiosk_id, hub_time, reason FROM directory_flags ORDER BY hub_time, number`)
+}
+
+// PunchConflicts lists punch ids reused with other content, oldest first.
+func (s *DB) PunchConflicts(ctx context.Context) ([]Flag, error) {
+	return s.flags(ctx, `SELECT punch_id, kiosk_id, hub_time, reason FROM punch_conflicts ORDER BY hub_time, punch_id`)
+}
+
+func (s *DB) flags(ctx context.Context, q string) ([]Flag, error) {
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("flags: %w", err)
+	}
+	defer rows.Close()
+	var out []Flag
+	for rows.Next() {
+		var f Flag
+		var at int64
+		if err := rows.Scan(&f.Subject, &f.KioskID, &at, &f.Reason); err != nil {
+			return nil, fmt.Errorf("flags: %w", err)
+		}
+		f.HubTime = fromNanos(at)
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }

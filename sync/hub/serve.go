@@ -10,6 +10,21 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"golang.org/x/net/netutil"
+
+	"clockface/sync/wire"
+)
+
+// The HTTP server's timeouts: a client that sends its headers slowly, or
+// its body slower than BodyReadTimeout allows, or idles on a kept-alive
+// connection, loses the connection.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 60 * time.Second // headers and body
+	WriteTimeout      = 60 * time.Second
+	IdleTimeout       = 2 * time.Minute
+	MaxHeaderBytes    = 16 << 10
 )
 
 // ListenAndServe serves the API on addr until ctx ends, over TLS when
@@ -20,16 +35,24 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, tlsCfg *tls.Co
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if s.lim.Conns > 0 {
+		ln = netutil.LimitListener(ln, s.lim.Conns)
+	}
 	if tlsCfg != nil {
+		if tlsCfg.CipherSuites == nil || tlsCfg.MinVersion < tls.VersionTLS12 {
+			tlsCfg = tlsCfg.Clone()
+			tlsCfg.CipherSuites = wire.AEADCipherSuites()
+			tlsCfg.MinVersion = max(tlsCfg.MinVersion, tls.VersionTLS12)
+		}
 		ln = tls.NewListener(ln, tlsCfg)
 	}
 	srv := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	if ready != nil {

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -33,6 +35,44 @@ type ServerStore interface {
 	SiteZone(ctx context.Context) (string, error)
 }
 
+// Limits bound what unauthenticated or slow clients can make the hub
+// hold. DefaultLimits are the production values; tests pass smaller ones.
+type Limits struct {
+	// BodyReads is how many request bodies are read at once, across all
+	// kiosks. A body is read only after its signature header names a
+	// paired kiosk; a request beyond the cap gets 503 busy (kiosks retry).
+	BodyReads int
+	// Conns caps open connections (ListenAndServe).
+	Conns int
+	// BodyReadTimeout is how long one body may take to arrive.
+	BodyReadTimeout time.Duration
+	// PairAttempts failed pairing requests (unknown, spent or expired
+	// code) per PairWindow are allowed from one client address; then
+	// every request gets 429 until the window passes. PairClients caps the addresses
+	// remembered (beyond it, unknown addresses are refused until a
+	// window passes).
+	PairAttempts int
+	PairWindow   time.Duration
+	PairClients  int
+}
+
+// Production limits: 32 bodies of at most 2 MiB is 64 MiB of buffers at
+// worst; 150 kiosks syncing every minute need a handful at a time.
+const (
+	DefaultBodyReads       = 32
+	DefaultConns           = 512
+	DefaultBodyReadTimeout = 30 * time.Second
+	DefaultPairAttempts    = 10 // per client address and window
+	DefaultPairWindow      = time.Minute
+	DefaultPairClients     = 10000
+)
+
+// DefaultLimits returns the production limits.
+func DefaultLimits() Limits {
+	return Limits{BodyReads: DefaultBodyReads, Conns: DefaultConns, BodyReadTimeout: DefaultBodyReadTimeout,
+		PairAttempts: DefaultPairAttempts, PairWindow: DefaultPairWindow, PairClients: DefaultPairClients}
+}
+
 // Server is the hub's HTTP API.
 type Server struct {
 	store   ServerStore
@@ -40,6 +80,14 @@ type Server struct {
 	sharing bool // opt-in template sharing
 	log     *slog.Logger
 	reg     *prometheus.Registry
+	lim     Limits
+	// bodies holds one token per body being read (Limits.BodyReads).
+	bodies chan struct{}
+	pairs  *rateLimiter
+	// metricsPublic serves /metrics to every address, not only loopback.
+	metricsPublic bool
+
+	bodyBytes prometheus.Counter
 
 	batches  *prometheus.CounterVec
 	events   *prometheus.CounterVec
@@ -55,12 +103,22 @@ type Server struct {
 // own paths win. Call it before Handler.
 func (s *Server) MountWeb(h http.Handler) { s.web = h }
 
-// NewServer returns a hub serving st. log may be nil.
+// NewServer returns a hub serving st with DefaultLimits. log may be nil.
 func NewServer(st ServerStore, clock clockface.Clock, log *slog.Logger) *Server {
+	return NewServerWithLimits(st, clock, log, DefaultLimits())
+}
+
+// NewServerWithLimits returns a hub serving st within lim.
+func NewServerWithLimits(st ServerStore, clock clockface.Clock, log *slog.Logger, lim Limits) *Server {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{store: st, clock: clock, log: log, reg: prometheus.NewRegistry()}
+	s := &Server{store: st, clock: clock, log: log, reg: prometheus.NewRegistry(), lim: lim,
+		bodies: make(chan struct{}, lim.BodyReads),
+		pairs:  newRateLimiter(lim.PairAttempts, lim.PairWindow, lim.PairClients)}
+	s.bodyBytes = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "clockface_hub_body_bytes_read_total", Help: "Request body bytes read, all endpoints (bodies are read only for paired kiosks and pairing).",
+	})
 	s.batches = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "clockface_hub_batches_total", Help: "Batch uploads by result (ok or an error code).",
 	}, []string{"result"})
@@ -80,7 +138,7 @@ func NewServer(st ServerStore, clock clockface.Clock, log *slog.Logger) *Server 
 		Name: "clockface_hub_batch_seconds", Help: "Time to verify and store one batch.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	})
-	s.reg.MustRegister(s.batches, s.events, s.skews, s.audits, s.skewGaug, s.latency,
+	s.reg.MustRegister(s.bodyBytes, s.batches, s.events, s.skews, s.audits, s.skewGaug, s.latency,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return s
 }
@@ -93,11 +151,48 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+wire.PathTemplatesPush, s.templatesPush)
 	mux.HandleFunc("POST "+wire.PathTemplatesPull, s.templatesPull)
 	mux.HandleFunc("GET "+wire.PathHealth, s.health)
-	mux.Handle("GET "+wire.PathMetrics, promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET "+wire.PathMetrics, s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	if s.web != nil {
 		mux.Handle("/", s.web)
 	}
 	return mux
+}
+
+// EnableMetrics serves /metrics to every client address (hub serve
+// --metrics). Without it only loopback clients get it: the metrics name
+// every kiosk id.
+func (s *Server) EnableMetrics() { s.metricsPublic = true }
+
+func (s *Server) metricsGuard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A request a reverse proxy forwarded comes from loopback but
+		// is not local.
+		proxied := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != ""
+		if !s.metricsPublic && (proxied || !isLoopback(r.RemoteAddr)) {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// isLoopback reports whether a RemoteAddr (host:port) is a loopback IP.
+func isLoopback(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// clientIP is the address pairing attempts are counted by.
+func clientIP(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		return remote
+	}
+	return host
 }
 
 // NewPairingCode creates a one-time pairing code for a new kiosk, valid
@@ -150,7 +245,18 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
-	req, err := wire.DecodePair(http.MaxBytesReader(w, r.Body, wire.MaxPairBytes))
+	if !s.pairs.allow(clientIP(r.RemoteAddr), s.clock.Now()) {
+		w.Header().Set("Retry-After", fmt.Sprint(int(s.lim.PairWindow.Seconds())))
+		s.fail(w, http.StatusTooManyRequests, wire.CodeRateLimited,
+			fmt.Sprintf("too many failed pairing attempts from this address: at most %d per %s", s.lim.PairAttempts, s.lim.PairWindow))
+		return
+	}
+	if !s.acquireBody() {
+		s.fail(w, http.StatusServiceUnavailable, wire.CodeBusy, "hub busy; retry")
+		return
+	}
+	defer s.releaseBody()
+	req, err := wire.DecodePair(s.countBody(http.MaxBytesReader(w, r.Body, wire.MaxPairBytes)))
 	if err != nil {
 		s.decodeFail(w, err)
 		return
@@ -163,6 +269,7 @@ func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	if err := s.store.Pair(r.Context(), hashCode(req.Code), req.KioskID, secret, now); err != nil {
 		if errors.Is(err, ErrBadCode) {
+			s.pairs.fail(clientIP(r.RemoteAddr), s.clock.Now())
 			s.fail(w, http.StatusForbidden, wire.CodeBadCode, err.Error())
 			return
 		}
@@ -203,11 +310,46 @@ type failure struct {
 	msg    string
 }
 
-// authenticate reads the body (at most max bytes) and checks the
-// signature, the kiosk and the time window. The nonce is left for the
-// caller to spend, in the same transaction as the write where possible.
+// errNotAuthenticated is the one answer for an unknown kiosk and a bad
+// signature alike, so the API does not tell which kiosk ids exist.
+const errNotAuthenticated = "signature does not verify, or the kiosk is not paired with this hub"
+
+// authenticate checks the signature header, its time window and the kiosk
+// BEFORE reading any body: an unknown kiosk or malformed header is refused
+// without a byte of the body read. Then it reads the body (at most max
+// bytes, within Limits.BodyReadTimeout, holding one of Limits.BodyReads
+// tokens) and verifies the signature. The nonce is left for the caller to
+// spend, in the same transaction as the write where possible.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, max int64) ([]byte, Kiosk, wire.SigParams, *failure) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	p, err := wire.ParseSignature(r.Header)
+	if err != nil {
+		return nil, Kiosk{}, p, &failure{wire.CodeBadSignature, http.StatusUnauthorized, err.Error()}
+	}
+	if d := s.clock.Now().Sub(p.Created); d > wire.MaxAge || d < -wire.MaxAge {
+		return nil, Kiosk{}, p, &failure{wire.CodeStale, http.StatusUnauthorized,
+			fmt.Sprintf("signature time %s is %s from hub time: resend with the hub's time", p.Created.Format(time.RFC3339), d.Round(time.Second))}
+	}
+	k, err := s.store.Kiosk(r.Context(), p.KeyID)
+	switch {
+	case errors.Is(err, ErrUnknownKiosk):
+		return nil, k, p, &failure{wire.CodeBadSignature, http.StatusUnauthorized, errNotAuthenticated}
+	case err != nil:
+		s.log.Error("kiosk lookup", "err", err)
+		return nil, k, p, &failure{wire.CodeInternal, http.StatusInternalServerError, "store unavailable"}
+	}
+	if r.ContentLength > max {
+		return nil, k, p, &failure{wire.CodeTooLarge, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", max)}
+	}
+	if !s.acquireBody() {
+		return nil, k, p, &failure{wire.CodeBusy, http.StatusServiceUnavailable, "hub busy reading other uploads; retry"}
+	}
+	defer s.releaseBody()
+	if s.lim.BodyReadTimeout > 0 {
+		// Not supported by every ResponseWriter (httptest's recorder);
+		// the server's ReadTimeout still applies then.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.lim.BodyReadTimeout))
+	}
+	body, err := io.ReadAll(s.countBody(http.MaxBytesReader(w, r.Body, max)))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -215,29 +357,40 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, max int64)
 		}
 		return nil, Kiosk{}, wire.SigParams{}, &failure{wire.CodeMalformed, http.StatusBadRequest, "could not read the body"}
 	}
-	p, err := wire.ParseSignature(r.Header)
-	if err != nil {
-		return nil, Kiosk{}, p, &failure{wire.CodeBadSignature, http.StatusUnauthorized, err.Error()}
-	}
-	k, err := s.store.Kiosk(r.Context(), p.KeyID)
-	switch {
-	case errors.Is(err, ErrUnknownKiosk):
-		return nil, k, p, &failure{wire.CodeUnknownKiosk, http.StatusUnauthorized, fmt.Sprintf("unknown kiosk %q: pair it first", p.KeyID)}
-	case err != nil:
-		s.log.Error("kiosk lookup", "err", err)
-		return nil, k, p, &failure{wire.CodeInternal, http.StatusInternalServerError, "store unavailable"}
-	}
 	if err := wire.Verify(r, body, p, k.Secret); err != nil {
-		return nil, k, p, &failure{wire.CodeBadSignature, http.StatusUnauthorized, err.Error()}
+		return nil, k, p, &failure{wire.CodeBadSignature, http.StatusUnauthorized, errNotAuthenticated}
 	}
 	if k.RevokedAt != nil {
 		return nil, k, p, &failure{wire.CodeRevokedKiosk, http.StatusForbidden, fmt.Sprintf("kiosk %q was revoked", k.ID)}
 	}
-	if d := s.clock.Now().Sub(p.Created); d > wire.MaxAge || d < -wire.MaxAge {
-		return nil, k, p, &failure{wire.CodeStale, http.StatusUnauthorized,
-			fmt.Sprintf("signature time %s is %s from hub time: resend with the hub's time", p.Created.Format(time.RFC3339), d.Round(time.Second))}
-	}
 	return body, k, p, nil
+}
+
+// acquireBody takes a body-read token without waiting; false when
+// Limits.BodyReads bodies are already being read.
+func (s *Server) acquireBody() bool {
+	select {
+	case s.bodies <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) releaseBody() { <-s.bodies }
+
+// countBody counts what is read from r in clockface_hub_body_bytes_read_total.
+func (s *Server) countBody(r io.Reader) io.Reader { return &countingReader{r: r, c: s.bodyBytes} }
+
+type countingReader struct {
+	r io.Reader
+	c prometheus.Counter
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.c.Add(float64(n))
+	return n, err
 }
 
 // applyBatch authenticates, decodes and stores one batch. It writes the
@@ -253,6 +406,9 @@ func (s *Server) applyBatch(w http.ResponseWriter, r *http.Request) (string, int
 	if err != nil {
 		return wire.CodeMalformed, http.StatusBadRequest, err.Error()
 	}
+	if f := checkFuture(b, now); f != nil {
+		return f.code, f.status, f.msg
+	}
 	if b.KioskID != k.ID {
 		return wire.CodeKioskMismatch, http.StatusForbidden, fmt.Sprintf("batch names kiosk %q, signed by %q", b.KioskID, k.ID)
 	}
@@ -264,7 +420,10 @@ func (s *Server) applyBatch(w http.ResponseWriter, r *http.Request) (string, int
 	skew := now.Sub(b.KioskClock)
 	flag := skew > wire.SkewThreshold || skew < -wire.SkewThreshold
 	res, err := s.store.ApplyBatch(ctx, Receipt{KioskID: k.ID, Nonce: p.Nonce, HubTime: now, Skew: skew, SkewFlag: flag, Batch: b})
+	var notOwner *NotOwnerError
 	switch {
+	case errors.As(err, &notOwner):
+		return wire.CodeNotOwner, http.StatusForbidden, notOwner.Error()
 	case errors.Is(err, ErrReplay):
 		return wire.CodeReplay, http.StatusUnauthorized, "nonce already used: every request needs a fresh nonce"
 	case errors.Is(err, ErrRevoked):
@@ -284,7 +443,13 @@ func (s *Server) applyBatch(w http.ResponseWriter, r *http.Request) (string, int
 		s.audits.Inc()
 		s.log.Warn("kiosk audit head flagged", "kiosk", k.ID, "seq", b.AuditHead.Seq, "reason", res.AuditFlag)
 	}
-	writeJSON(w, http.StatusOK, wire.BatchResponse{Accepted: res.Accepted, Duplicates: res.Duplicates,
+	if res.Conflicts > 0 {
+		s.log.Warn("punch ids reused with other content: flagged, not applied", "kiosk", k.ID, "count", res.Conflicts)
+	}
+	if res.DirectoryFlags > 0 {
+		s.log.Warn("directory changes from a kiosk that does not own the employee: ignored and flagged", "kiosk", k.ID, "count", res.DirectoryFlags)
+	}
+	writeJSON(w, http.StatusOK, wire.BatchResponse{Accepted: res.Accepted, Duplicates: res.Duplicates, Conflicts: res.Conflicts,
 		HubTime: now, SkewMillis: skew.Milliseconds(), SkewFlagged: flag})
 	return "ok", 0, ""
 }

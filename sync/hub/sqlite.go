@@ -3,8 +3,12 @@ package hub
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"strings"
 
 	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3"
 )
@@ -19,7 +23,12 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
 	q.Set("_foreign_keys", "on")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	// The database holds every kiosk's signing secret: 0600, and SQLite
+	// gives its -wal and -shm files the main file's mode.
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open hub db %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+escapePath(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open hub db: %w", err)
 	}
@@ -30,11 +39,70 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open hub db %s: %w", path, err)
 	}
+	if err := checkPragmas(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open hub db %s: %w", path, err)
+	}
 	s, err := newDB(ctx, db, sqliteDialect)
 	if err != nil {
 		return nil, fmt.Errorf("open hub db %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// escapePath makes path the path of a file: URI, as the ledger does: '?'
+// and '#' would start the query or fragment ('data/h#a/hub.db' would open
+// 'data/h', '?_synchronous=OFF' would turn durability off).
+func escapePath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// createPrivate creates path with mode 0600 if it does not exist, and
+// takes group and other access away from it and its -wal and -shm files
+// if it does (a database made by an older hub was 0644).
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkPragmas confirms the connection runs as OpenSQLite asked:
+// journal_mode=wal, synchronous=FULL (2), foreign_keys on.
+func checkPragmas(ctx context.Context, db *sql.DB) error {
+	var journal string
+	var synchronous, fk int
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&journal); err != nil {
+		return fmt.Errorf("pragmas: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&synchronous); err != nil {
+		return fmt.Errorf("pragmas: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil {
+		return fmt.Errorf("pragmas: %w", err)
+	}
+	if journal != "wal" || synchronous != 2 || fk != 1 {
+		return fmt.Errorf("pragmas: journal_mode=%s synchronous=%d foreign_keys=%d, want wal, 2 (FULL) and 1", journal, synchronous, fk)
+	}
+	return nil
 }
 
 // SQLitePragmas reports journal_mode and synchronous, for tests and

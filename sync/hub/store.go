@@ -68,6 +68,13 @@ type Result struct {
 	Duplicates int // events (or punches) already applied earlier
 	// AuditFlag is why the batch's audit head was flagged, or empty.
 	AuditFlag string
+	// Conflicts are punch events whose punch id was already stored with
+	// other content (employee, kind, method, time or kiosk): flagged in
+	// punch_conflicts, not applied, not counted as duplicates.
+	Conflicts int
+	// DirectoryFlags are employee entries from a kiosk that does not own
+	// the employee and that differ from the directory: ignored, flagged.
+	DirectoryFlags int
 }
 
 // Stats are row counts, for /metrics and tests.

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"clockface/sync/wire"
+
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -44,7 +46,7 @@ func SelfSignedTLS(dir string, hosts []string, now time.Time) (*tls.Config, erro
 	if err != nil {
 		return nil, fmt.Errorf("load server certificate: %w", err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, CipherSuites: wire.AEADCipherSuites()}, nil
 }
 
 func createCerts(dir string, hosts []string, now time.Time) error {

@@ -72,7 +72,7 @@ func HTTPClient(caPEM string) (*http.Client, error) {
 		if !pool.AppendCertsFromPEM([]byte(caPEM)) {
 			return nil, errors.New("hub CA: no certificate in PEM")
 		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, CipherSuites: wire.AEADCipherSuites()}
 	}
 	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}, nil
 }

@@ -54,7 +54,7 @@ func newMemSource(kiosk string, n int, start time.Time) *memSource {
 		if seq%2 == 0 {
 			kind = clockface.PunchOut
 		}
-		at := start.Add(time.Duration(seq) * time.Minute)
+		at := start.Add(time.Duration(seq) * time.Second) // thousands of events stay within wire.MaxFuture of now
 		p := clockface.Punch{ID: uuid.Must(uuid.NewV7()).String(), EmployeeNumber: "E" + kiosk, Kind: kind,
 			Method: clockface.MethodPIN, At: at, KioskID: kiosk}
 		s.events = append(s.events, outbox.Event{Seq: seq, ID: uuid.Must(uuid.NewV7()).String(), Type: wire.TypePunch, Punch: p, At: at})

@@ -55,6 +55,9 @@ func decodeStrict(r io.Reader, max int64, v any) error {
 	if int64(len(data)) > max {
 		return fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)
 	}
+	if err := checkDuplicateKeys(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -64,6 +67,77 @@ func decodeStrict(r io.Reader, max int64, v any) error {
 		return errors.New("malformed json: trailing data after the object")
 	}
 	return nil
+}
+
+// maxJSONDepth bounds the nesting checkDuplicateKeys walks: the wire
+// types nest four deep; anything far deeper is not one of them.
+const maxJSONDepth = 32
+
+// ErrDuplicateKey says a JSON object named one member twice. encoding/json
+// keeps the last one silently, so a signed body could say one thing to a
+// reader that keeps the first and another to the hub.
+var ErrDuplicateKey = errors.New("duplicate key")
+
+// checkDuplicateKeys walks data's tokens and refuses an object that names
+// a member twice (exact, case-sensitive match, and also names that
+// encoding/json would fold together, since it matches fields
+// case-insensitively).
+func checkDuplicateKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		// wantKey: the next token in an object is a member name.
+		wantKey bool
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("malformed json: %w", err)
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.wantKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 && stack[len(stack)-1].object {
+					stack[len(stack)-1].wantKey = true
+				}
+				continue
+			}
+			name, _ := tok.(string)
+			folded := strings.ToLower(strings.ToUpper(name))
+			if top.keys[folded] {
+				return fmt.Errorf("malformed json: %w %q", ErrDuplicateKey, truncate(name))
+			}
+			top.keys[folded] = true
+			top.wantKey = false
+			continue
+		}
+		// A value (in an array, an object, or at the top).
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if len(stack) >= maxJSONDepth {
+					return fmt.Errorf("malformed json: nested deeper than %d", maxJSONDepth)
+				}
+				stack = append(stack, &frame{object: d == '{', keys: map[string]bool{}, wantKey: d == '{'})
+				continue
+			case ']':
+				stack = stack[:len(stack)-1]
+			}
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].wantKey = true
+		}
+	}
 }
 
 // Validate checks every field of a batch.

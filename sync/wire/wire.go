@@ -32,6 +32,10 @@ const (
 	// MaxAge is how far a request's signing time may be from the hub's clock,
 	// in either direction: exactly MaxAge is accepted, a second more refused.
 	MaxAge = 5 * time.Minute
+	// MaxFuture is how far ahead of the hub's clock a punch, correction
+	// or void may be dated: a kiosk clock a day fast is broken, and a
+	// punch dated years ahead would outrank every later one.
+	MaxFuture = 24 * time.Hour
 	// SkewThreshold is the kiosk-clock skew the hub flags.
 	SkewThreshold = 2 * time.Minute
 )
@@ -124,9 +128,12 @@ type Employee struct {
 
 // BatchResponse is the hub's answer to an accepted batch.
 type BatchResponse struct {
-	Accepted   int       `json:"accepted"`
-	Duplicates int       `json:"duplicates"`
-	HubTime    time.Time `json:"hub_time"`
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+	// Conflicts are punch events whose punch id the hub already holds with
+	// other content: flagged for a person, not applied, not duplicates.
+	Conflicts int       `json:"conflicts,omitempty"`
+	HubTime   time.Time `json:"hub_time"`
 	// Skew is hub time minus kiosk clock, in milliseconds.
 	SkewMillis  int64 `json:"skew_ms"`
 	SkewFlagged bool  `json:"skew_flagged"`
@@ -163,6 +170,10 @@ const (
 	CodeBadCode       = "bad_pairing_code"
 	CodeKioskExists   = "kiosk_exists"
 	CodeInternal      = "internal"
+	CodeBusy          = "busy"         // 503: too many uploads at once; retry
+	CodeRateLimited   = "rate_limited" // 429: too many pairing attempts
+	CodeNotOwner      = "not_owner"    // 403: a change to another kiosk's punch
+	CodeFutureTime    = "future_time"  // 400: a time more than MaxFuture ahead
 )
 
 // ErrorResponse is every 4xx/5xx body. HubTime lets a kiosk with a wrong

@@ -232,6 +232,11 @@ func TestDecodeBatch(t *testing.T) {
 		{"zero seq", strings.Replace(ok, `"seq":1,`, `"seq":0,`, 1), "events[0].seq"},
 		{"control char in name", strings.Replace(ok, `"name":"Ann"`, `"name":"A\u0000nn"`, 1), "employees[0].name"},
 		{"bad hash", strings.Replace(ok, `"hash":"ab12"`, `"hash":"ab 12"`, 1), "audit_head.hash"},
+		{"duplicate top-level key", strings.Replace(ok, `"kiosk_id":"k1",`, `"kiosk_id":"k1","kiosk_id":"k1",`, 1), "duplicate key"},
+		{"duplicate nested key", strings.Replace(ok, `"kind":"in"`, `"kind":"out","kind":"in"`, 1), "duplicate key"},
+		{"duplicate key differing in case", strings.Replace(ok, `"kind":"in"`, `"kind":"out","KIND":"in"`, 1), "duplicate key"},
+		{"duplicate key in employees", strings.Replace(ok, `"name":"Ann"`, `"name":"Ann","name":"Bob"`, 1), "duplicate key"},
+		{"same key in sibling objects", ok, ""},
 		{"duplicate event", strings.Replace(ok, `}}],`, `}},{"id":"`+evID+`","seq":2,"type":"punch","at":"2026-03-01T09:00:00Z","punch":{"id":"`+punchID+`","employee":"E1","kind":"in","method":"pin","at":"2026-03-01T09:00:00Z","kiosk_id":"k1","evidence":{}}}],`, 1), "duplicate in batch"},
 	}
 	for _, tt := range tests {
