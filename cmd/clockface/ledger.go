@@ -476,7 +476,7 @@ func sinceOf(st attendance.Status) *time.Time {
 func parseKind(s string) (clockface.PunchKind, error) {
 	k := clockface.PunchKind(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_"))
 	if !k.Valid() {
-		return "", fmt.Errorf("unknown kind %q: want in, out, break-start or break-end", s)
+		return "", fmt.Errorf("--kind: unknown kind %q: want in, out, break-start or break-end", s)
 	}
 	return k, nil
 }

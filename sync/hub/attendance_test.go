@@ -38,8 +38,16 @@ var inOut = []clockface.PunchKind{clockface.PunchIn, clockface.PunchOut}
 func at(day, hour, min int) time.Time { return time.Date(2026, 3, day, hour, min, 0, 0, time.UTC) }
 
 // send posts b and fails the test unless the hub takes it.
+// send delivers b as the kiosk would, right after its punches were made:
+// a hub clock behind the batch's last punch moves up to it (the hub
+// refuses punches more than a day ahead of its own clock).
 func (h *testHub) send(t *testing.T, secret []byte, b wire.Batch) {
 	t.Helper()
+	for _, e := range b.Events {
+		if e.Punch.At.After(h.clock.Now()) {
+			h.clock.Set(e.Punch.At)
+		}
+	}
 	if s, e, _ := h.post(t, mustJSON(t, b), b.KioskID, secret, h.clock.Now(), wire.NewNonce()); s != http.StatusOK {
 		t.Fatalf("batch: got %d %+v", s, e)
 	}
