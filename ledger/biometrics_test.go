@@ -114,12 +114,12 @@ func TestLegacyConsentWithoutKioskIDCanBeWithdrawn(t *testing.T) {
 
 	// Back to schema version 1 with a consent that has no kiosk id.
 	db := ledger.OpenDB(e.path)
-	for _, q := range []string{
+	for _, q := range append(undoV3,
 		`DROP TRIGGER consents_need_kiosk_insert`,
 		`DROP TRIGGER consents_need_kiosk_update`,
-		`DELETE FROM goose_db_version WHERE version_id = 2`,
+		`DELETE FROM goose_db_version WHERE version_id >= 2`,
 		`PRAGMA user_version = 1`,
-	} {
+	) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

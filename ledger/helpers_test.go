@@ -109,3 +109,15 @@ func mustKey(t testing.TB) *vault.MasterKey {
 	}
 	return k
 }
+
+// undoV3 takes a ledger's schema back from version 3 far enough for
+// migration 3 to run again (tests that rebuild an older ledger by hand):
+// the added employee columns go; the punches rebuild copies what it finds.
+var undoV3 = []string{
+	`ALTER TABLE employees DROP COLUMN first_name`,
+	`ALTER TABLE employees DROP COLUMN last_name`,
+	`ALTER TABLE employees DROP COLUMN adp_file_number`,
+	`ALTER TABLE employees DROP COLUMN paychex_worker_id`,
+	`ALTER TABLE employees DROP COLUMN gusto_id`,
+	`ALTER TABLE employees DROP COLUMN quickbooks_name`,
+}

@@ -163,12 +163,12 @@ func TestOpenAdoptsLedgerWithoutGooseTable(t *testing.T) {
 	l.Close()
 	// Back to what the old runner left at version 1.
 	db := ledger.OpenDB(e.path)
-	for _, q := range []string{
+	for _, q := range append(undoV3,
 		`DROP TABLE goose_db_version`,
 		`DROP TRIGGER consents_need_kiosk_insert`,
 		`DROP TRIGGER consents_need_kiosk_update`,
 		`PRAGMA user_version = 1`,
-	} {
+	) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
