@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
@@ -28,7 +29,7 @@ func (c corpus) split() (enrolled []embeddings.Template, probes map[string][]emb
 }
 
 // claimRates counts accepted claims.
-type claimRates struct{ genuine, genuineOK, impostor, plainFA, cohortFA, idGenuineOK, idFA, probes int }
+type claimRates struct{ genuine, genuineOK, refresh, impostor, plainFA, cohortFA, idGenuineOK, idFA, probes int }
 
 func (r claimRates) String() string {
 	pc := func(k, n int) string {
@@ -37,8 +38,8 @@ func (r claimRates) String() string {
 		}
 		return fmt.Sprintf("%d/%d (%.1f%%)", k, n, 100*float64(k)/float64(n))
 	}
-	return fmt.Sprintf("1:1 genuine accepted %s; impostor claims accepted plain %s, cohort-checked %s; 1:N genuine accepted %s, false accepts %s",
-		pc(r.genuineOK, r.genuine), pc(r.plainFA, r.impostor), pc(r.cohortFA, r.impostor), pc(r.idGenuineOK, r.probes), pc(r.idFA, r.probes))
+	return fmt.Sprintf("1:1 genuine accepted %s (strong enough to refresh %s); impostor claims accepted plain %s, cohort-checked %s; 1:N genuine accepted %s, false accepts %s",
+		pc(r.genuineOK, r.genuine), pc(r.refresh, r.genuine), pc(r.plainFA, r.impostor), pc(r.cohortFA, r.impostor), pc(r.idGenuineOK, r.probes), pc(r.idFA, r.probes))
 }
 
 // TestVerifyCohortMedia measures 1:1 claims on the test media: every probe
@@ -83,6 +84,10 @@ func TestVerifyCohortMedia(t *testing.T) {
 					r.genuine++
 					if d.Band == embeddings.Accept {
 						r.genuineOK++
+					}
+					ev := embeddings.RefreshEvidence{Band: d.Band, Distance: d.Distance, Margin: d.Margin, Live: true}
+					if ok, _ := embeddings.DefaultRefreshPolicy().Allow(ev, th, time.Time{}, time.Time{}); ok {
+						r.refresh++
 					}
 					continue
 				}
