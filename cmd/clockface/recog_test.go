@@ -24,11 +24,12 @@ import (
 // face of dlib/2008_001009.jpg as its own employee (p1, p2, ...): that
 // photo holds the closest pair of different people in the test media, a
 // mother and her daughter at 0.538.
-func nearPairLedger(t *testing.T) (dataDir string, l *ledger.Ledger) {
+func nearPairLedger(t *testing.T) (dataDir string, l *ledger.Ledger, clock *clocktest.Clock) {
 	t.Helper()
 	ctx := context.Background()
 	dataDir = t.TempDir()
-	a := &app{dataDir: dataDir, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	clock = clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))
+	a := &app{dataDir: dataDir, kioskID: "test", clock: clock}
 	l, err := a.openLedger(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func nearPairLedger(t *testing.T) (dataDir string, l *ledger.Ledger) {
 	if len(people) < 3 {
 		t.Fatalf("people: got %d, want franck and at least two faces of 2008_001009.jpg", len(people))
 	}
-	return dataDir, l
+	return dataDir, l, clock
 }
 
 // A site whose employees include the media's closest impostor pair gets a
@@ -87,7 +88,7 @@ func nearPairLedger(t *testing.T) (dataDir string, l *ledger.Ledger) {
 // measures the same again.
 func TestSiteCalibrationNearPair(t *testing.T) {
 	ctx := context.Background()
-	data, l := nearPairLedger(t)
+	data, l, _ := nearPairLedger(t)
 	shipped, err := embeddings.ThresholdsFor(dlib.Model())
 	if err != nil {
 		t.Fatal(err)
@@ -224,5 +225,108 @@ func TestIdentifyBatchNoFace(t *testing.T) {
 	}
 	if len(got) != 3 || got[0].Result != "face" || got[1].Result != "unreadable" || got[2].Result != "no face" {
 		t.Errorf("got %+v, want face, unreadable, no face", got)
+	}
+}
+
+// A clearly strong, live, face-only match refreshes the template's oldest
+// sample, at most once a week (counting from enrolment), audited; a
+// PIN-confirmed or review punch never does.
+func TestMaybeRefreshTemplate(t *testing.T) {
+	ctx := context.Background()
+	_, l, clock := nearPairLedger(t)
+	defer l.Close()
+	m := dlib.Model()
+	shipped, _ := embeddings.ThresholdsFor(m)
+	th, err := l.EffectiveThresholds(ctx, m, shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := l.Templates(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := embeddings.NewGallery(m, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := l.Template(ctx, "franck", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := dlib.New(testmedia.Models(t), dlib.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	// The strongest of franck's stills that were not enrolled.
+	var probe embeddings.Embedding
+	var ev embeddings.RefreshEvidence
+	for _, p := range testmedia.Franck(t)[5:] {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := eng.Faces(b)
+		if err != nil || len(fs) != 1 {
+			t.Fatalf("%s: %d faces, %v", p, len(fs), err)
+		}
+		d, err := embeddings.VerifyCohort(fs[0].Embedding, before, g, th)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if probe == nil || d.Distance < ev.Distance {
+			probe, ev = fs[0].Embedding, embeddings.RefreshEvidence{Band: d.Band, Distance: d.Distance, Margin: d.Margin, Live: true}
+		}
+	}
+	if ok, why := embeddings.DefaultRefreshPolicy().Allow(ev, th, time.Time{}, clock.Now()); !ok {
+		t.Fatalf("no still of franck is a strong match (best %+v): %s", ev, why)
+	}
+	refresh := func(ev embeddings.RefreshEvidence) bool {
+		t.Helper()
+		ok, err := l.MaybeRefreshTemplate(ctx, "franck", m, probe, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if refresh(ev) {
+		t.Error("refreshed on the day of enrolment, want at most once a week from it")
+	}
+	clock.Add(8 * 24 * time.Hour)
+	pin, review := ev, ev
+	pin.PIN, review.Band = true, embeddings.Review
+	if refresh(pin) || refresh(review) {
+		t.Error("a PIN-confirmed or review punch refreshed the template")
+	}
+	if !refresh(ev) {
+		t.Fatalf("a strong live match 8 days after enrolment did not refresh (%+v)", ev)
+	}
+	after, err := l.Template(ctx, "franck", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(before.Samples)
+	if len(after.Samples) != n || after.Samples[n-1].Dist(probe) != 0 || after.Samples[0].Dist(before.Samples[1]) != 0 {
+		t.Errorf("after refresh: %d samples, want %d with the oldest dropped and the probe last", len(after.Samples), n)
+	}
+	clock.Add(6 * 24 * time.Hour)
+	if refresh(ev) {
+		t.Error("refreshed twice within a week")
+	}
+	entries, err := l.AuditEntries(ctx, "franck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refreshes := 0
+	for _, e := range entries {
+		if e.Action == "template.refresh" {
+			refreshes++
+		}
+	}
+	if refreshes != 1 {
+		t.Errorf("template.refresh audit entries: got %d, want 1", refreshes)
+	}
+	if _, err := l.MaybeRefreshTemplate(ctx, "franck", m, probe[:10], ev); err == nil {
+		t.Error("a 10-d vector for a 128-d model: got no error")
 	}
 }
