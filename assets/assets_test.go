@@ -43,7 +43,7 @@ func TestConsentTextUnknown(t *testing.T) {
 }
 
 func TestLatestConsentVersion(t *testing.T) {
-	if got, want := assets.LatestConsentVersion(), "v1"; got != want {
+	if got, want := assets.LatestConsentVersion(), "v2"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 	if got, want := assets.ConsentLocales(), []string{"en", "es"}; len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {

@@ -31,6 +31,13 @@ type Profile struct {
 	// UnitLength says the embeddings are unit vectors, so a distance d is
 	// also a cosine similarity of 1 − d²/2.
 	UnitLength bool `json:"unit_length"`
+	// SiteHeadroom is how far under the nearest impostor pair enrolled at a
+	// site the accept threshold must stay (SiteThresholds): the gap the
+	// shipped threshold keeps under the closest impostor pair of the
+	// calibration media, so the rule applied to the media gives back the
+	// shipped threshold, and a site whose people are more alike gets a
+	// tighter one.
+	SiteHeadroom float64 `json:"site_headroom"`
 }
 
 // Gates are the enrolment quality gates: a frame is a sample only if its
@@ -83,6 +90,10 @@ const (
 	// accept. The smallest margin of a correct answer measured was 0.086;
 	// a probe between two enrolled look-alikes goes to review instead.
 	dlibMargin = 0.10
+	// dlibHeadroom is the self-calibration headroom: the shipped accept
+	// threshold 0.42 sits 0.118 under the media's closest impostor pair
+	// (0.538), so a site keeps its accept 0.12 under its own closest pair.
+	dlibHeadroom = 0.12
 )
 
 // ONNX ArcFace-class model (fr_feature.onnx, 512-d, unit length). Its
@@ -107,6 +118,9 @@ const (
 	// A margin did not measurably help this model (issue 7); this small one
 	// guards against two enrolled look-alikes, it is not a tuned value.
 	onnxMargin = 0.05
+	// onnxHeadroom is the self-calibration headroom: 0.90 sits 0.21 under
+	// the media's closest impostor pair (1.11; 0.18 under 1.08 for +sp5).
+	onnxHeadroom = 0.20
 )
 
 // dlibGates were measured with dlib's HOG detector and ResNet on the
@@ -162,27 +176,29 @@ const (
 func Profiles() []Profile {
 	onnx := func(name, suffix string, lm Scheme, alignment string, files []string, licence string) Profile {
 		return Profile{
-			Name:       name,
-			Model:      Model{Name: "onnx", Version: onnxVersion + suffix, Dim: 512},
-			Thresholds: Thresholds{Accept: onnxAccept, Review: onnxReview, Margin: onnxMargin},
-			Gates:      onnxGates,
-			Landmarks:  lm,
-			Alignment:  alignment,
-			Files:      files,
-			Licence:    licence,
-			UnitLength: true,
+			Name:         name,
+			Model:        Model{Name: "onnx", Version: onnxVersion + suffix, Dim: 512},
+			Thresholds:   Thresholds{Accept: onnxAccept, Review: onnxReview, Margin: onnxMargin},
+			Gates:        onnxGates,
+			Landmarks:    lm,
+			Alignment:    alignment,
+			Files:        files,
+			Licence:      licence,
+			UnitLength:   true,
+			SiteHeadroom: onnxHeadroom,
 		}
 	}
 	files68 := []string{"fr_feature.onnx", "shape_predictor_68_face_landmarks.dat"}
 	return []Profile{{
-		Name:       "dlib",
-		Model:      Model{Name: "dlib", Version: dlibVersion, Dim: 128},
-		Thresholds: Thresholds{Accept: dlibAccept, Review: dlibReview, Margin: dlibMargin},
-		Gates:      dlibGates,
-		Landmarks:  Scheme5,
-		Alignment:  "dlib face chip (150 px, 25% padding) from the 5-point predictor",
-		Files:      []string{"dlib_face_recognition_resnet_model_v1.dat", "shape_predictor_5_face_landmarks.dat", "mmod_human_face_detector.dat"},
-		Licence:    dlibLicence,
+		Name:         "dlib",
+		Model:        Model{Name: "dlib", Version: dlibVersion, Dim: 128},
+		Thresholds:   Thresholds{Accept: dlibAccept, Review: dlibReview, Margin: dlibMargin},
+		Gates:        dlibGates,
+		Landmarks:    Scheme5,
+		Alignment:    "dlib face chip (150 px, 25% padding) from the 5-point predictor",
+		Files:        []string{"dlib_face_recognition_resnet_model_v1.dat", "shape_predictor_5_face_landmarks.dat", "mmod_human_face_detector.dat"},
+		Licence:      dlibLicence,
+		SiteHeadroom: dlibHeadroom,
 	},
 		onnx("onnx", "", Scheme68, "similarity fit of the 68-point eye centres, nose tip and mouth corners onto the ArcFace 112×112 reference", files68, onnxLicence+"; "+ibugLicence),
 		onnx("onnx-sp5", "+sp5", Scheme5, "similarity fit of the 5-point eye centres and nose base onto the ArcFace reference (the licence-clean landmarks)",

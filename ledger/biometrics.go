@@ -182,15 +182,31 @@ func (l *Ledger) WithdrawConsent(ctx context.Context, number, actor string) erro
 // SaveTemplate encrypts t under its owner's data key and stores it,
 // replacing any template of the same model in one transaction. It needs a
 // live consent (clockface.ErrNoConsent) and an active employee.
+//
+// It is also the site's self-calibration step: the new template is
+// measured against every other face-matchable template of its model
+// (before the transaction, so no lock is held while they are decrypted
+// and compared), and a pair nearer than the site's recorded nearest pair
+// is stored and audited (SiteCalibration). A restricted employee's
+// template is not measured: restriction means no processing.
 func (l *Ledger) SaveTemplate(ctx context.Context, t embeddings.Template, actor string) error {
 	plain, err := t.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("save template of %s: %w", t.Owner, err)
+	}
+	others, err := l.Templates(ctx, t.Model)
+	if err != nil {
+		return fmt.Errorf("save template of %s: %w", t.Owner, err)
+	}
+	site, err := embeddings.NearestImpostor(t, others)
 	if err != nil {
 		return fmt.Errorf("save template of %s: %w", t.Owner, err)
 	}
 	err = l.tx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT id, status FROM employees WHERE number = ?`, t.Owner).Scan(&id, &status)
+		var restricted bool
+		err := tx.QueryRowContext(ctx, `SELECT id, status, restricted FROM employees WHERE number = ?`, t.Owner).Scan(&id, &status, &restricted)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("employee %q: %w", t.Owner, clockface.ErrUnknownEmployee)
 		}
@@ -224,7 +240,18 @@ func (l *Ledger) SaveTemplate(ctx context.Context, t embeddings.Template, actor 
 		if err != nil {
 			return err
 		}
-		return l.audit(ctx, tx, actor, "template.save", t.Owner, map[string]any{"model": t.Model.String(), "samples": len(t.Samples)})
+		// A new enrolment starts the refresh week again (from created_at).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM template_refresh WHERE employee_id = ? AND model_name = ? AND model_version = ?`,
+			id, t.Model.Name, t.Model.Version); err != nil {
+			return err
+		}
+		if err := l.audit(ctx, tx, actor, "template.save", t.Owner, map[string]any{"model": t.Model.String(), "samples": len(t.Samples)}); err != nil {
+			return err
+		}
+		if restricted {
+			return nil
+		}
+		return l.recordEnrolment(ctx, tx, t.Model, site, actor)
 	})
 	if err != nil {
 		return fmt.Errorf("save template of %s: %w", t.Owner, err)

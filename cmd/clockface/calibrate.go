@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,15 +29,25 @@ func (a *app) calibrateCommands() []*cobra.Command {
 func knownModels() []embeddings.Model { return models.Models() }
 
 func (a *app) calibrateCmd() *cobra.Command {
+	var apply, lookalikes bool
 	cmd := &cobra.Command{
-		Use:   "calibrate [--data DIR] [--model NAME] [--json]",
+		Use:   "calibrate [--data DIR] [--model NAME] [--apply] [--lookalikes] [--json]",
 		Short: "Measure genuine and impostor distances on the enrolled employees and print the operating point",
 		Long: `calibrate compares every pair of enrolled samples in the ledger: two samples of
 one employee are a genuine pair, samples of two employees an impostor pair. For
 each model (or only --model, if given) it prints the error rates at the
 configured accept distance, the ROC points (TAR at FAR 1% and 0.1%, the
 zero-false-accept point, AUC) and the operating point for this deployment.
-Nothing is written.`,
+
+It also shows the site's self-calibration: the nearest pair of different
+enrolled people (each enrolment measures the new template against all
+others), the effective accept distance the kiosk and the face commands use
+(the shipped one, or the nearest pair's distance minus the model's headroom
+if that is lower), and every change of it from the audit log. --apply
+measures every pair again and stores the result (audited). --lookalikes
+lists the pairs of employees the model cannot tell apart well (nearer than
+its review distance): punch them by PIN, or by badge plus face, not by face
+alone. Without --apply nothing is written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			models, onlyEnrolled := knownModels(), true
@@ -59,18 +70,134 @@ Nothing is written.`,
 				if len(reps) == 0 {
 					return errors.New("calibrate: nobody is enrolled with any model")
 				}
+				if err := siteCalibrate(cmd.Context(), l, reps, apply, lookalikes); err != nil {
+					return err
+				}
+				changes, err := l.CalibrationChanges(cmd.Context())
+				if err != nil {
+					return fmt.Errorf("calibrate: %w", err)
+				}
 				if a.jsonOut {
-					return writeCalibrationJSON(a.stdout, reps)
+					return writeCalibrationJSON(a.stdout, reps, changes)
 				}
 				writeCalibration(a.stdout, reps)
+				writeSite(a.stdout, reps, changes)
 				return nil
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&apply, "apply", false, "measure every pair of enrolled people again and store the site calibration (audited)")
+	cmd.Flags().BoolVar(&lookalikes, "lookalikes", false, "list the pairs of employees the model cannot tell apart well, for HR")
 	a.ledgerFlags(cmd)
 	a.modelFlag(cmd)
 	a.jsonFlag(cmd)
 	return cmd
+}
+
+// siteJSON is a model's self-calibration as calibrate shows it.
+type siteJSON struct {
+	Measured  bool                       `json:"measured"`
+	Impostors embeddings.ImpostorSummary `json:"impostors"`
+	Headroom  float64                    `json:"headroom"`
+	Shipped   embeddings.Thresholds      `json:"shipped"`
+	Effective embeddings.Thresholds      `json:"effective"`
+	// Applied says --apply ran; Changed that it changed the stored row.
+	Applied bool `json:"applied,omitempty"`
+	Changed bool `json:"changed,omitempty"`
+}
+
+// siteCalibrate fills each report's site calibration (after --apply, if
+// given) and, with lookalikes, its look-alike pairs.
+func siteCalibrate(ctx context.Context, l *ledger.Ledger, reps []modelCalibration, apply, lookalikes bool) error {
+	for i := range reps {
+		mc := &reps[i]
+		p, err := embeddings.ProfileFor(mc.Model)
+		if err != nil {
+			return fmt.Errorf("calibrate: %w", err)
+		}
+		site := &siteJSON{Headroom: p.SiteHeadroom, Shipped: p.Thresholds}
+		if apply && mc.Report != nil {
+			_, _, changed, err := l.ApplyCalibration(ctx, mc.Model, actor())
+			if err != nil {
+				return fmt.Errorf("calibrate: %w", err)
+			}
+			site.Applied, site.Changed = true, changed
+		}
+		c, ok, err := l.SiteCalibration(ctx, mc.Model)
+		if err != nil {
+			return fmt.Errorf("calibrate: %w", err)
+		}
+		site.Measured, site.Impostors = ok, c.Impostors
+		site.Effective = embeddings.SiteThresholds(p.Thresholds, c.Impostors, p.SiteHeadroom)
+		mc.Site = site
+		if lookalikes && mc.Report != nil {
+			ts, err := l.TemplatesAs(ctx, actor(), mc.Model)
+			if err != nil {
+				return fmt.Errorf("calibrate: %w", err)
+			}
+			pairs, err := embeddings.Lookalikes(ts, p.Thresholds.Review)
+			if err != nil {
+				return fmt.Errorf("calibrate: %w", err)
+			}
+			mc.Lookalikes = &pairs
+		}
+	}
+	return nil
+}
+
+// lookalikeAdvice is what HR is told about a look-alike pair.
+const lookalikeAdvice = "the face model cannot tell these employees apart reliably: have them punch by PIN, or by badge plus face, not by face alone"
+
+func writeSite(w io.Writer, reps []modelCalibration, changes []ledger.AuditEntry) {
+	for _, mc := range reps {
+		s := mc.Site
+		if s == nil {
+			continue
+		}
+		fmt.Fprintf(w, "\nsite calibration %s\n", mc.Model)
+		if s.Applied {
+			verb := "unchanged"
+			if s.Changed {
+				verb = "updated"
+			}
+			fmt.Fprintf(w, "  --apply: measured every pair again, %s\n", verb)
+		}
+		if !s.Measured {
+			fmt.Fprintf(w, "  no pair of different people measured yet: accept at distance <= %.3f (shipped)\n", s.Shipped.Accept)
+		} else {
+			n := s.Impostors.Nearest
+			fmt.Fprintf(w, "  nearest pair of different people: %s and %s at %.3f (%d sample pairs compared)\n",
+				orErased(n.A), orErased(n.B), n.Distance, s.Impostors.Pairs)
+			if s.Effective.Accept < s.Shipped.Accept {
+				fmt.Fprintf(w, "  effective accept distance %.3f: tightened from the shipped %.3f (nearest pair %.3f minus headroom %.3f)\n",
+					s.Effective.Accept, s.Shipped.Accept, n.Distance, s.Headroom)
+			} else {
+				fmt.Fprintf(w, "  effective accept distance %.3f: the shipped one (nearest pair %.3f minus headroom %.3f is not lower)\n",
+					s.Effective.Accept, n.Distance, s.Headroom)
+			}
+		}
+		if mc.Lookalikes != nil {
+			if len(*mc.Lookalikes) == 0 {
+				fmt.Fprintf(w, "  look-alikes: none (no pair nearer than the review distance %.3f)\n", s.Shipped.Review)
+			}
+			for _, p := range *mc.Lookalikes {
+				fmt.Fprintf(w, "  look-alike warning: %s and %s at %.3f (review distance %.3f): %s\n", p.A, p.B, p.Distance, s.Shipped.Review, lookalikeAdvice)
+			}
+		}
+	}
+	if len(changes) > 0 {
+		fmt.Fprintln(w, "\ncalibration changes (audit log)")
+		for _, e := range changes {
+			fmt.Fprintf(w, "  %s  %s  %s\n", e.At.Format(time.RFC3339), e.Actor, e.Detail)
+		}
+	}
+}
+
+func orErased(n string) string {
+	if n == "" {
+		return "(deleted)"
+	}
+	return n
 }
 
 // modelNamed is the model of the profile --model NAME selects.
@@ -85,6 +212,10 @@ type modelCalibration struct {
 	Report *embeddings.Report    `json:"report,omitempty"`
 	Th     embeddings.Thresholds `json:"thresholds"`
 	Skip   string                `json:"skipped,omitempty"`
+	// Site is the self-calibration; Lookalikes the pairs for HR (with
+	// --lookalikes).
+	Site       *siteJSON          `json:"site,omitempty"`
+	Lookalikes *[]embeddings.Pair `json:"lookalikes,omitempty"`
 }
 
 // calibrateLedger reports on each model's enrolled templates; with
@@ -202,7 +333,7 @@ func writeCalibration(w io.Writer, reps []modelCalibration) {
 	}
 }
 
-func writeCalibrationJSON(w io.Writer, reps []modelCalibration) error {
+func writeCalibrationJSON(w io.Writer, reps []modelCalibration, changes []ledger.AuditEntry) error {
 	// AUC is NaN without pairs of both kinds; JSON has no NaN.
 	type report struct {
 		*embeddings.Report
@@ -211,10 +342,13 @@ func writeCalibrationJSON(w io.Writer, reps []modelCalibration) error {
 	type entry struct {
 		modelCalibration
 		Report *report `json:"report,omitempty"`
+		// Changes are the audit entries of this model's calibration changes.
+		Changes []ledger.AuditEntry `json:"calibration_changes"`
 	}
 	out := make([]entry, len(reps))
 	for i, mc := range reps {
 		out[i].modelCalibration = mc
+		out[i].Changes = changesOf(changes, mc.Model)
 		if mc.Report != nil {
 			r := &report{Report: mc.Report}
 			if !math.IsNaN(mc.Report.AUC) {
@@ -227,4 +361,18 @@ func writeCalibrationJSON(w io.Writer, reps []modelCalibration) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// changesOf are the calibration changes of model m.
+func changesOf(changes []ledger.AuditEntry, m embeddings.Model) []ledger.AuditEntry {
+	out := []ledger.AuditEntry{}
+	for _, e := range changes {
+		var d struct {
+			Model string `json:"model"`
+		}
+		if json.Unmarshal(e.Detail, &d) == nil && d.Model == m.String() {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"clockface/embeddings"
 	"clockface/embeddings/models"
+	"clockface/ledger"
 )
 
 // faceCommands are faces, verify and identify: the face engine and
@@ -24,9 +26,17 @@ func (a *app) faceCommands() []*cobra.Command {
 }
 
 // openEngine loads the --model profile's engine from --models, through
-// the model registry.
+// the model registry: the kiosk's live path, one detector pass per frame.
 func (a *app) openEngine() (embeddings.Engine, error) {
 	e, _, err := models.Open(a.modelName, a.modelsDir)
+	return e, err
+}
+
+// openPhotoEngine is openEngine for photos, where time allows: a photo in
+// which the detector finds no face is tried again upsampled and (dlib)
+// with the CNN detector (models.OpenPhotos).
+func (a *app) openPhotoEngine() (embeddings.Engine, error) {
+	e, _, err := models.OpenPhotos(a.modelName, a.modelsDir)
 	return e, err
 }
 
@@ -36,7 +46,7 @@ func (a *app) facesCmd() *cobra.Command {
 		Short: "Find the faces in images: box, landmarks, quality and descriptor",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := a.openEngine()
+			eng, err := a.openPhotoEngine()
 			if err != nil {
 				return err
 			}
@@ -75,19 +85,37 @@ func (a *app) facesCmd() *cobra.Command {
 }
 
 func (a *app) verifyCmd() *cobra.Command {
-	var probe string
+	var probe, claim, galleryDir string
 	cmd := &cobra.Command{
-		Use:   "verify [--json] --probe IMAGE REFERENCE...",
-		Short: "Check that the face in IMAGE is the person in the reference photos (1:1)",
-		Long: "verify compares the one face in the probe image with the one face of each reference\n" +
-			"photo and prints the decision band (accept, review or reject), the smallest distance\n" +
-			"and the accept threshold. The exit status is 0 whatever the decision.",
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, refs []string) error {
-			if probe == "" {
-				return errors.New("verify: --probe IMAGE is required")
+		Use:   "verify [--json] (--claim ID [--gallery DIR] IMAGE | --probe IMAGE REFERENCE...)",
+		Short: "Check that the face in an image is the claimed person (1:1, cohort-checked)",
+		Long: "verify --claim ID IMAGE checks the one face in IMAGE against the claimed employee's\n" +
+			"template in the ledger (--data) and against every other enrolled employee: it accepts\n" +
+			"only if the face is within the accept distance of the claimed template AND nearer it\n" +
+			"than every other enrolled person by at least the margin (the cohort check); otherwise\n" +
+			"review or reject, then the PIN. The ledger's effective (self-calibrated) thresholds\n" +
+			"apply. With --gallery DIR (one sub-folder of photos per person, named by its id) the\n" +
+			"gallery is the cohort instead. It prints the decision, the distance, the nearest other\n" +
+			"identity and the margin.\n\n" +
+			"verify --probe IMAGE REFERENCE... is the plain 1:1 check of one face against reference\n" +
+			"photos of one person, without a cohort. The exit status is 0 whatever the decision.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case claim != "" && probe != "":
+				return errors.New("verify: give --claim ID IMAGE or --probe IMAGE REFERENCE..., not both")
+			case claim != "":
+				if len(args) != 1 {
+					return fmt.Errorf("verify: --claim %s needs exactly one IMAGE (got %d)", claim, len(args))
+				}
+				return a.verifyClaim(cmd.Context(), claim, galleryDir, args[0])
+			case probe == "":
+				return errors.New("verify: --claim ID IMAGE or --probe IMAGE REFERENCE... is required")
+			case galleryDir != "":
+				return errors.New("verify: --gallery goes with --claim")
+			case len(args) == 0:
+				return errors.New("verify: --probe IMAGE needs at least one REFERENCE photo")
 			}
-			eng, err := a.openEngine()
+			eng, err := a.openPhotoEngine()
 			if err != nil {
 				return err
 			}
@@ -101,7 +129,7 @@ func (a *app) verifyCmd() *cobra.Command {
 				return err
 			}
 			t := embeddings.Template{Owner: "reference", Model: eng.Model()}
-			for _, r := range refs {
+			for _, r := range args {
 				f, err := readOneFace(eng, r)
 				if err != nil {
 					return err
@@ -112,19 +140,113 @@ func (a *app) verifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := verifyJSON{Probe: probe, References: refs, Band: v.Band, Distance: v.Distance, Threshold: th.Accept, Review: th.Review, Model: eng.Model().String()}
+			out := verifyJSON{Probe: probe, References: args, Band: v.Band, Distance: v.Distance, Threshold: th.Accept, Review: th.Review, Model: eng.Model().String()}
 			if a.jsonOut {
 				return facesWriteJSON(a.stdout, out)
 			}
 			fmt.Fprintf(a.stdout, "%s: %s (distance %.3f, accept <= %.3f, review <= %.3f, %d reference(s))\n",
-				probe, v.Band, v.Distance, th.Accept, th.Review, len(refs))
+				probe, v.Band, v.Distance, th.Accept, th.Review, len(args))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&probe, "probe", "", "image with the face to check (exactly one face)")
+	cmd.Flags().StringVar(&claim, "claim", "", "the claimed employee number (or, with --gallery, person folder)")
+	cmd.Flags().StringVar(&galleryDir, "gallery", "", "with --claim: folder with one sub-folder of photos per person as the cohort (default: the ledger's enrolled employees)")
+	cmd.Flags().StringVar(&probe, "probe", "", "plain 1:1: image with the face to check (exactly one face)")
 	a.modelFlags(cmd)
 	a.jsonFlag(cmd)
+	a.ledgerFlags(cmd)
 	return cmd
+}
+
+// claimJSON is verify --claim's result.
+type claimJSON struct {
+	Image      string                `json:"image"`
+	Decision   embeddings.Decision   `json:"result"`
+	Thresholds embeddings.Thresholds `json:"thresholds"`
+	Cohort     int                   `json:"cohort"`
+	Model      string                `json:"model"`
+}
+
+// verifyClaim is verify --claim: the cohort-checked 1:1 decision.
+func (a *app) verifyClaim(ctx context.Context, claim, galleryDir, image string) error {
+	eng, err := a.openPhotoEngine()
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	m := eng.Model()
+	th, err := embeddings.ThresholdsFor(m)
+	if err != nil {
+		return err
+	}
+	var ts []embeddings.Template
+	if galleryDir != "" {
+		ts, err = readGallery(eng, galleryDir)
+	} else {
+		ts, th, err = a.enrolledCohort(ctx, m, th)
+	}
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	var claimed *embeddings.Template
+	for i := range ts {
+		if ts[i].Owner == claim {
+			claimed = &ts[i]
+		}
+	}
+	if claimed == nil {
+		return fmt.Errorf("verify: %s has no face template for model %s here (not enrolled, restricted to PIN, or not a person folder): use the PIN", claim, m)
+	}
+	g, err := embeddings.NewGallery(m, ts)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	f, err := readOneFace(eng, image)
+	if err != nil {
+		return err
+	}
+	d, err := embeddings.VerifyCohort(f.Embedding, *claimed, g, th)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if a.jsonOut {
+		return facesWriteJSON(a.stdout, claimJSON{Image: image, Decision: d, Thresholds: th, Cohort: g.Len(), Model: m.String()})
+	}
+	fmt.Fprintf(a.stdout, "%s: %s for %s (distance %.3f, accept <= %.3f, review <= %.3f); nearest other %s at %s, margin %s (needs >= %.3f)",
+		image, d.Band, claim, d.Distance, th.Accept, th.Review, facesOrNone(d.Nearest), facesFmtDist(facesFinite(d.NearestDistance)), facesFmtDist(facesFinite(d.Margin)), th.Margin)
+	if d.Reason != "" {
+		fmt.Fprintf(a.stdout, ": %s", reasonText(d.Reason))
+	}
+	fmt.Fprintln(a.stdout)
+	return nil
+}
+
+func reasonText(r string) string {
+	switch r {
+	case "distance":
+		return "too far from the claimed template"
+	case "nearer-other":
+		return "the face is nearer another enrolled person than the claimed one"
+	case "margin":
+		return "another enrolled person is too close behind"
+	}
+	return r
+}
+
+// enrolledCohort is every face-matchable template of model m in the ledger
+// and the ledger's effective thresholds (the shipped ones, tightened by the
+// site's self-calibration).
+func (a *app) enrolledCohort(ctx context.Context, m embeddings.Model, shipped embeddings.Thresholds) ([]embeddings.Template, embeddings.Thresholds, error) {
+	ts, err := a.enrolledTemplates(ctx, m)
+	if err != nil {
+		return nil, shipped, err
+	}
+	var th embeddings.Thresholds
+	err = a.withLedger(ctx, func(l *ledger.Ledger) error {
+		th, err = l.EffectiveThresholds(ctx, m, shipped)
+		return err
+	})
+	return ts, th, err
 }
 
 func (a *app) identifyCmd() *cobra.Command {
@@ -140,7 +262,7 @@ func (a *app) identifyCmd() *cobra.Command {
 			"status is 0 whatever the decision.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := a.openEngine()
+			eng, err := a.openPhotoEngine()
 			if err != nil {
 				return err
 			}
@@ -153,7 +275,7 @@ func (a *app) identifyCmd() *cobra.Command {
 			if galleryDir != "" {
 				ts, err = readGallery(eng, galleryDir)
 			} else {
-				ts, err = a.enrolledTemplates(cmd.Context(), eng.Model())
+				ts, th, err = a.enrolledCohort(cmd.Context(), eng.Model(), th)
 			}
 			if err != nil {
 				return err
@@ -163,30 +285,54 @@ func (a *app) identifyCmd() *cobra.Command {
 				return err
 			}
 			var out []identifyJSON
+			var unreadable []string
 			for _, path := range args {
 				f, err := readOneFace(eng, path)
-				if err != nil {
-					return err
+				switch {
+				case errors.Is(err, embeddings.ErrNoFace):
+					out = append(out, identifyJSON{Image: path, Result: "no face", Thresholds: th})
+					continue
+				case errors.Is(err, embeddings.ErrManyFaces):
+					out = append(out, identifyJSON{Image: path, Result: "several faces", Error: err.Error(), Thresholds: th})
+					continue
+				case err != nil:
+					out = append(out, identifyJSON{Image: path, Result: "unreadable", Error: err.Error(), Thresholds: th})
+					unreadable = append(unreadable, path)
+					continue
 				}
 				id := g.Identify(f.Embedding, th)
 				out = append(out, identifyJSON{
-					Image: path, Owner: id.Owner, Distance: facesFinite(id.Distance),
+					Image: path, Result: "face", Owner: id.Owner, Distance: facesFinite(id.Distance),
 					RunnerUp: id.RunnerUp, RunnerUpDistance: facesFinite(id.RunnerUpDistance),
-					Margin: facesFinite(id.Margin), Band: id.Band, Thresholds: th,
+					Margin: facesFinite(id.Margin), Band: &id.Band, Thresholds: th,
 				})
 			}
+			var failed error
+			if len(unreadable) > 0 {
+				failed = fmt.Errorf("identify: %d of %d images could not be read: %s", len(unreadable), len(args), strings.Join(unreadable, ", "))
+			}
 			if a.jsonOut {
-				return facesWriteJSON(a.stdout, out)
+				return errors.Join(facesWriteJSON(a.stdout, out), failed)
 			}
 			for _, r := range out {
+				if r.Band == nil {
+					fmt.Fprintf(a.stdout, "%s: %s", r.Image, r.Result)
+					if r.Error != "" && r.Result != "several faces" {
+						fmt.Fprintf(a.stdout, " (%s)", r.Error)
+					} else if r.Result == "several faces" {
+						fmt.Fprint(a.stdout, " (crop it to one)")
+					}
+					fmt.Fprintln(a.stdout)
+					continue
+				}
 				who := r.Owner
-				if r.Band != embeddings.Accept {
+				if *r.Band != embeddings.Accept {
 					who = "(nearest " + r.Owner + ")"
 				}
 				fmt.Fprintf(a.stdout, "%s: %s %s at distance %s; runner-up %s at %s, margin %s (accept <= %.3f with margin >= %.3f)\n",
 					r.Image, r.Band, who, facesFmtDist(r.Distance), facesOrNone(r.RunnerUp), facesFmtDist(r.RunnerUpDistance), facesFmtDist(r.Margin), th.Accept, th.Margin)
 			}
-			return nil
+			return failed
 		},
 	}
 	cmd.Flags().StringVar(&galleryDir, "gallery", "", "folder with one sub-folder of reference photos per person (default: the ledger's enrolled employees)")
@@ -307,13 +453,16 @@ type verifyJSON struct {
 }
 
 type identifyJSON struct {
-	Image            string                `json:"image"`
-	Owner            string                `json:"identity"`
+	Image string `json:"image"`
+	// Result is "face", "no face", "several faces" or "unreadable".
+	Result           string                `json:"result"`
+	Error            string                `json:"error,omitempty"`
+	Owner            string                `json:"identity,omitempty"`
 	Distance         *float64              `json:"distance"`
 	RunnerUp         string                `json:"runner_up,omitempty"`
 	RunnerUpDistance *float64              `json:"runner_up_distance"`
 	Margin           *float64              `json:"margin"`
-	Band             embeddings.Band       `json:"decision"`
+	Band             *embeddings.Band      `json:"decision,omitempty"`
 	Thresholds       embeddings.Thresholds `json:"thresholds"`
 }
 

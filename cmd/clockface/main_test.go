@@ -121,7 +121,7 @@ func TestFlagsOnlyWhereUsed(t *testing.T) {
 		"sync fleet-key":      nil,
 		"sync pair":           {"data", "kiosk-id"},
 		"sync templates":      with(ledger, []string{"model"}),
-		"verify":              {"models", "model", "json"},
+		"verify":              with(ledger, []string{"models", "model", "json"}),
 		"withdraw":            with(ledger, []string{"json"}),
 	}
 	root := (&app{}).rootCmd()

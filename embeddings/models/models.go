@@ -59,3 +59,35 @@ func Models() []embeddings.Model {
 	}
 	return out
 }
+
+// OpenPhotos opens the engine of a profile for photos, where time allows:
+// an image in which the detector finds no face is tried again on a copy
+// upscaled 2× (dlib's detector upsample), and for the dlib profile then
+// with dlib's CNN detector on a copy downscaled to dlib.DefaultCNNMaxSide.
+// Enrolment from files and the face commands use it; the kiosk's live
+// path uses Open and keeps its frame budget (BENCHMARKS.md, "Detector
+// fallback", has the faces found and the time added).
+func OpenPhotos(name, modelsDir string) (embeddings.Engine, embeddings.Profile, error) {
+	e, p, err := Open(name, modelsDir)
+	if err != nil {
+		return nil, p, err
+	}
+	fallbacks := []embeddings.Engine{embeddings.Upsampled(e, 2)}
+	if p.Name == "dlib" {
+		cnn, err := dlib.New(modelsDir, dlib.Options{CNN: true})
+		if err != nil {
+			e.Close()
+			return nil, embeddings.Profile{}, fmt.Errorf("open engine %s: cnn fallback: %w", name, err)
+		}
+		fallbacks = append(fallbacks, cnn)
+	}
+	fe, err := embeddings.WithFallback(e, fallbacks...)
+	if err != nil {
+		e.Close()
+		for _, f := range fallbacks[1:] {
+			f.Close()
+		}
+		return nil, embeddings.Profile{}, fmt.Errorf("open engine %s: %w", name, err)
+	}
+	return fe, p, nil
+}

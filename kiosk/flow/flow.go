@@ -456,11 +456,13 @@ func (m *Machine) match(f embeddings.Face) (probe, error) {
 		if m.claimed.Owner != number {
 			return probe{}, fmt.Errorf("template of %s: not loaded by the claim", number)
 		}
-		v, err := embeddings.Verify(m.claimed, m.cfg.Model, f.Embedding, m.cfg.Thresholds)
+		// Cohort-checked: the claimed template must also be the nearest
+		// enrolled one, by the margin (a claim is not a secret).
+		d, err := embeddings.VerifyCohort(f.Embedding, m.claimed, m.gallery, m.cfg.Thresholds)
 		if err != nil {
 			return probe{}, err
 		}
-		return probe{owner: number, distance: v.Distance, margin: math.Inf(1), band: v.Band}, nil
+		return probe{owner: number, distance: d.Distance, margin: d.Margin, band: d.Band}, nil
 	}
 	id := m.gallery.Identify(f.Embedding, m.cfg.Thresholds)
 	if id.Owner == "" {
