@@ -386,8 +386,8 @@ func (u *UI) keypad() fyne.CanvasObject {
 		for _, b := range u.Letters {
 			objs = append(objs, k(b))
 		}
-		objs = append(objs, k(u.LettersButton), k(u.Backspace), k(u.OKButton), layout.NewSpacer())
-		return container.NewGridWithColumns(6, objs...)
+		objs = append(objs, k(u.LettersButton), k(u.Backspace))
+		return container.NewVBox(container.NewGridWithColumns(6, objs...), k(u.OKButton))
 	}
 	d := u.Digits
 	objs := []fyne.CanvasObject{k(d[1]), k(d[2]), k(d[3]), k(d[4]), k(d[5]), k(d[6]), k(d[7]), k(d[8]), k(d[9]), k(u.Backspace), k(d[0]), k(u.OKButton)}
@@ -576,7 +576,12 @@ func (u *UI) render() {
 		objs = u.screen()
 	}
 	top := container.NewHBox(layout.NewSpacer(), u.LangButton, u.AdminButton)
-	u.panel.Objects = append([]fyne.CanvasObject{top}, objs...)
+	var content fyne.CanvasObject = container.NewVBox(objs...)
+	if u.admin != nil && !u.admin.login {
+		content = u.admin.fill(objs)
+	}
+	u.panel.Layout = layout.NewBorderLayout(top, nil, nil, nil)
+	u.panel.Objects = []fyne.CanvasObject{top, content}
 	u.renderAttract()
 	for _, l := range []*widget.Label{u.title, u.sub, u.note} {
 		l.Refresh()
@@ -739,6 +744,7 @@ func (u *UI) choose(s flow.State) []fyne.CanvasObject {
 		u.Kinds = append(u.Kinds, b)
 		objs = append(objs, sized(b, keySize*3, keySize+16))
 	}
+	u.CancelButton.SetText(t["not-me"])
 	return append(objs, u.note, layout.NewSpacer(), u.CancelButton)
 }
 
@@ -1009,6 +1015,15 @@ func (a *adminView) objects() []fyne.CanvasObject {
 		objs = append(objs, scroll, a.Number, a.Name, a.PIN, a.Signature, container.NewGridWithColumns(2, a.Start, a.Decline))
 	}
 	return append(objs, a.out, a.Close)
+}
+
+// fill lays admin mode's objects out to fill the panel: the title and the
+// buttons on top, Close at the bottom, the form and output scrolling
+// between them.
+func (a *adminView) fill(objs []fyne.CanvasObject) fyne.CanvasObject {
+	n := len(objs)
+	top := container.NewVBox(objs[:3]...)
+	return container.NewBorder(top, objs[n-1], nil, nil, container.NewVScroll(container.NewVBox(objs[3:n-1]...)))
 }
 
 // show sets the admin output from another goroutine.

@@ -59,12 +59,12 @@ func (ledgerAdmin) Enrol(context.Context, enroll.Applicant, string, func(enroll.
 }
 
 type rig struct {
-	ctx    context.Context
-	clock  *clocktest.Clock
-	led    *ledger.Ledger
-	m      *flow.Machine
-	u      *UI
-	cues   []Cue
+	ctx   context.Context
+	clock *clocktest.Clock
+	led   *ledger.Ledger
+	m     *flow.Machine
+	u     *UI
+	cues  []Cue
 }
 
 func newRig(t *testing.T, mode flow.Mode) *rig {
