@@ -17,6 +17,7 @@ import (
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
 	"clockface/kiosk/liveness"
+	"clockface/kiosk/presence"
 	"clockface/kiosk/ui"
 	"clockface/ledger"
 )
@@ -51,6 +52,10 @@ type Config struct {
 	// Countdown applies the likely punch kind after this long (0: the
 	// default 3 s, negative: wait for a tap).
 	Countdown time.Duration
+	// Presence tunes the presence gate in front of the engine; NoGate
+	// turns it off (every frame analysed, as benchmarks want).
+	Presence presence.Config
+	NoGate   bool
 	// MaxShift is the longest shift an open in-punch may start (0:
 	// attendance.DefaultMaxShift); older ones count as out.
 	MaxShift time.Duration
@@ -133,6 +138,12 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	a := &App{Machine: m, Pipeline: NewPipeline(m, cfg.Engine, cfg.Clock), cfg: cfg, done: make(chan struct{}), cancel: cancel, punched: map[string]bool{}}
 	a.Pipeline.Log = cfg.Log
+	if !cfg.NoGate {
+		if a.Pipeline.Gate, err = presence.New(cfg.Presence); err != nil {
+			cancel()
+			return nil, fmt.Errorf("kiosk: %w", err)
+		}
+	}
 	a.UI = ui.New(ctx, w, m, ui.Options{Lang: cfg.Lang, Admin: a, Sound: cfg.Sound, Debug: cfg.Debug, Clock: cfg.Clock, Location: cfg.Location,
 		Company: cfg.Company, Site: cfg.Site, Status: cfg.Status})
 	m.OnChange = func(s flow.State) {
