@@ -106,6 +106,9 @@ made as a JSON line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if _, err := ui.ParseLang(f.lang); err != nil {
+				return fmt.Errorf("--lang: %w", err)
+			}
 			if err := checkDisplay(f.headless, os.Getenv); err != nil {
 				return err
 			}

@@ -250,9 +250,11 @@ type State struct {
 	TriesLeft int
 	LockFor   time.Duration
 	// Checking: the liveness check's progress (0..1), and how many checks
-	// of this face failed so far (a retry says so).
+	// of this face failed so far (a retry says so); OfferPIN after
+	// LivenessTries failures: the check goes on, the PIN pad is offered.
 	Progress float64
 	Retries  int
+	OfferPIN bool
 	// Choose: the kinds offered, the likely one first; the employee's
 	// state; when the countdown applies Kinds[0] (zero: wait for a tap).
 	Kinds       []clockface.PunchKind
@@ -305,7 +307,8 @@ type Machine struct {
 	deciding bool
 	// rearm: a face decision was made; no new face session starts until a
 	// frame without a face arrives (the person left).
-	rearm bool
+	rearm    bool
+	rearmBox image.Rectangle // the decided face's last box, tracked while it lingers
 	// pending is the punch the Choose screen completes with a kind.
 	pending *pendingPunch
 	// wrongPINs counts wrong PINs in a row per number, for the warning.
@@ -504,8 +507,15 @@ func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) 
 		}
 		return m.st, false, nil, nil
 	}
-	if m.rearm && m.st.Screen == Idle {
-		return m.st, false, nil, nil // the last person is still in view
+	if m.rearm {
+		if iou(m.rearmBox, f.Box) >= trackIoU {
+			m.rearmBox = f.Box
+			if m.st.Screen == Idle {
+				return m.st, false, nil, nil // the last person is still in view
+			}
+		} else {
+			m.rearm = false // someone else
+		}
 	}
 	changed := false
 	if m.sess != nil && iou(m.sess.box, f.Box) < trackIoU {
@@ -698,7 +708,7 @@ func (m *Machine) match(f embeddings.Face) (probe, error) {
 func (m *Machine) decide(live string) (State, *Decision, work) {
 	sess := m.sess
 	m.sess = nil
-	m.rearm = true
+	m.rearm, m.rearmBox = true, sess.box
 	p := sess.best
 	dec := &Decision{Employee: p.owner, Band: p.band, Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live}
 	// stamp marks the moment the screen shows the outcome (after the punch
@@ -883,24 +893,18 @@ func (m *Machine) confirm(s State, e clockface.Employee, p clockface.Punch, crea
 	return m.set(s)
 }
 
-// livenessFailed retries the check at once with a new challenge, and
-// after LivenessTries failures in a row offers the PIN pad (the number
-// filled in when the face was a candidate). In verify mode each failure
+// livenessFailed retries the check at once with a new challenge; after
+// LivenessTries failures in a row the screen offers the PIN pad as well
+// (OfferPIN) while the check goes on. In verify mode each failure
 // counts towards the lockout.
 func (m *Machine) livenessFailed(r liveness.Result) (State, work) {
 	sess := m.sess
 	sess.failures++
 	cand := m.st.Employee
-	var s State
-	if sess.failures >= m.cfg.LivenessTries {
-		m.sess = nil
-		m.rearm = true
-		s = State{Screen: AskPIN, Msg: MsgLivenessFailed, Liveness: r.String(), Employee: cand}
-	} else {
-		sess.dists, sess.margins, sess.others = nil, nil, 0
-		m.startJudge()
-		s = State{Screen: Checking, Msg: m.prompt(), Employee: cand, Retries: sess.failures, Liveness: r.String()}
-	}
+	sess.dists, sess.margins, sess.others = nil, nil, 0
+	m.startJudge()
+	s := State{Screen: Checking, Msg: m.prompt(), Employee: cand, Retries: sess.failures, Liveness: r.String(),
+		OfferPIN: sess.failures >= m.cfg.LivenessTries}
 	if m.cfg.Mode != Verify {
 		return m.set(s), nil
 	}

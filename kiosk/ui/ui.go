@@ -664,11 +664,18 @@ func (u *UI) screen() []fyne.CanvasObject {
 			u.title.Text = t["retry"] + msg
 		}
 		objs := []fyne.CanvasObject{u.title}
+		if s.OfferPIN {
+			u.note.Text = t[string(flow.MsgLivenessFailed)]
+		}
 		if s.Employee.Name != "" {
 			u.sub.Text = s.Employee.Name
-			u.note.Text = arrow(s.Msg, u.opts.Clock.Now())
 			u.progress.SetValue(s.Progress)
-			objs = append(objs, u.sub, u.note, u.progress)
+			arrowT := label(sizeTitle, widget.WarningImportance)
+			arrowT.Text = arrow(s.Msg, u.opts.Clock.Now())
+			objs = append(objs, u.sub, arrowT, u.progress)
+		}
+		if u.note.Text != "" {
+			objs = append(objs, u.note)
 		}
 		return append(objs, layout.NewSpacer(), sized(u.PINButton, keySize, keySize))
 	case flow.WaitFace:
