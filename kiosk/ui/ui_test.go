@@ -67,14 +67,14 @@ type rig struct {
 	cues  []Cue
 }
 
-func newRig(t *testing.T, mode flow.Mode) *rig {
+func newRig(t testing.TB, mode flow.Mode) *rig {
 	t.Helper()
 	return newRigOn(t, mode, nil)
 }
 
 // newRigOn is newRig with the machine's store wrapped by wrap (nil: the
 // ledger itself).
-func newRigOn(t *testing.T, mode flow.Mode, wrap func(*ledger.Ledger) flow.Store) *rig {
+func newRigOn(t testing.TB, mode flow.Mode, wrap func(*ledger.Ledger) flow.Store) *rig {
 	t.Helper()
 	a := test.NewApp()
 	a.Settings().SetTheme(Theme())
@@ -439,5 +439,38 @@ func TestPINCheckDoesNotBlockTheScreen(t *testing.T) {
 	r.u.Wait()
 	if got, want := r.title(), "Hi Alice, you are clocked out"; got != want {
 		t.Errorf("after the PIN check: got %q, want %q", got, want)
+	}
+}
+
+// BenchmarkPINToChoice is a PIN punch's time from OK to the screen that
+// greets the employee (the PIN check is Argon2id, then the employee's
+// state): the UI's part runs off the Fyne goroutine, so the screen never
+// blocks while it runs.
+func BenchmarkPINToChoice(b *testing.B) {
+	r := newRig(b, flow.Identify)
+	for b.Loop() {
+		r.m.ShowPIN()
+		r.m.SubmitPIN(r.ctx, "1001", "4321")
+		if s := r.m.State(); s.Screen != flow.Choose {
+			b.Fatalf("got %v, want %v", s.Screen, flow.Choose)
+		}
+		r.m.Cancel()
+	}
+}
+
+// BenchmarkChoiceToConfirm is the tap on a kind to the confirmation (one
+// fsync'd ledger write).
+func BenchmarkChoiceToConfirm(b *testing.B) {
+	r := newRig(b, flow.Identify)
+	b.StopTimer()
+	for range b.N {
+		r.m.SubmitPIN(r.ctx, "1001", "4321")
+		b.StartTimer()
+		r.m.ChooseKind(r.ctx, r.m.State().Kinds[0])
+		b.StopTimer()
+		if s := r.m.State(); s.Screen != flow.Confirm {
+			b.Fatalf("got %v, want %v (%s)", s.Screen, flow.Confirm, s.Err)
+		}
+		r.m.Cancel()
 	}
 }
