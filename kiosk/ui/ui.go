@@ -150,20 +150,22 @@ type UI struct {
 
 	Window fyne.Window
 
-	preview  *canvas.Image
-	attract  *fyne.Container
-	debug    *canvas.Text
-	title    *widget.Label
-	sub      *widget.Label
-	note     *widget.Label // third line: status, warnings
-	thumb    *canvas.Image
-	panel    *fyne.Container
-	clockT   *widget.Label
-	dateT    *widget.Label
-	placeT   *widget.Label
-	walkT    *widget.Label
-	chipT    *widget.Label
-	progress *widget.ProgressBar
+	preview *canvas.Image
+	attract *fyne.Container
+	debug   *canvas.Text
+	title   *widget.Label
+	sub     *widget.Label
+	note    *widget.Label // third line: status, warnings
+	thumb   *canvas.Image
+	panel   *fyne.Container
+	clockT  *widget.Label
+	dateT   *widget.Label
+	placeT  *widget.Label
+	walkT   *widget.Label
+	chipT   *widget.Label
+	// attractShown is the attract labels' text as last refreshed.
+	attractShown [4]string
+	progress     *widget.ProgressBar
 
 	// Buttons and entries, kept for tests and for the keypad.
 	LangButton, AdminButton, PINButton, UndoButton, OKButton, CancelButton *widget.Button
@@ -522,7 +524,12 @@ func (u *UI) Tick() {
 		}
 	}
 	u.refreshStatus()
-	u.render()
+	s := u.state
+	if u.admin != nil || s.Screen == flow.Choose || s.Msg == flow.MsgLocked || s.Screen == flow.Checking {
+		u.render() // a countdown, the arrow or the idle warning moves
+		return
+	}
+	u.renderAttract() // only the clock, and only when its text changes
 }
 
 func (u *UI) refreshStatus() {
@@ -611,8 +618,11 @@ func (u *UI) renderAttract() {
 	idle := u.state.Screen == flow.Idle && u.admin == nil
 	u.attract.Hidden = !(idle && !near) && !u.cameraDown && !u.m.Paused()
 	u.preview.Hidden = !u.attract.Hidden
-	for _, l := range []*widget.Label{u.clockT, u.dateT, u.placeT, u.chipT} {
-		l.Refresh()
+	for i, l := range []*widget.Label{u.clockT, u.dateT, u.placeT, u.chipT} {
+		if l.Text != u.attractShown[i] {
+			u.attractShown[i] = l.Text
+			l.Refresh()
+		}
 	}
 }
 
@@ -802,6 +812,11 @@ func (splitLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(
 // SetFrame shows a preview frame with the face boxes drawn on a copy; call
 // it on the Fyne goroutine.
 func (u *UI) SetFrame(img *image.RGBA, boxes []image.Rectangle) {
+	if u.preview.Hidden && len(boxes) == 0 {
+		// The attract screen is up and nobody is near: nothing to draw.
+		u.countFrame()
+		return
+	}
 	out := mirror(img)
 	for _, b := range boxes {
 		// The preview is mirrored, like a looking glass: so is the box.
@@ -817,6 +832,11 @@ func (u *UI) SetFrame(img *image.RGBA, boxes []image.Rectangle) {
 	}
 	u.preview.Image = out
 	u.preview.Refresh()
+	u.countFrame()
+}
+
+// countFrame keeps the preview's frame-rate statistics.
+func (u *UI) countFrame() {
 	u.frames++
 	now := time.Now()
 	if u.shown.Add(1) == 1 {
