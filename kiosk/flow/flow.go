@@ -1,9 +1,16 @@
 // Package flow is the kiosk's punch decision, as a state machine with no
-// widgets: a face is seen, liveness is judged, the face is matched (1:N
-// walk-up identification or 1:1 verification of a PIN or badge claim), and
-// the band decides: accept punches through the ledger, review asks for the
-// PIN, reject says "not recognised, use your PIN". The PIN pad is always
-// there; lockouts come from the ledger.
+// widgets. Identification comes first: a face is matched (1:N walk-up
+// identification over a few frames, or 1:1 against a PIN or badge claim);
+// an unknown or restricted face goes straight to "not recognised, use your
+// PIN", a plausible one (review) to the PIN pad. Only a candidate gets the
+// liveness check, with its name on screen; a failed check retries at once
+// and after two failures the PIN pad is offered beside it. The decision is
+// the median distance over the frames of the same tracked face in the
+// liveness window. Once identified (by face or PIN) the employee chooses
+// the punch kind among those that make sense now (States), the likely one
+// applied when a short countdown ends. A decided face that stays in view is
+// not decided again until it leaves. The PIN pad is always there; lockouts
+// come from the ledger.
 //
 // Everything that happens arrives as a method call (Frame, Tick, Claim,
 // SubmitPIN, Undo, Cancel) with the time taken from a clockface.Clock, so
