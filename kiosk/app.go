@@ -11,11 +11,13 @@ import (
 	"fyne.io/fyne/v2"
 
 	"clockface"
+	"clockface/attendance"
 	"clockface/embeddings"
 	"clockface/enroll"
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
 	"clockface/kiosk/liveness"
+	"clockface/kiosk/presence"
 	"clockface/kiosk/ui"
 	"clockface/ledger"
 )
@@ -37,11 +39,26 @@ type Config struct {
 	Liveness *liveness.Config // nil: off
 	Clock    clockface.Clock
 	KioskID  string
-	HRPIN    string
 	Lang     ui.Lang
 	Debug    bool
-	Sound    func()
+	// Sound plays the cue of a punch (in, out) or a refusal; it must not
+	// block (nil: silent).
+	Sound    func(ui.Cue)
 	Location *time.Location
+	// Company and Site are shown on the attract screen.
+	Company, Site string
+	// Status feeds the attract screen's sync chip (nil: no chip).
+	Status ui.StatusSource
+	// Countdown applies the likely punch kind after this long (0: the
+	// default 3 s, negative: wait for a tap).
+	Countdown time.Duration
+	// Presence tunes the presence gate in front of the engine; NoGate
+	// turns it off (every frame analysed, as benchmarks want).
+	Presence presence.Config
+	NoGate   bool
+	// MaxShift is the longest shift an open in-punch may start (0:
+	// attendance.DefaultMaxShift); older ones count as out.
+	MaxShift time.Duration
 	// OnPunch is called once for every punch the kiosk creates (from any
 	// goroutine).
 	OnPunch func(clockface.Punch)
@@ -113,14 +130,22 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
-	m, err := flow.New(ctx, flow.Config{Mode: cfg.Mode, Thresholds: th, Model: model, Liveness: cfg.Liveness, KioskID: cfg.KioskID}, cfg.Ledger, cfg.Clock)
+	m, err := flow.New(ctx, flow.Config{Mode: cfg.Mode, Thresholds: th, Model: model, Liveness: cfg.Liveness, KioskID: cfg.KioskID,
+		States: LedgerStates{Ledger: cfg.Ledger, Clock: cfg.Clock, MaxShift: cfg.MaxShift}, Countdown: cfg.Countdown}, cfg.Ledger, cfg.Clock)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	a := &App{Machine: m, Pipeline: NewPipeline(m, cfg.Engine, cfg.Clock), cfg: cfg, done: make(chan struct{}), cancel: cancel, punched: map[string]bool{}}
 	a.Pipeline.Log = cfg.Log
-	a.UI = ui.New(ctx, w, m, ui.Options{Lang: cfg.Lang, HRPIN: cfg.HRPIN, Admin: a, Sound: cfg.Sound, Debug: cfg.Debug, Clock: cfg.Clock, Location: cfg.Location})
+	if !cfg.NoGate {
+		if a.Pipeline.Gate, err = presence.New(cfg.Presence); err != nil {
+			cancel()
+			return nil, fmt.Errorf("kiosk: %w", err)
+		}
+	}
+	a.UI = ui.New(ctx, w, m, ui.Options{Lang: cfg.Lang, Admin: a, Sound: cfg.Sound, Debug: cfg.Debug, Clock: cfg.Clock, Location: cfg.Location,
+		Company: cfg.Company, Site: cfg.Site, Status: cfg.Status})
 	m.OnChange = func(s flow.State) {
 		if s.Screen == flow.Confirm && s.Created && cfg.OnPunch != nil {
 			a.mu.Lock()
@@ -134,7 +159,24 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		a.UI.OnChange(s)
 	}
 	m.OnDecision = cfg.OnDecision
-	a.wg.Add(2)
+	a.wg.Add(3)
+	go func() {
+		defer a.wg.Done()
+		t := time.NewTicker(screenTick)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fyne.Do(func() {
+					if ctx.Err() == nil {
+						a.UI.Tick()
+					}
+				})
+			}
+		}
+	}()
 	go func() {
 		defer a.wg.Done()
 		a.err = a.Pipeline.Run(ctx, cfg.Source, camera.Options{Pace: cfg.Pace})
@@ -148,6 +190,37 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		})
 	}()
 	return a, nil
+}
+
+// screenTick is how often the screen's clock, countdowns and admin idle
+// timer are updated.
+const screenTick = 500 * time.Millisecond
+
+// LedgerStates is flow.States on the ledger: the employee's punches from
+// every kiosk as last known, paired by package attendance.
+type LedgerStates struct {
+	Ledger   *ledger.Ledger
+	Clock    clockface.Clock
+	MaxShift time.Duration
+}
+
+// NextKinds lists the kinds that make sense for number now, the likely one
+// first, and the employee's state.
+func (s LedgerStates) NextKinds(ctx context.Context, number string) ([]clockface.PunchKind, attendance.Status, error) {
+	ps, err := s.Ledger.EmployeePunches(ctx, number)
+	if err != nil {
+		return nil, attendance.Status{}, fmt.Errorf("next kinds: %w", err)
+	}
+	st := attendance.State(ps, s.Clock.Now(), s.MaxShift)
+	return attendance.NextKinds(st), st, nil
+}
+
+// HasHRPIN and CheckHRPIN open admin mode through the ledger's HR PIN.
+func (a *App) HasHRPIN(ctx context.Context) (bool, error) { return a.cfg.Ledger.HasHRPIN(ctx) }
+
+// CheckHRPIN checks the HR PIN, with the ledger's lockout and audit.
+func (a *App) CheckHRPIN(ctx context.Context, pin string) error {
+	return a.cfg.Ledger.CheckHRPIN(ctx, pin)
 }
 
 // thresholds are the configured bands, or the model's calibrated ones.

@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -205,21 +206,22 @@ func TestE2EStillFrameIsNeverAccepted(t *testing.T) {
 	enrolVideoMan(t, led)
 	path := stillOfVideoMan(t)
 
-	// Liveness on: 8 s of the still picture, past the 6 s time limit.
+	// Liveness on: the still picture for past two 6 s time limits (the
+	// first failure retries at once).
 	src, err := camera.NewLooping(func() (camera.Source, error) { return camera.OpenVideo(path) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	live := liveness.Defaults()
 	live.Challenges = []liveness.Challenge{liveness.AnyMove} // the weakest
-	r := runPipeline(t, led, src, &live, true, false, live.TimeLimit+2*time.Second)
+	r := runPipeline(t, led, src, &live, true, false, 2*live.TimeLimit+2*time.Second)
 	src.Close()
 	if got := len(r.punches); got != 0 {
 		t.Fatalf("a still frame punched: %+v", r.punches)
 	}
 	failed := false
 	for _, s := range r.states {
-		failed = failed || s.Msg == flow.MsgLivenessFailed
+		failed = failed || s.Retries > 0 && strings.Contains(s.Liveness, "failed")
 	}
 	if !failed {
 		t.Errorf("liveness never failed; states %+v", r.states)
@@ -251,8 +253,16 @@ func TestE2EStrangerIsNotClockedIn(t *testing.T) {
 		defer m.Close()
 		frames = append(frames, m)
 	}
+	// Between stills the scene is empty, so each still is a new person
+	// walking up (a face that stays is decided once, until it leaves).
+	empty := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), frames[0].Rows(), frames[0].Cols(), frames[0].Type())
+	defer empty.Close()
+	var withGaps []gocv.Mat
+	for _, f := range frames {
+		withGaps = append(withGaps, f, empty)
+	}
 	path := filepath.Join(t.TempDir(), "franck.avi")
-	writeVideo(t, path, frames, 12) // each still for half a second
+	writeVideo(t, path, withGaps, 12) // each still, and each gap, for half a second
 	src, err := camera.OpenVideo(path)
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +281,13 @@ func TestE2EStrangerIsNotClockedIn(t *testing.T) {
 			t.Errorf("a stranger frame was accepted: %+v", d)
 		}
 	}
-	t.Logf("%d decisions on the stranger, none accepted", len(r.decisions))
+	lat := make([]time.Duration, len(r.decisions))
+	for i, d := range r.decisions {
+		lat[i] = d.Latency
+	}
+	slices.Sort(lat)
+	t.Logf("%d decisions on the stranger, none accepted; face appears → PIN prompt p50 %v, max %v",
+		len(r.decisions), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
 }
 
 // BenchmarkFaceToDecision measures, without liveness, the time from a

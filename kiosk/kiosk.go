@@ -38,6 +38,7 @@ import (
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
 	"clockface/kiosk/frames"
+	"clockface/kiosk/presence"
 )
 
 // The largest frame the kiosk works on: bigger camera frames are shrunk to
@@ -60,6 +61,9 @@ type Pipeline struct {
 	Clock   clockface.Clock
 	// Log receives engine failures (nil: slog.Default()).
 	Log *slog.Logger
+	// Gate, if set, lets only frames with movement (or a face seen lately)
+	// reach the engine: an empty scene then costs almost nothing.
+	Gate *presence.Gate
 	// Preview receives every captured frame for the screen.
 	Preview *frames.Slot
 	recog   *frames.Slot
@@ -127,6 +131,13 @@ func (p *Pipeline) recognise(ctx context.Context) {
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		enrolling := p.enrol != nil
+		p.mu.Unlock()
+		if p.Gate != nil && !enrolling && !p.Gate.Admit(f.Image, f.At) {
+			p.Machine.Frame(ctx, f.Image, f.At, nil) // nobody there
+			continue
+		}
 		start := time.Now()
 		faces, err := p.Engine.FacesImage(f.Image)
 		took := time.Since(start)
@@ -141,6 +152,9 @@ func (p *Pipeline) recognise(ctx context.Context) {
 		if failing != "" {
 			log.Info("face engine recovered", "frame", f.Seq)
 			failing = ""
+		}
+		if p.Gate != nil && len(faces) > 0 {
+			p.Gate.Seen(f.At)
 		}
 		boxes := make([]image.Rectangle, len(faces))
 		for i, fc := range faces {

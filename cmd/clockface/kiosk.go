@@ -23,7 +23,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface"
-	"clockface/assets"
 	"clockface/enroll"
 	"clockface/kiosk"
 	"clockface/kiosk/camera"
@@ -41,17 +40,20 @@ func (a *app) kioskCommands() []*cobra.Command {
 
 // kioskFlags are the kiosk's own options.
 type kioskFlags struct {
-	camera   string
-	mode     string
-	liveness string
-	noLive   bool
-	headless bool
-	runFor   time.Duration
-	hrPIN    string
-	lang     string
-	debug    bool
-	sound    bool
-	windowed bool
+	camera    string
+	mode      string
+	liveness  string
+	noLive    bool
+	headless  bool
+	runFor    time.Duration
+	hrPIN     string
+	lang      string
+	company   string
+	site      string
+	countdown time.Duration
+	debug     bool
+	sound     bool
+	windowed  bool
 
 	hrPINFile string // --hr-pin-file: hrPIN is read through secretFrom
 }
@@ -64,7 +66,10 @@ func (f *kioskFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.headless, "headless", false, "run without a screen of its own (under Xvfb, started if DISPLAY is empty) and print punches as JSON lines")
 	fl.DurationVar(&f.runFor, "run-for", 0, "stop after this long (0: until closed)")
 	fl.StringVar(&f.hrPINFile, "hr-pin-file", "", "file whose first line is the HR PIN that opens admin mode, - for stdin (default: env CLOCKFACE_HR_PIN; none disables admin mode)")
-	fl.StringVar(&f.lang, "lang", "en", "display language: en or es")
+	fl.StringVar(&f.lang, "lang", "en", "the kiosk's default language: en or es (an identified employee sees their own)")
+	fl.StringVar(&f.company, "company", "", "company name on the attract screen")
+	fl.StringVar(&f.site, "site", "", "site name on the attract screen")
+	fl.DurationVar(&f.countdown, "countdown", flow.DefaultCountdown, "after identification, apply the likely punch kind after this long (0: wait for a tap)")
 	fl.BoolVar(&f.debug, "debug", false, "show the debug overlay (fps, engine time, face-to-decision latency)")
 	fl.BoolVar(&f.sound, "sound", true, "play a chime on each punch (best effort)")
 	fl.BoolVar(&f.windowed, "windowed", false, "a window instead of full screen")
@@ -101,6 +106,9 @@ made as a JSON line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if _, err := ui.ParseLang(f.lang); err != nil {
+				return fmt.Errorf("--lang: %w", err)
+			}
 			if err := checkDisplay(f.headless, os.Getenv); err != nil {
 				return err
 			}
@@ -189,8 +197,8 @@ func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, d
 // kioskConfig checks the flags and opens the engine and the camera for
 // kiosk.Run. On an error it closes what it opened, and led.
 func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags, tmp string) (cfg kiosk.Config, err error) {
-	cfg = kiosk.Config{Ledger: led, Mode: flow.Mode(f.mode), Clock: a.clock, KioskID: a.kioskID, HRPIN: f.hrPIN,
-		Lang: ui.Lang(f.lang), Debug: f.debug, Location: time.Local, RunFor: f.runFor,
+	cfg = kiosk.Config{Ledger: led, Mode: flow.Mode(f.mode), Clock: a.clock, KioskID: a.kioskID,
+		Debug: f.debug, RunFor: f.runFor, Company: f.company, Site: f.site, Countdown: f.countdown,
 		Window: kiosk.WindowOptions{Windowed: f.headless || f.windowed},
 		Log:    slog.New(slog.NewTextHandler(a.stderr, nil)), OnPunch: a.printPunch(f), OnDecision: a.printDecision(f)}
 	defer func() {
@@ -200,6 +208,18 @@ func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags
 	}()
 	if cfg.Mode != flow.Identify && cfg.Mode != flow.Verify {
 		return cfg, fmt.Errorf("--mode %q: want identify or verify", f.mode)
+	}
+	if cfg.Lang, err = ui.ParseLang(f.lang); err != nil {
+		return cfg, fmt.Errorf("--lang: %w", err)
+	}
+	if f.countdown <= 0 {
+		cfg.Countdown = -1 // wait for a tap
+	}
+	if cfg.Location, err = a.location(); err != nil {
+		return cfg, err
+	}
+	if err := a.seedHRPIN(ctx, led, f.hrPIN); err != nil {
+		return cfg, err
 	}
 	if cfg.Liveness, err = f.livenessConfig(); err != nil {
 		return cfg, err
@@ -214,13 +234,34 @@ func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags
 		return cfg, err
 	}
 	if f.sound {
-		chime, err := kiosk.NewChime(assets.PunchSound(), tmp)
+		cues, err := kiosk.NewCues(tmp)
 		if err != nil {
 			return cfg, err
 		}
-		cfg.Sound = chime.Play
+		cfg.Sound = cues.Play
 	}
 	return cfg, nil
+}
+
+// seedHRPIN sets the HR PIN given by --hr-pin-file or CLOCKFACE_HR_PIN
+// once, when the ledger has none; afterwards the ledger's (hashed, locked
+// out, audited) PIN is the one that counts, and `clockface hr-pin` changes it.
+func (a *app) seedHRPIN(ctx context.Context, led *ledger.Ledger, pin string) error {
+	if pin == "" {
+		return nil
+	}
+	has, err := led.HasHRPIN(ctx)
+	if err != nil {
+		return fmt.Errorf("kiosk: %w", err)
+	}
+	if has {
+		return nil
+	}
+	if err := led.SetHRPIN(ctx, pin, "kiosk"); err != nil {
+		return fmt.Errorf("kiosk: %w", err)
+	}
+	fmt.Fprintln(a.stderr, "kiosk: the ledger had no HR PIN; set it from the given one (change it with `clockface hr-pin set`)")
+	return nil
 }
 
 // kioskEngine opens the face engine and checks the ledger's templates were

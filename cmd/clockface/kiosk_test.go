@@ -163,3 +163,12 @@ func TestKioskHeadlessRefusesAStillAndAStranger(t *testing.T) {
 		t.Errorf("liveness off: got %+v, want one punch by E100 with liveness off", ps)
 	}
 }
+
+// An unknown kiosk language is refused before anything opens, with the
+// languages there are.
+func TestKioskRefusesAnUnknownLanguage(t *testing.T) {
+	r := runCLI(t, t.TempDir(), "", "kiosk", "--lang", "fr", "--headless", "--camera", "none.mp4")
+	if r.code == 0 || !strings.Contains(r.stderr, `--lang: language "fr": the kiosk speaks en, es`) {
+		t.Errorf("kiosk --lang fr: exit %d, stderr %q; want a failure listing en, es", r.code, r.stderr)
+	}
+}

@@ -1,9 +1,16 @@
 // Package flow is the kiosk's punch decision, as a state machine with no
-// widgets: a face is seen, liveness is judged, the face is matched (1:N
-// walk-up identification or 1:1 verification of a PIN or badge claim), and
-// the band decides: accept punches through the ledger, review asks for the
-// PIN, reject says "not recognised, use your PIN". The PIN pad is always
-// there; lockouts come from the ledger.
+// widgets. Identification comes first: a face is matched (1:N walk-up
+// identification over a few frames, or 1:1 against a PIN or badge claim);
+// an unknown or restricted face goes straight to "not recognised, use your
+// PIN", a plausible one (review) to the PIN pad. Only a candidate gets the
+// liveness check, with its name on screen; a failed check retries at once
+// and after two failures the PIN pad is offered beside it. The decision is
+// the median distance over the frames of the same tracked face in the
+// liveness window. Once identified (by face or PIN) the employee chooses
+// the punch kind among those that make sense now (States), the likely one
+// applied when a short countdown ends. A decided face that stays in view is
+// not decided again until it leaves. The PIN pad is always there; lockouts
+// come from the ledger.
 //
 // Everything that happens arrives as a method call (Frame, Tick, Claim,
 // SubmitPIN, Undo, Cancel) with the time taken from a clockface.Clock, so
@@ -27,10 +34,12 @@ import (
 	"image/jpeg"
 	"math"
 	mrand "math/rand/v2"
+	"sort"
 	"sync"
 	"time"
 
 	"clockface"
+	"clockface/attendance"
 	"clockface/embeddings"
 	"clockface/kiosk/liveness"
 )
@@ -57,6 +66,13 @@ type Store interface {
 	VoidPunch(ctx context.Context, id, actor, reason string) error
 }
 
+// States tells the kiosk which punch kinds make sense for an employee now
+// (the likely one first) and their state, from their punches at every
+// kiosk as last known. The kiosk package has one on the ledger.
+type States interface {
+	NextKinds(ctx context.Context, number string) ([]clockface.PunchKind, attendance.Status, error)
+}
+
 // Mode is how the kiosk learns who is in front of it.
 type Mode string
 
@@ -77,8 +93,28 @@ const (
 	DefaultClaimTimeout = 10 * time.Second
 	// DefaultFaceLost ends a session when no face was seen for this long.
 	DefaultFaceLost = 1500 * time.Millisecond
-	// DefaultPINTimeout closes an untouched PIN pad.
+	// DefaultPINTimeout closes an untouched PIN pad (and an untouched
+	// choice of punch kinds without a countdown).
 	DefaultPINTimeout = 20 * time.Second
+	// DefaultCountdown is how long the choice of punch kinds waits before
+	// it applies the highlighted (likely) kind.
+	DefaultCountdown = 3 * time.Second
+	// DefaultIdentifyFrames is how many frames of a face identification
+	// may look at before an unknown face is sent to the PIN pad.
+	DefaultIdentifyFrames = 3
+	// DefaultLivenessTries is how many failed liveness checks in a row
+	// retry at once before the PIN pad is offered.
+	DefaultLivenessTries = 2
+	// DefaultLockAfter is the ledger's count of wrong PINs in a row that
+	// locks an account (ledger lockFailures); it only words the warning
+	// "1 try left", the ledger enforces the lock.
+	DefaultLockAfter = 3
+	// DefaultFirstLock is the ledger's first lock (ledger lockBase), for
+	// the same warning.
+	DefaultFirstLock = 30 * time.Second
+	// trackIoU is the least overlap of a face's box with the last one for
+	// it to count as the same tracked face; below it a new session starts.
+	trackIoU = 0.3
 )
 
 // Config configures a Machine.
@@ -95,6 +131,18 @@ type Config struct {
 	FaceLost     time.Duration
 	PINTimeout   time.Duration
 	KioskID      string
+	// States, if set, makes every identified employee choose the punch
+	// kind (Choose screen); nil punches the ledger's next kind at once.
+	States States
+	// Countdown applies the highlighted kind of the Choose screen after
+	// this long; 0 means DefaultCountdown, negative waits for a tap.
+	Countdown time.Duration
+	// IdentifyFrames, LivenessTries, LockAfter, FirstLock: 0 means the
+	// defaults above.
+	IdentifyFrames int
+	LivenessTries  int
+	LockAfter      int
+	FirstLock      time.Duration
 }
 
 func (c *Config) defaults() error {
@@ -112,9 +160,20 @@ func (c *Config) defaults() error {
 	for _, d := range []struct {
 		p   *time.Duration
 		def time.Duration
-	}{{&c.UndoWindow, DefaultUndoWindow}, {&c.MessageHold, DefaultMessageHold}, {&c.ClaimTimeout, DefaultClaimTimeout}, {&c.FaceLost, DefaultFaceLost}, {&c.PINTimeout, DefaultPINTimeout}} {
+	}{{&c.UndoWindow, DefaultUndoWindow}, {&c.MessageHold, DefaultMessageHold}, {&c.ClaimTimeout, DefaultClaimTimeout}, {&c.FaceLost, DefaultFaceLost}, {&c.PINTimeout, DefaultPINTimeout}, {&c.FirstLock, DefaultFirstLock}} {
 		if *d.p <= 0 {
 			*d.p = d.def
+		}
+	}
+	if c.Countdown == 0 {
+		c.Countdown = DefaultCountdown
+	}
+	for _, n := range []struct {
+		p   *int
+		def int
+	}{{&c.IdentifyFrames, DefaultIdentifyFrames}, {&c.LivenessTries, DefaultLivenessTries}, {&c.LockAfter, DefaultLockAfter}} {
+		if *n.p <= 0 {
+			*n.p = n.def
 		}
 	}
 	return nil
@@ -136,10 +195,14 @@ const (
 	Confirm
 	// Message: a short message (wrong PIN, locked, undone).
 	Message
+	// Choose: the employee is identified; "Hi Ana, clocked in since
+	// 08:33" and a button per kind that makes sense now, the likely one
+	// highlighted and applied when the countdown ends.
+	Choose
 )
 
 func (s Screen) String() string {
-	return [...]string{"idle", "checking", "wait-face", "ask-pin", "confirm", "message"}[s]
+	return [...]string{"idle", "checking", "wait-face", "ask-pin", "confirm", "message", "choose"}[s]
 }
 
 // Msg names a message; the UI translates it.
@@ -165,7 +228,14 @@ const (
 	MsgPunched        Msg = "punched"         // confirm
 	MsgError          Msg = "error"           // a store error; details in State.Err
 	MsgEngineError    Msg = "engine-error"    // the face engine failed; details in State.Err
+	MsgIdentifying    Msg = "identifying"     // checking, before a candidate is found
+	MsgChoose         Msg = "choose"          // choose screen
 )
+
+// Msgs lists every message, for the UI's catalogue test.
+var Msgs = []Msg{MsgLook, MsgTypeNumber, MsgTurnLeft, MsgTurnRight, MsgCloser, MsgMoveHead, MsgHoldStill,
+	MsgConfirmPIN, MsgNotRecognised, MsgLivenessFailed, MsgUsePIN, MsgWrongPIN, MsgLocked, MsgUndone, MsgAlready,
+	MsgPunched, MsgError, MsgEngineError, MsgIdentifying, MsgChoose}
 
 // State is a snapshot of the machine for the UI.
 type State struct {
@@ -178,8 +248,25 @@ type State struct {
 	Created   bool        // false: debounced, an earlier punch stands
 	Thumbnail image.Image // the face crop of a face punch
 	UndoUntil time.Time
-	// Message/AskPIN with a lock:
-	LockedUntil time.Time
+	// Message/AskPIN with a lock (Employee.Number or LockedAccount names
+	// the account):
+	LockedUntil   time.Time
+	LockedAccount string
+	// AskPIN after a wrong PIN: tries left before the lock (0: unknown),
+	// and how long that lock lasts.
+	TriesLeft int
+	LockFor   time.Duration
+	// Checking: the liveness check's progress (0..1), and how many checks
+	// of this face failed so far (a retry says so); OfferPIN after
+	// LivenessTries failures: the check goes on, the PIN pad is offered.
+	Progress float64
+	Retries  int
+	OfferPIN bool
+	// Choose: the kinds offered, the likely one first; the employee's
+	// state; when the countdown applies Kinds[0] (zero: wait for a tap).
+	Kinds       []clockface.PunchKind
+	Status      attendance.Status
+	ChooseUntil time.Time
 	// Decision measurements of the last face decision.
 	Latency  time.Duration // first frame with the face → decision
 	Band     embeddings.Band
@@ -225,6 +312,24 @@ type Machine struct {
 	// deciding: a face decision's ledger work is under way (lock released);
 	// frames wait for it.
 	deciding bool
+	// rearm: a face decision was made; no new face session starts until a
+	// frame without a face arrives (the person left).
+	rearm    bool
+	rearmBox image.Rectangle // the decided face's last box, tracked while it lingers
+	// pending is the punch the Choose screen completes with a kind.
+	pending *pendingPunch
+	// wrongPINs counts wrong PINs in a row per number, for the warning.
+	wrongPINs map[string]int
+	// shownSec is the last whole second a countdown was shown at.
+	shownSec int64
+}
+
+// pendingPunch is an identified employee's punch waiting for its kind.
+type pendingPunch struct {
+	req   clockface.PunchRequest
+	thumb image.Image
+	stamp func(State) State
+	dec   *Decision
 }
 
 // work is the slow part of a step (Argon2id, fsync'd ledger writes, JPEG
@@ -245,9 +350,19 @@ func (m *Machine) finish(ctx context.Context, w work) State {
 type session struct {
 	first    time.Time // capture time of the first frame with the face
 	lastSeen time.Time
+	box      image.Rectangle // the tracked face's last box
 	judge    *liveness.Judge
 	best     probe
 	haveBest bool
+	// looks counts the frames identification has seen; cand is the
+	// candidate (accept band) once found, or the claim in verify mode.
+	looks int
+	cand  string
+	// dists and margins are the candidate's per-frame distances over the
+	// liveness window; others counts frames where someone else was nearer.
+	dists, margins []float64
+	others         int
+	failures       int // failed liveness checks of this face
 }
 
 // probe is the best match of a session so far.
@@ -331,7 +446,7 @@ func (m *Machine) set(s State) State {
 func (m *Machine) Pause(paused bool) {
 	m.mu.Lock()
 	m.paused = paused
-	m.sess = nil
+	m.sess, m.pending = nil, nil
 	s := m.set(m.idleState())
 	m.mu.Unlock()
 	m.notify(s)
@@ -376,6 +491,10 @@ func (m *Machine) Frame(ctx context.Context, img image.Image, at time.Time, face
 }
 
 func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) (State, bool, *Decision, work) {
+	f, ok := largest(faces)
+	if !ok {
+		m.rearm = false // the person left: the next face starts a session
+	}
 	if m.paused || m.deciding {
 		return m.st, false, nil, nil
 	}
@@ -388,7 +507,6 @@ func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) 
 	default:
 		return m.st, false, nil, nil // confirm, message, PIN pad: the camera waits
 	}
-	f, ok := largest(faces)
 	if !ok {
 		if m.sess != nil && at.Sub(m.sess.lastSeen) > m.cfg.FaceLost {
 			s, changed := m.endSession()
@@ -396,40 +514,162 @@ func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) 
 		}
 		return m.st, false, nil, nil
 	}
+	if m.rearm {
+		if iou(m.rearmBox, f.Box) >= trackIoU {
+			m.rearmBox = f.Box
+			if m.st.Screen == Idle {
+				return m.st, false, nil, nil // the last person is still in view
+			}
+		} else {
+			m.rearm = false // someone else
+		}
+	}
 	changed := false
+	if m.sess != nil && iou(m.sess.box, f.Box) < trackIoU {
+		m.sess = nil // another face: start again
+	}
 	if m.sess == nil {
 		m.sess = &session{first: at}
-		if m.cfg.Liveness != nil {
-			m.sess.judge = liveness.NewJudge(*m.cfg.Liveness, m.cfg.Liveness.Pick(m.rng))
+		msg := MsgIdentifying
+		if m.cfg.Mode == Verify {
+			m.sess.cand = m.st.Employee.Number
+			m.startJudge()
+			msg = m.prompt()
 		}
-		m.set(State{Screen: Checking, Msg: m.prompt(), Employee: m.st.Employee})
+		m.set(State{Screen: Checking, Msg: msg, Employee: m.st.Employee})
 		changed = true
 	}
-	m.sess.lastSeen = at
+	sess := m.sess
+	sess.lastSeen, sess.box = at, f.Box
 
 	p, err := m.match(f)
 	if err != nil {
 		return m.message(MsgError, err), true, nil, nil
 	}
 	p.frame, p.box = img, f.Box
-	if !m.sess.haveBest || p.distance < m.sess.best.distance {
-		m.sess.best, m.sess.haveBest = p, true
+
+	if sess.cand == "" {
+		// Identify first: only a candidate gets the liveness check.
+		sess.looks++
+		if !sess.haveBest || p.distance < sess.best.distance {
+			sess.best, sess.haveBest = p, true
+		}
+		if p.band == embeddings.Accept && m.cfg.Liveness != nil {
+			sess.cand = p.owner
+			sess.dists, sess.margins = []float64{p.distance}, []float64{p.margin}
+			m.startJudge()
+			return m.st, true, nil, m.greetCandidate(p.owner, f, at)
+		}
+		if p.band == embeddings.Accept || sess.looks >= m.cfg.IdentifyFrames {
+			s, dec, w := m.decide("off")
+			return s, true, dec, w
+		}
+		return m.st, changed, nil, nil
 	}
 
+	// A candidate: gather its distances over the liveness window.
+	if p.owner == sess.cand {
+		sess.dists, sess.margins = append(sess.dists, p.distance), append(sess.margins, p.margin)
+		if !sess.haveBest || sess.best.owner != sess.cand || p.distance < sess.best.distance {
+			sess.best, sess.haveBest = p, true
+		}
+	} else {
+		sess.others++
+	}
 	live := "off"
-	if j := m.sess.judge; j != nil {
+	if j := sess.judge; j != nil {
 		r := j.Observe(liveness.Observation{At: at, Box: f.Box, Landmarks: f.Landmarks})
 		live = r.String()
 		switch r.Verdict {
 		case liveness.Pending:
+			if pr := m.progress(r); pr != m.st.Progress {
+				m.st.Progress = pr
+				return m.st, true, nil, nil
+			}
 			return m.st, changed, nil, nil
 		case liveness.Failed:
 			s, w := m.livenessFailed(r)
 			return s, true, nil, w
 		}
 	}
+	sess.best = m.combined()
 	s, dec, w := m.decide(live)
 	return s, true, dec, w
+}
+
+// startJudge starts a new liveness check for the session (mu held).
+func (m *Machine) startJudge() {
+	if m.cfg.Liveness != nil {
+		m.sess.judge = liveness.NewJudge(*m.cfg.Liveness, m.cfg.Liveness.Pick(m.rng))
+	}
+}
+
+// progress is how far the pending check has come, 0..1.
+func (m *Machine) progress(r liveness.Result) float64 {
+	c := m.cfg.Liveness
+	p := math.Max(math.Abs(r.YawChange)/c.MinYawChange, r.Growth/c.MinGrowth)
+	return math.Min(1, math.Max(0, p))
+}
+
+// combined is the session's decision over every frame of the tracked face
+// in the liveness window: the median distance and margin to the candidate,
+// with the closest frame as the snapshot. When another person was nearest
+// in more frames than the candidate, it is a reject.
+func (m *Machine) combined() probe {
+	s := m.sess
+	p := s.best
+	p.owner = s.cand
+	if len(s.dists) == 0 || s.others > len(s.dists) {
+		p.distance, p.margin, p.band = math.Inf(1), math.Inf(1), embeddings.Reject
+		return p
+	}
+	p.distance, p.margin = median(s.dists), median(s.margins)
+	p.band = m.cfg.Thresholds.Band(p.distance, p.margin)
+	return p
+}
+
+func median(v []float64) float64 {
+	c := append([]float64(nil), v...)
+	sort.Float64s(c)
+	n := len(c)
+	if n%2 == 1 {
+		return c[n/2]
+	}
+	return (c[n/2-1] + c[n/2]) / 2
+}
+
+// iou is the overlap of two boxes (intersection over union); an empty a
+// (a new session) overlaps everything.
+func iou(a, b image.Rectangle) float64 {
+	if a.Empty() {
+		return 1
+	}
+	in := a.Intersect(b)
+	if in.Empty() {
+		return 0
+	}
+	i := float64(in.Dx() * in.Dy())
+	return i / (float64(a.Dx()*a.Dy()+b.Dx()*b.Dy()) - i)
+}
+
+// greetCandidate reads the candidate's name for the liveness screen
+// ("Ana, turn your head to your left"), without the lock.
+func (m *Machine) greetCandidate(number string, f embeddings.Face, at time.Time) work {
+	m.deciding = true
+	gen := m.gen
+	return func(ctx context.Context) func() State {
+		e, err := m.store.Employee(ctx, number)
+		return func() State {
+			m.deciding = false
+			switch {
+			case m.gen != gen || m.sess == nil:
+				return m.st
+			case err != nil:
+				return m.message(MsgError, err)
+			}
+			return m.set(State{Screen: Checking, Msg: m.prompt(), Employee: e})
+		}
+	}
 }
 
 // prompt is the Checking screen's message for the session's challenge.
@@ -477,6 +717,7 @@ func (m *Machine) match(f embeddings.Face) (probe, error) {
 func (m *Machine) decide(live string) (State, *Decision, work) {
 	sess := m.sess
 	m.sess = nil
+	m.rearm, m.rearmBox = true, sess.box
 	p := sess.best
 	dec := &Decision{Employee: p.owner, Band: p.band, Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live}
 	// stamp marks the moment the screen shows the outcome (after the punch
@@ -506,37 +747,119 @@ func (m *Machine) decide(live string) (State, *Decision, work) {
 	}
 	m.deciding = true
 	return m.st, dec, func(ctx context.Context) func() State {
-		res, thumb, err := m.record(ctx, p, live)
+		req, thumb, err := m.request(p, live)
+		if err == nil && m.cfg.States != nil {
+			return m.choose(ctx, pendingPunch{req: req, thumb: thumb, stamp: stamp, dec: dec})
+		}
+		var res clockface.PunchResult
+		if err == nil {
+			res, err = m.store.Record(ctx, req)
+		}
 		return func() State {
 			m.deciding = false
-			e := res.Employee
-			var le *clockface.LockedError
-			switch {
-			case errors.As(err, &le):
-				m.until = m.clock.Now().Add(m.cfg.MessageHold)
-				return m.set(stamp(State{Screen: Message, Msg: MsgLocked, LockedUntil: le.Until, Employee: e}))
-			case errors.Is(err, clockface.ErrRestricted), errors.Is(err, clockface.ErrTerminated):
-				// The ledger's templates already skip them; this is the second lock.
-				return m.set(stamp(State{Screen: AskPIN, Msg: MsgUsePIN, Employee: e}))
-			case err != nil:
-				return m.message(MsgError, err)
-			}
-			dec.Punched = res.Created
-			return m.confirm(stamp(State{Thumbnail: thumb}), e, res.Punch, res.Created, m.clock.Now())
+			return m.recorded(res, err, thumb, stamp, dec)
 		}
 	}
 }
 
-// record encodes the decision frame and asks the ledger for the face punch
-// in one trip (run without the lock).
-func (m *Machine) record(ctx context.Context, p probe, live string) (clockface.PunchResult, image.Image, error) {
+// recorded shows the ledger's answer to a punch request (mu held).
+func (m *Machine) recorded(res clockface.PunchResult, err error, thumb image.Image, stamp func(State) State, dec *Decision) State {
+	e := res.Employee
+	var le *clockface.LockedError
+	switch {
+	case errors.As(err, &le):
+		s := State{Employee: e}
+		m.applyLock(&s, le)
+		return m.set(stamp(s))
+	case errors.Is(err, clockface.ErrRestricted), errors.Is(err, clockface.ErrTerminated):
+		// The ledger's templates already skip them; this is the second lock.
+		return m.set(stamp(State{Screen: AskPIN, Msg: MsgUsePIN, Employee: e}))
+	case err != nil:
+		return m.message(MsgError, err)
+	}
+	if dec != nil {
+		dec.Punched = res.Created
+	}
+	return m.confirm(stamp(State{Thumbnail: thumb}), e, res.Punch, res.Created, m.clock.Now())
+}
+
+// choose reads the employee and the kinds that make sense now (without
+// the lock) and returns the Choose screen's apply; pp waits in m.pending
+// for the kind.
+func (m *Machine) choose(ctx context.Context, pp pendingPunch) func() State {
+	e, err := m.store.Employee(ctx, pp.req.Employee)
+	var (
+		kinds []clockface.PunchKind
+		st    attendance.Status
+	)
+	if err == nil {
+		kinds, st, err = m.cfg.States.NextKinds(ctx, pp.req.Employee)
+	}
+	if err == nil && len(kinds) == 0 {
+		err = fmt.Errorf("no punch kind offered for %s", pp.req.Employee)
+	}
+	return func() State {
+		m.deciding = false
+		if err != nil {
+			return m.message(MsgError, err)
+		}
+		m.pending = &pp
+		now := m.clock.Now()
+		s := State{Screen: Choose, Msg: MsgChoose, Employee: e, Kinds: kinds, Status: st, Thumbnail: pp.thumb}
+		if pp.stamp != nil {
+			s = pp.stamp(s)
+		}
+		if m.cfg.Countdown > 0 {
+			s.ChooseUntil = now.Add(m.cfg.Countdown)
+			m.until = s.ChooseUntil
+		} else {
+			m.until = now.Add(m.cfg.PINTimeout)
+		}
+		return m.set(s)
+	}
+}
+
+// ChooseKind completes the Choose screen's punch with kind (a tap on one
+// of the offered kinds). It reports whether a punch was asked for. The
+// ledger write runs without the lock.
+func (m *Machine) ChooseKind(ctx context.Context, kind clockface.PunchKind) bool {
+	m.mu.Lock()
+	w := m.chooseKind(kind)
+	m.mu.Unlock()
+	if w == nil {
+		return false
+	}
+	m.notify(m.finish(ctx, w))
+	return true
+}
+
+func (m *Machine) chooseKind(kind clockface.PunchKind) work {
+	if m.st.Screen != Choose || m.pending == nil || m.deciding || !kind.Valid() {
+		return nil
+	}
+	pp := *m.pending
+	m.pending = nil
+	pp.req.Kind = kind
+	m.deciding = true
+	return func(ctx context.Context) func() State {
+		res, err := m.store.Record(ctx, pp.req)
+		return func() State {
+			m.deciding = false
+			stamp := func(s State) State { return s }
+			return m.recorded(res, err, pp.thumb, stamp, pp.dec)
+		}
+	}
+}
+
+// request builds the face punch's request: the evidence and the encoded
+// decision frame (run without the lock).
+func (m *Machine) request(p probe, live string) (clockface.PunchRequest, image.Image, error) {
 	jpg, thumb, err := snapshot(p.frame, p.box)
 	if err != nil {
-		return clockface.PunchResult{}, nil, err
+		return clockface.PunchRequest{}, nil, err
 	}
 	ev := clockface.Evidence{Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live, Model: m.cfg.Model.String()}
-	res, err := m.store.Record(ctx, clockface.PunchRequest{Employee: p.owner, Method: clockface.MethodFace, Evidence: ev, Snapshot: jpg})
-	return res, thumb, err
+	return clockface.PunchRequest{Employee: p.owner, Method: clockface.MethodFace, Evidence: ev, Snapshot: jpg}, thumb, nil
 }
 
 // faceFailure is the work of a failed face check of a claimed employee
@@ -579,18 +902,22 @@ func (m *Machine) confirm(s State, e clockface.Employee, p clockface.Punch, crea
 	return m.set(s)
 }
 
-// livenessFailed shows a short message, then the camera tries again; the
-// PIN button stays. In verify mode the failure counts towards the lockout.
+// livenessFailed retries the check at once with a new challenge; after
+// LivenessTries failures in a row the screen offers the PIN pad as well
+// (OfferPIN) while the check goes on. In verify mode each failure
+// counts towards the lockout.
 func (m *Machine) livenessFailed(r liveness.Result) (State, work) {
-	claimed := m.st.Employee
-	m.sess = nil
-	s := State{Screen: Message, Msg: MsgLivenessFailed, Liveness: r.String()}
+	sess := m.sess
+	sess.failures++
+	cand := m.st.Employee
+	sess.dists, sess.margins, sess.others = nil, nil, 0
+	m.startJudge()
+	s := State{Screen: Checking, Msg: m.prompt(), Employee: cand, Retries: sess.failures, Liveness: r.String(),
+		OfferPIN: sess.failures >= m.cfg.LivenessTries}
 	if m.cfg.Mode != Verify {
-		m.until = m.clock.Now().Add(m.cfg.MessageHold)
 		return m.set(s), nil
 	}
-	s.Employee = claimed
-	return m.st, m.faceFailure(claimed.Number, s, func(s State) State { return s })
+	return m.st, m.faceFailure(cand.Number, s, func(s State) State { return s })
 }
 
 // lockout reads whether number is locked out (run without the lock).
@@ -611,8 +938,11 @@ func (m *Machine) applyLock(s *State, le *clockface.LockedError) {
 	if le == nil {
 		return
 	}
-	s.Screen, s.Msg, s.LockedUntil = Message, MsgLocked, le.Until
+	s.Screen, s.Msg, s.LockedUntil, s.LockedAccount = Message, MsgLocked, le.Until, le.Employee
 	m.until = m.clock.Now().Add(m.cfg.MessageHold)
+	if le.Until.After(m.until) {
+		m.until = le.Until // the countdown stays up until the lock ends
+	}
 }
 
 func (m *Machine) endSession() (State, bool) {
@@ -681,20 +1011,45 @@ func (m *Machine) tick(now time.Time) (State, bool, work) {
 		s, _ := m.endSession()
 		return s, true, nil
 	}
+	if m.st.Screen == Choose && !m.st.ChooseUntil.IsZero() && !now.Before(m.st.ChooseUntil) {
+		if w := m.chooseKind(m.st.Kinds[0]); w != nil {
+			return m.st, false, w
+		}
+		return m.st, false, nil
+	}
 	switch m.st.Screen {
-	case Confirm, Message, WaitFace, AskPIN:
-		if !now.Before(m.until) {
-			m.sess = nil
+	case Confirm, Message, WaitFace, AskPIN, Choose:
+		if !now.Before(m.until) && !m.deciding {
+			m.sess, m.pending = nil, nil
 			return m.set(m.idleState()), true, nil
+		}
+	}
+	// A countdown on screen (the lock, the Choose screen) changes every
+	// second: show it.
+	if end := m.countdownEnd(); !end.IsZero() {
+		if sec := int64(end.Sub(now).Seconds()); sec != m.shownSec {
+			m.shownSec = sec
+			return m.st, true, nil
 		}
 	}
 	return m.st, false, nil
 }
 
+// countdownEnd is the end of the countdown the screen shows, if any.
+func (m *Machine) countdownEnd() time.Time {
+	switch {
+	case m.st.Screen == Choose:
+		return m.st.ChooseUntil
+	case m.st.Msg == MsgLocked:
+		return m.st.LockedUntil
+	}
+	return time.Time{}
+}
+
 // Cancel returns to the idle screen.
 func (m *Machine) Cancel() {
 	m.mu.Lock()
-	m.sess = nil
+	m.sess, m.pending = nil, nil
 	s := m.set(m.idleState())
 	m.mu.Unlock()
 	m.notify(s)
@@ -703,7 +1058,7 @@ func (m *Machine) Cancel() {
 // ShowPIN opens the PIN pad (the "use PIN" button, always available).
 func (m *Machine) ShowPIN() {
 	m.mu.Lock()
-	m.sess = nil
+	m.sess, m.pending = nil, nil
 	s := m.set(State{Screen: AskPIN, Msg: MsgUsePIN})
 	m.mu.Unlock()
 	m.notify(s)
@@ -802,6 +1157,12 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 		if le, lerr = m.lockout(ctx, number); errors.Is(lerr, clockface.ErrUnknownEmployee) {
 			lerr = nil
 		}
+	case err == nil && m.cfg.States != nil:
+		apply := m.choose(ctx, pendingPunch{req: clockface.PunchRequest{Employee: number, Method: clockface.MethodPIN}})
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		delete(m.wrongPINs, number)
+		return apply()
 	case err == nil:
 		res, err = m.store.Record(ctx, clockface.PunchRequest{Employee: number, Method: clockface.MethodPIN})
 	}
@@ -810,18 +1171,32 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 	var locked *clockface.LockedError
 	switch {
 	case errors.As(err, &locked):
-		m.until = m.clock.Now().Add(m.cfg.MessageHold)
-		return m.set(State{Screen: Message, Msg: MsgLocked, LockedUntil: locked.Until})
+		delete(m.wrongPINs, number)
+		s := State{Employee: clockface.Employee{Number: number}}
+		m.applyLock(&s, locked)
+		return m.set(s)
 	case errors.Is(err, clockface.ErrBadPIN), errors.Is(err, clockface.ErrUnknownEmployee):
 		if lerr != nil {
 			return m.message(MsgError, lerr)
 		}
-		s := State{Screen: AskPIN, Msg: MsgWrongPIN}
+		if m.wrongPINs == nil {
+			m.wrongPINs = map[string]int{}
+		}
+		m.wrongPINs[number]++
+		// The number stays on the pad; only the PIN is typed again.
+		s := State{Screen: AskPIN, Msg: MsgWrongPIN, Employee: clockface.Employee{Number: number}, LockFor: m.cfg.FirstLock}
+		if n := m.wrongPINs[number]; n < m.cfg.LockAfter {
+			s.TriesLeft = m.cfg.LockAfter - n
+		}
+		if le != nil {
+			delete(m.wrongPINs, number)
+		}
 		m.applyLock(&s, le)
 		return m.set(s)
 	case err != nil:
 		return m.message(MsgError, err)
 	}
+	delete(m.wrongPINs, number)
 	return m.confirm(State{}, res.Employee, res.Punch, res.Created, m.clock.Now())
 }
 

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"clockface"
+	"clockface/attendance"
 	"clockface/embeddings"
 	"clockface/internal/clocktest"
 	"clockface/kiosk/liveness"
@@ -214,9 +216,18 @@ func TestIdentifyAcceptPunchesWithEvidence(t *testing.T) {
 	}
 }
 
+// look shows the same face for the frames identification looks at.
+func (r *rig) look(f embeddings.Face) State {
+	var s State
+	for range DefaultIdentifyFrames {
+		s = r.show(f)
+	}
+	return s
+}
+
 func TestBandsReviewAndReject(t *testing.T) {
 	r := newRig(t, Identify, nil)
-	s := r.show(face(aliceish, 0))
+	s := r.look(face(aliceish, 0))
 	if got, want := s.Screen, AskPIN; got != want {
 		t.Fatalf("review screen: got %v, want %v", got, want)
 	}
@@ -227,7 +238,8 @@ func TestBandsReviewAndReject(t *testing.T) {
 		t.Errorf("review showed a name: %q", s.Employee.Name)
 	}
 	r.m.Cancel()
-	s = r.show(face(stranger, 0))
+	r.show() // the face left
+	s = r.look(face(stranger, 0))
 	if got, want := s.Msg, MsgNotRecognised; got != want {
 		t.Errorf("stranger: got %v, want %v", got, want)
 	}
@@ -238,7 +250,7 @@ func TestBandsReviewAndReject(t *testing.T) {
 
 func TestRestrictedEmployeeIsNeverFaceMatched(t *testing.T) {
 	r := newRig(t, Identify, nil)
-	s := r.show(face(rosa, 0))
+	s := r.look(face(rosa, 0))
 	if got, want := s.Msg, MsgNotRecognised; got != want {
 		t.Errorf("restricted face: got %v, want %v", got, want)
 	}
@@ -266,15 +278,24 @@ func TestRestrictedEmployeeIsNeverFaceMatched(t *testing.T) {
 func TestLivenessStopsAStillFace(t *testing.T) {
 	cfg := liveness.MotionOnly()
 	r := newRig(t, Identify, &cfg)
-	for range 80 { // 8 s of the same picture, past the time limit
-		r.show(face(alice, 0.05))
+	var retried bool
+	for range 2*int(cfg.TimeLimit/(100*time.Millisecond)) + 5 { // the same picture, past two time limits
+		if s := r.show(face(alice, 0.05)); s.Screen == Checking && s.Retries == 1 {
+			retried = true
+			if got, want := s.Employee.Name, "Alice Ávila"; got != want {
+				t.Errorf("retry shows the candidate: got %q, want %q", got, want)
+			}
+		}
 	}
 	if got := len(r.punches(t)); got != 0 {
 		t.Fatalf("a still face punched: %d punches", got)
 	}
+	if !retried {
+		t.Error("the first failed check did not retry at once")
+	}
 	s := r.m.State()
-	if got, want := s.Msg, MsgLivenessFailed; got != want {
-		t.Errorf("message: got %v, want %v", got, want)
+	if s.Screen != Checking || !s.OfferPIN || s.Retries < 2 {
+		t.Errorf("after two failed checks: got %v offer-pin %v retries %d, want checking, the PIN offered, 2 retries", s.Screen, s.OfferPIN, s.Retries)
 	}
 	if !strings.Contains(s.Liveness, "failed") {
 		t.Errorf("liveness result: got %q, want a failure", s.Liveness)
@@ -394,6 +415,7 @@ func TestDebouncedSecondPunch(t *testing.T) {
 	r.show(face(alice, 0))
 	r.clock.Add(DefaultUndoWindow)
 	r.m.Tick(r.ctx)
+	r.show() // the face left
 	s := r.show(face(alice, 0))
 	if got, want := s.Msg, MsgAlready; got != want {
 		t.Errorf("second look within the debounce: got %v, want %v", got, want)
@@ -403,14 +425,14 @@ func TestDebouncedSecondPunch(t *testing.T) {
 	}
 }
 
-// A face that lingers in front of the kiosk after its punch is decided on
-// again and again within the debounce: one punch, one snapshot, and each
-// later look says "already".
+// A face that lingers in front of the kiosk after its punch is not decided
+// on again: the session re-arms only once the face has left the frame.
+// Each return within the debounce says "already": one punch, one snapshot.
 func TestLingeringFaceOnePunchOneSnapshot(t *testing.T) {
 	r := newRig(t, Identify, nil)
 	var decisions []Decision
 	r.m.OnDecision = func(d Decision) { decisions = append(decisions, d) }
-	for i := range 5 {
+	for i := range 3 {
 		s := r.show(face(alice, 0))
 		want := MsgPunched
 		if i > 0 {
@@ -421,8 +443,14 @@ func TestLingeringFaceOnePunchOneSnapshot(t *testing.T) {
 		}
 		r.clock.Add(DefaultUndoWindow) // the confirmation ends; the face is still there
 		r.m.Tick(r.ctx)
+		for range 5 {
+			if s := r.show(face(alice, 0)); s.Screen != Idle {
+				t.Fatalf("look %d: a lingering face started a session: %v/%v", i, s.Screen, s.Msg)
+			}
+		}
+		r.show() // the face left
 	}
-	if got, want := len(decisions), 5; got != want {
+	if got, want := len(decisions), 3; got != want {
 		t.Errorf("decisions: got %d, want %d", got, want)
 	}
 	ps := r.punches(t)
@@ -461,5 +489,160 @@ func TestEngineFailureIsShown(t *testing.T) {
 	r.m.EngineFailed(errors.New("detector: bad frame"))
 	if got, want := r.m.State().Screen, AskPIN; got != want {
 		t.Errorf("PIN pad during a failure: got %v, want %v", got, want)
+	}
+}
+
+// ledgerStates is the kiosk's States on the test ledger: the employee's
+// punches through attendance.State and NextKinds.
+type ledgerStates struct {
+	led   *ledger.Ledger
+	clock clockface.Clock
+}
+
+func (l ledgerStates) NextKinds(ctx context.Context, number string) ([]clockface.PunchKind, attendance.Status, error) {
+	ps, err := l.led.EmployeePunches(ctx, number)
+	if err != nil {
+		return nil, attendance.Status{}, err
+	}
+	st := attendance.State(ps, l.clock.Now(), 0)
+	return attendance.NextKinds(st), st, nil
+}
+
+func newChooseRig(t *testing.T, countdown time.Duration, live *liveness.Config) *rig {
+	t.Helper()
+	r := newRig(t, Identify, live)
+	m, err := New(r.ctx, Config{Mode: Identify, Thresholds: testTh, Model: testModel, Liveness: live, KioskID: "test",
+		States: ledgerStates{r.led, r.clock}, Countdown: countdown}, r.led, r.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.m = m
+	return r
+}
+
+// TestChosenKinds: identified, the employee sees the kinds that make sense
+// now, the likely one first; the countdown applies it, a tap applies
+// another, and waiting for a tap (negative countdown) never guesses.
+func TestChosenKinds(t *testing.T) {
+	r := newChooseRig(t, 0, nil)
+	s := r.show(face(alice, 0))
+	if got, want := s.Screen, Choose; got != want {
+		t.Fatalf("identified: got %v, want %v (%s)", got, want, s.Err)
+	}
+	if got, want := fmt.Sprint(s.Kinds), "[in]"; got != want {
+		t.Errorf("kinds when out: got %s, want %s", got, want)
+	}
+	if got, want := s.ChooseUntil, r.clock.Now().Add(DefaultCountdown-100*time.Millisecond); !got.Equal(want) {
+		t.Errorf("countdown end: got %v, want %v", got, want)
+	}
+	if got := len(r.punches(t)); got != 0 {
+		t.Fatalf("punched before the countdown ended: %d", got)
+	}
+	r.clock.Add(DefaultCountdown)
+	r.m.Tick(r.ctx)
+	if s := r.m.State(); s.Screen != Confirm || s.Punch.Kind != clockface.PunchIn {
+		t.Fatalf("after the countdown: got %v %q, want a confirmed in-punch", s.Screen, s.Punch.Kind)
+	}
+	r.clock.Add(time.Hour)
+	r.m.Tick(r.ctx)
+	r.show() // the face left
+	r.m.SubmitPIN(r.ctx, "1001", "4321")
+	s = r.m.State()
+	if got, want := fmt.Sprint(s.Kinds), "[out break_start]"; got != want || s.Status.Kind != clockface.PunchIn {
+		t.Fatalf("kinds when in: got %s (state %s), want %s", got, s.Status.Kind, want)
+	}
+	if !r.m.ChooseKind(r.ctx, clockface.BreakStart) {
+		t.Fatal("the tap on Start break was refused")
+	}
+	if s := r.m.State(); s.Screen != Confirm || s.Punch.Kind != clockface.BreakStart || s.Punch.Method != clockface.MethodPIN {
+		t.Errorf("after the tap: got %v %q %q, want a PIN break start", s.Screen, s.Punch.Kind, s.Punch.Method)
+	}
+	if r.m.ChooseKind(r.ctx, clockface.PunchOut) {
+		t.Error("a second tap punched again")
+	}
+
+	w := newChooseRig(t, -1, nil)
+	w.show(face(alice, 0))
+	w.clock.Add(DefaultPINTimeout - time.Second)
+	w.m.Tick(w.ctx)
+	if s := w.m.State(); s.Screen != Choose || !s.ChooseUntil.IsZero() {
+		t.Errorf("waiting for a tap: got %v (until %v), want choose with no countdown", s.Screen, s.ChooseUntil)
+	}
+	w.clock.Add(2 * time.Second)
+	w.m.Tick(w.ctx)
+	if s := w.m.State(); s.Screen != Idle || len(w.punches(t)) != 0 {
+		t.Errorf("untouched choice: got %v and %d punches, want idle and none", s.Screen, len(w.punches(t)))
+	}
+}
+
+// TestIdentifyBeforeLiveness: an unknown face goes to the PIN pad after
+// the identification frames, with no liveness prompt; a candidate is
+// named during the check, and the decision is the median over the window.
+func TestIdentifyBeforeLiveness(t *testing.T) {
+	cfg := liveness.MotionOnly()
+	r := newRig(t, Identify, &cfg)
+	var s State
+	for i := range DefaultIdentifyFrames {
+		s = r.show(face(stranger, 0.03*float64(i)))
+		if s.Msg == MsgMoveHead {
+			t.Fatalf("frame %d: an unknown face got a liveness prompt", i)
+		}
+	}
+	if got, want := s.Msg, MsgNotRecognised; s.Screen != AskPIN || got != want {
+		t.Fatalf("unknown face: got %v/%v, want ask-pin/%v", s.Screen, got, want)
+	}
+	if d := r.clock.Now().Sub(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC)); d > 3*time.Second {
+		t.Errorf("unknown face → PIN prompt took %v, want at most 3 s", d)
+	}
+	r.m.Cancel()
+	r.show()
+
+	var decisions []Decision
+	r.m.OnDecision = func(d Decision) { decisions = append(decisions, d) }
+	// Alice's frames: mostly near, one far (a blurred frame); the median
+	// decides, not the first or the best frame.
+	near := []embeddings.Embedding{{1, 0.05, 0, 0}, {1, 0.3, 0, 0}, {1, 0.1, 0, 0}, {1, 0.12, 0, 0}, {1, 0.08, 0, 0}}
+	for i := range 20 {
+		s = r.show(face(near[i%len(near)], 0.03*float64(i)))
+		if s.Screen != Checking {
+			break
+		}
+		if i > 0 && s.Employee.Name != "Alice Ávila" {
+			t.Fatalf("frame %d: the check does not name the candidate: %+v", i, s.Employee)
+		}
+	}
+	if got, want := s.Screen, Confirm; got != want {
+		t.Fatalf("candidate: got %v, want %v (%s)", got, want, s.Err)
+	}
+	if len(decisions) != 1 {
+		t.Fatalf("decisions: got %d, want 1", len(decisions))
+	}
+	if d := decisions[0].Distance; d <= embeddings.Embedding(near[0]).Dist(alice)+1e-9 {
+		t.Errorf("decision distance %.4f is the best frame's, want the window's median", d)
+	}
+}
+
+// TestWrongPINKeepsTheNumber: a wrong PIN keeps the number, says how many
+// tries are left before the lock, and the lock names the account.
+func TestWrongPINKeepsTheNumber(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	r.m.SubmitPIN(r.ctx, "1001", "0000")
+	s := r.m.State()
+	if s.Screen != AskPIN || s.Msg != MsgWrongPIN || s.Employee.Number != "1001" || s.TriesLeft != 2 {
+		t.Fatalf("first wrong PIN: got %v/%v number %q tries %d, want ask-pin/wrong-pin 1001 2", s.Screen, s.Msg, s.Employee.Number, s.TriesLeft)
+	}
+	r.m.SubmitPIN(r.ctx, "1001", "0000")
+	if s := r.m.State(); s.TriesLeft != 1 || s.LockFor != DefaultFirstLock {
+		t.Errorf("second wrong PIN: got %d tries, lock %v, want 1 and %v", s.TriesLeft, s.LockFor, DefaultFirstLock)
+	}
+	r.m.SubmitPIN(r.ctx, "1001", "0000")
+	s = r.m.State()
+	if s.Msg != MsgLocked || s.LockedAccount != "1001" || !s.LockedUntil.Equal(r.clock.Now().Add(30*time.Second)) {
+		t.Fatalf("third: got %v account %q until %v, want locked 1001 for 30 s", s.Msg, s.LockedAccount, s.LockedUntil)
+	}
+	r.clock.Add(10 * time.Second)
+	r.m.Tick(r.ctx)
+	if got := r.m.State(); got.Msg != MsgLocked {
+		t.Errorf("the lock message left before the lock ended: %v", got.Msg)
 	}
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"clockface"
@@ -16,57 +18,45 @@ const (
 	Spanish Lang = "es"
 )
 
+// Langs lists the languages the catalogue is complete in.
+func Langs() []Lang { return []Lang{English, Spanish} }
+
+// ParseLang checks a language code against the catalogue.
+func ParseLang(code string) (Lang, error) {
+	l := Lang(strings.ToLower(strings.TrimSpace(code)))
+	if _, ok := catalogue[l]; ok {
+		return l, nil
+	}
+	var names []string
+	for _, k := range Langs() {
+		names = append(names, string(k))
+	}
+	return "", fmt.Errorf("language %q: the kiosk speaks %s", code, strings.Join(names, ", "))
+}
+
 // texts returns the strings of a language (English for any other).
 func texts(l Lang) map[string]string {
-	if l == Spanish {
-		return map[string]string{
-			string(flow.MsgLook):           "Mire a la cámara",
-			string(flow.MsgTypeNumber):     "Escriba su número de empleado",
-			string(flow.MsgTurnLeft):       "Gire la cabeza a su izquierda",
-			string(flow.MsgTurnRight):      "Gire la cabeza a su derecha",
-			string(flow.MsgCloser):         "Acérquese a la cámara",
-			string(flow.MsgMoveHead):       "Gire un poco la cabeza",
-			string(flow.MsgHoldStill):      "No se mueva",
-			string(flow.MsgConfirmPIN):     "Confirme con su PIN",
-			string(flow.MsgNotRecognised):  "No le reconocemos, use su PIN",
-			string(flow.MsgLivenessFailed): "No se pudo comprobar, inténtelo otra vez o use su PIN",
-			string(flow.MsgUsePIN):         "Escriba su número y su PIN",
-			string(flow.MsgWrongPIN):       "Número o PIN incorrecto",
-			string(flow.MsgLocked):         "Bloqueado hasta las %s",
-			string(flow.MsgUndone):         "Fichaje anulado",
-			string(flow.MsgAlready):        "Ya fichado",
-			string(flow.MsgError):          "Error, avise a RR. HH.",
-			string(flow.MsgEngineError):    "Reconocimiento no disponible, use su PIN",
-			string(clockface.PunchIn):      "Entrada registrada %s",
-			string(clockface.PunchOut):     "Salida registrada %s",
-			string(clockface.BreakStart):   "Descanso iniciado %s",
-			string(clockface.BreakEnd):     "Descanso terminado %s",
-			"use-pin-button":               "Usar PIN",
-			"number":                       "Número de empleado",
-			"pin":                          "PIN",
-			"ok":                           "Aceptar",
-			"cancel":                       "Cancelar",
-			"undo":                         "Deshacer",
-			"other-lang":                   "English",
-			"admin":                        "RR. HH.",
-			"hr-pin":                       "PIN de RR. HH.",
-			"employees":                    "Empleados",
-			"today":                        "Fichajes de hoy",
-			"enrol":                        "Registrar cara",
-			"lock":                         "Bloquear quiosco",
-			"unlock":                       "Desbloquear quiosco",
-			"close":                        "Cerrar",
-			"locked-kiosk":                 "Fuera de servicio",
-			"name":                         "Nombre completo",
-			"signature":                    "Firma (nombre completo)",
-			"start":                        "Empezar",
-			"enrolled":                     "Cara registrada: %s",
-			"progress":                     "Muestra %d de %d",
-			"decline":                      "No acepto",
-			"declined":                     "%s fichará solo con PIN",
-		}
+	if t, ok := catalogue[l]; ok {
+		return t
 	}
-	return map[string]string{
+	return catalogue[English]
+}
+
+// Keys lists the catalogue's keys, sorted (for the completeness test).
+func Keys(l Lang) []string {
+	var ks []string
+	for k := range catalogue[l] {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// catalogue is every string the kiosk shows, per language. Keys are the
+// flow's messages, the punch kinds (confirmation "Clocked in 08:58",
+// "kind-" buttons, "since-" greetings) and the screen's own labels.
+var catalogue = map[Lang]map[string]string{
+	English: {
 		string(flow.MsgLook):           "Look at the camera",
 		string(flow.MsgTypeNumber):     "Type your employee number",
 		string(flow.MsgTurnLeft):       "Turn your head to your left",
@@ -74,29 +64,53 @@ func texts(l Lang) map[string]string {
 		string(flow.MsgCloser):         "Come closer to the camera",
 		string(flow.MsgMoveHead):       "Turn your head a little",
 		string(flow.MsgHoldStill):      "Hold still",
+		string(flow.MsgIdentifying):    "Hold still, checking who you are",
 		string(flow.MsgConfirmPIN):     "Please confirm with your PIN",
-		string(flow.MsgNotRecognised):  "Not recognised, use your PIN",
-		string(flow.MsgLivenessFailed): "Could not check, try again or use your PIN",
+		string(flow.MsgNotRecognised):  "Not recognised - use your PIN",
+		string(flow.MsgLivenessFailed): "Could not check your face - use your PIN",
 		string(flow.MsgUsePIN):         "Type your number and PIN",
 		string(flow.MsgWrongPIN):       "Wrong number or PIN",
-		string(flow.MsgLocked):         "Locked until %s",
+		string(flow.MsgLocked):         "Account %s is locked. Try again in %s, or ask HR.",
 		string(flow.MsgUndone):         "Punch undone",
 		string(flow.MsgAlready):        "Already clocked",
+		string(flow.MsgPunched):        "Done",
 		string(flow.MsgError):          "Error, please tell HR",
 		string(flow.MsgEngineError):    "Face check unavailable, use your PIN",
+		string(flow.MsgChoose):         "Choose",
 		string(clockface.PunchIn):      "Clocked in %s",
 		string(clockface.PunchOut):     "Clocked out %s",
 		string(clockface.BreakStart):   "Break started %s",
 		string(clockface.BreakEnd):     "Break ended %s",
+		"kind-in":                      "Clock in",
+		"kind-out":                     "Clock out",
+		"kind-break_start":             "Start break",
+		"kind-break_end":               "End break",
+		"since-in":                     "Hi %s, clocked in since %s",
+		"since-break_start":            "Hi %s, on break since %s",
+		"since-out":                    "Hi %s, you are clocked out",
+		"countdown":                    "%s in %d s",
+		"not-me":                       "Not me",
+		"retry":                        "Try again: ",
+		"wrong-pin-left":               "Wrong PIN - %d tries left before a %d-second lock",
+		"wrong-pin-1":                  "Wrong PIN - 1 try left before a %d-second lock",
+		"hi":                           "Hi %s",
+		"walk-up":                      "Walk up to clock in",
+		"online":                       "● Online · last sync %s",
+		"online-never":                 "● Online",
+		"offline":                      "○ Offline · %d punches waiting",
 		"use-pin-button":               "Use PIN",
 		"number":                       "Employee number",
 		"pin":                          "PIN",
 		"ok":                           "OK",
 		"cancel":                       "Cancel",
 		"undo":                         "Undo",
+		"letters":                      "ABC",
+		"digits":                       "123",
 		"other-lang":                   "Español",
 		"admin":                        "HR",
 		"hr-pin":                       "HR PIN",
+		"hr-wrong":                     "Wrong HR PIN",
+		"idle-warning":                 "Signing out in %d s - tap anywhere to stay",
 		"employees":                    "Employees",
 		"today":                        "Today's punches",
 		"enrol":                        "Enrol a face",
@@ -104,20 +118,124 @@ func texts(l Lang) map[string]string {
 		"unlock":                       "Unlock kiosk",
 		"close":                        "Close",
 		"locked-kiosk":                 "Out of service",
+		"locked-why":                   "HR has closed this kiosk. Please clock in at another kiosk or at the HR office.",
+		"camera-down":                  "Camera not working: clock in with your number and PIN",
 		"name":                         "Full name",
 		"signature":                    "Signature (full name)",
-		"start":                        "Start",
+		"start":                        "I agree - sign and start",
+		"need-fields":                  "Fill in the number, the name, a PIN of 4 to 8 digits and the signature",
 		"enrolled":                     "Face enrolled: %s",
 		"progress":                     "Sample %d of %d",
-		"decline":                      "I decline",
+		"decline":                      "No thanks",
 		"declined":                     "%s will punch by PIN only",
-	}
+	},
+	Spanish: {
+		string(flow.MsgLook):           "Mire a la cámara",
+		string(flow.MsgTypeNumber):     "Escriba su número de empleado",
+		string(flow.MsgTurnLeft):       "Gire la cabeza a su izquierda",
+		string(flow.MsgTurnRight):      "Gire la cabeza a su derecha",
+		string(flow.MsgCloser):         "Acérquese a la cámara",
+		string(flow.MsgMoveHead):       "Gire un poco la cabeza",
+		string(flow.MsgHoldStill):      "No se mueva",
+		string(flow.MsgIdentifying):    "No se mueva, comprobando quién es",
+		string(flow.MsgConfirmPIN):     "Confirme con su PIN",
+		string(flow.MsgNotRecognised):  "No le reconocemos - use su PIN",
+		string(flow.MsgLivenessFailed): "No se pudo comprobar su cara - use su PIN",
+		string(flow.MsgUsePIN):         "Escriba su número y su PIN",
+		string(flow.MsgWrongPIN):       "Número o PIN incorrecto",
+		string(flow.MsgLocked):         "La cuenta %s está bloqueada. Vuelva a intentarlo en %s o avise a RR. HH.",
+		string(flow.MsgUndone):         "Fichaje anulado",
+		string(flow.MsgAlready):        "Ya fichado",
+		string(flow.MsgPunched):        "Hecho",
+		string(flow.MsgError):          "Error, avise a RR. HH.",
+		string(flow.MsgEngineError):    "Reconocimiento no disponible, use su PIN",
+		string(flow.MsgChoose):         "Elija",
+		string(clockface.PunchIn):      "Entrada registrada %s",
+		string(clockface.PunchOut):     "Salida registrada %s",
+		string(clockface.BreakStart):   "Descanso iniciado %s",
+		string(clockface.BreakEnd):     "Descanso terminado %s",
+		"kind-in":                      "Fichar entrada",
+		"kind-out":                     "Fichar salida",
+		"kind-break_start":             "Empezar descanso",
+		"kind-break_end":               "Terminar descanso",
+		"since-in":                     "Hola %s, trabajando desde las %s",
+		"since-break_start":            "Hola %s, en descanso desde las %s",
+		"since-out":                    "Hola %s, no ha fichado la entrada",
+		"countdown":                    "%s en %d s",
+		"not-me":                       "No soy yo",
+		"retry":                        "Otra vez: ",
+		"wrong-pin-left":               "PIN incorrecto - quedan %d intentos antes de un bloqueo de %d segundos",
+		"wrong-pin-1":                  "PIN incorrecto - queda 1 intento antes de un bloqueo de %d segundos",
+		"hi":                           "Hola %s",
+		"walk-up":                      "Acérquese para fichar",
+		"online":                       "● En línea · última sincronización %s",
+		"online-never":                 "● En línea",
+		"offline":                      "○ Sin conexión · %d fichajes pendientes",
+		"use-pin-button":               "Usar PIN",
+		"number":                       "Número de empleado",
+		"pin":                          "PIN",
+		"ok":                           "Aceptar",
+		"cancel":                       "Cancelar",
+		"undo":                         "Deshacer",
+		"letters":                      "ABC",
+		"digits":                       "123",
+		"other-lang":                   "English",
+		"admin":                        "RR. HH.",
+		"hr-pin":                       "PIN de RR. HH.",
+		"hr-wrong":                     "PIN de RR. HH. incorrecto",
+		"idle-warning":                 "Cerrando sesión en %d s - toque la pantalla para seguir",
+		"employees":                    "Empleados",
+		"today":                        "Fichajes de hoy",
+		"enrol":                        "Registrar cara",
+		"lock":                         "Bloquear quiosco",
+		"unlock":                       "Desbloquear quiosco",
+		"close":                        "Cerrar",
+		"locked-kiosk":                 "Fuera de servicio",
+		"locked-why":                   "RR. HH. ha cerrado este quiosco. Fiche en otro quiosco o en la oficina de RR. HH.",
+		"camera-down":                  "La cámara no funciona: fiche con su número y su PIN",
+		"name":                         "Nombre completo",
+		"signature":                    "Firma (nombre completo)",
+		"start":                        "Acepto - firmar y empezar",
+		"need-fields":                  "Rellene el número, el nombre, un PIN de 4 a 8 cifras y la firma",
+		"enrolled":                     "Cara registrada: %s",
+		"progress":                     "Muestra %d de %d",
+		"decline":                      "No, gracias",
+		"declined":                     "%s fichará solo con PIN",
+	},
 }
 
 // clock formats a time as 08:58 in loc.
 func clock(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") }
 
+// countdown formats a remaining time as 0:27 (whole seconds, rounded up).
+func countdown(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int((d + time.Second - 1) / time.Second)
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
 // punchLine is "Clocked in 08:58".
 func punchLine(txt map[string]string, p clockface.Punch, loc *time.Location) string {
 	return fmt.Sprintf(txt[string(p.Kind)], clock(p.Time(), loc))
+}
+
+// dates in each language, for the attract screen ("Monday 23 November").
+var (
+	weekdays = map[Lang][7]string{
+		English: {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+		Spanish: {"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
+	}
+	months = map[Lang][12]string{
+		English: {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+		Spanish: {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+	}
+)
+
+func dateLine(l Lang, t time.Time) string {
+	if l == Spanish {
+		return fmt.Sprintf("%s %d de %s", weekdays[l][t.Weekday()], t.Day(), months[l][t.Month()-1])
+	}
+	return fmt.Sprintf("%s %d %s", weekdays[English][t.Weekday()], t.Day(), months[English][t.Month()-1])
 }

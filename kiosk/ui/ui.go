@@ -1,7 +1,15 @@
-// Package ui is the kiosk's Fyne screen: a live preview with the face box,
-// large high-contrast prompts in English or Spanish, the PIN pad that is
-// always one tap away, the confirmation with its undo button, a debug
-// overlay with the decision latency, and an admin mode behind the HR PIN.
+// Package ui is the kiosk's Fyne screen: an attract screen (time, date,
+// company and site, sync status), a mirrored live preview with the face
+// box once a face is near, large high-contrast prompts that wrap (English
+// or Spanish, the employee's own once identified), the choice of punch
+// kinds, the PIN pad with large keys and a letters mode that is always one
+// tap away, the confirmation with its undo button, a debug overlay with
+// the decision latency, and an admin mode behind the ledger's HR PIN that
+// signs out when idle.
+//
+// The preview and the panel share the window in fixed proportions: side by
+// side in landscape, stacked in portrait (splitLayout); texts wrap inside
+// their column and never widen it.
 //
 // Decisions live in kiosk/flow; this package only shows its State and
 // forwards taps. A tap that reaches the ledger (a PIN check is Argon2id, a
@@ -13,7 +21,7 @@ package ui
 
 import (
 	"context"
-	"crypto/subtle"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -39,6 +47,10 @@ import (
 
 // Admin is what HR's admin mode needs.
 type Admin interface {
+	// HasHRPIN says whether an HR PIN is set (the HR entry shows only
+	// then); CheckHRPIN checks one, with the ledger's lockout and audit.
+	HasHRPIN(ctx context.Context) (bool, error)
+	CheckHRPIN(ctx context.Context, pin string) error
 	Employees(ctx context.Context) ([]clockface.Employee, error)
 	Punches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
 	// Notice is the consent text shown before enrolment, in a locale.
@@ -51,60 +63,128 @@ type Admin interface {
 	Decline(ctx context.Context, who enroll.Applicant) (clockface.Employee, error)
 }
 
+// SyncStatus is the kiosk's link to the hub, for the attract screen's chip.
+type SyncStatus struct {
+	Online   bool
+	LastSync time.Time // zero: never
+	Waiting  int       // punches and changes in the outbox
+}
+
+// StatusSource reports the sync status; it must be quick (no network).
+type StatusSource interface {
+	SyncStatus(ctx context.Context) (SyncStatus, error)
+}
+
+// Cue names the sound of an event.
+type Cue int
+
+const (
+	CueIn Cue = iota
+	CueOut
+	CueError
+)
+
+// DefaultAdminIdle signs HR out of admin mode after this long untouched;
+// the warning shows for the last adminWarning of it.
+const (
+	DefaultAdminIdle = 60 * time.Second
+	adminWarning     = 10 * time.Second
+)
+
 // Options configure the screen.
 type Options struct {
-	Lang Lang
-	// HRPIN opens admin mode; empty disables it.
-	HRPIN string
+	// Lang is the kiosk's default language, shown at idle.
+	Lang  Lang
 	Admin Admin
-	// Sound, if set, is called for each new punch; it must not block.
-	Sound func()
+	// Sound, if set, is called for each new punch (CueIn or CueOut) and
+	// each refusal (CueError); it must not block.
+	Sound func(Cue)
 	// Debug shows the overlay: preview fps, engine time, decision latency.
 	Debug bool
 	Clock clockface.Clock
 	// Location is the zone times are shown in (nil: time.Local).
 	Location *time.Location
+	// Company and Site are shown on the attract screen.
+	Company, Site string
+	// Status, if set, feeds the attract screen's sync chip.
+	Status StatusSource
+	// AdminIdle: 0 means DefaultAdminIdle.
+	AdminIdle time.Duration
 }
 
-// Text sizes: large type for a kiosk read at arm's length.
-const (
-	titleSize = 40
-	subSize   = 28
-	debugSize = 16
-)
+// Field is a text entry of the kiosk's forms: it tells the screen when it
+// gets the focus (so the keypad types into it), and a PIN field has no
+// reveal button.
+type Field struct {
+	widget.Entry
+	onFocus func()
+}
 
-// High-contrast colours: white and yellow on black.
-var (
-	colBackground = color.Black
-	colText       = color.White
-	colAccent     = color.NRGBA{R: 0xff, G: 0xd4, A: 0xff}
-	colBox        = color.NRGBA{G: 0xff, A: 0xff}
-)
+func newField(password bool, onFocus func()) *Field {
+	f := &Field{onFocus: onFocus}
+	f.Password = password
+	if password {
+		// No reveal eye: an empty action item takes its place.
+		none := canvas.NewRectangle(color.Transparent)
+		f.ActionItem = none
+	}
+	f.ExtendBaseWidget(f)
+	return f
+}
+
+// FocusGained makes the field the keypad's target.
+func (f *Field) FocusGained() {
+	f.Entry.FocusGained()
+	if f.onFocus != nil {
+		f.onFocus()
+	}
+}
 
 // UI is the kiosk screen. Create it with New on the Fyne goroutine.
 type UI struct {
 	m    *flow.Machine
 	opts Options
+	lang Lang // the language shown now
 	txt  map[string]string
 	ctx  context.Context
 
 	Window fyne.Window
 
 	preview *canvas.Image
+	attract *fyne.Container
 	debug   *canvas.Text
-	title   *canvas.Text
-	sub     *canvas.Text
+	title   *widget.Label
+	sub     *widget.Label
+	note    *widget.Label // third line: status, warnings
 	thumb   *canvas.Image
 	panel   *fyne.Container
+	clockT  *widget.Label
+	dateT   *widget.Label
+	placeT  *widget.Label
+	walkT   *widget.Label
+	chipT   *widget.Label
+	// attractShown is the attract labels' text as last refreshed.
+	attractShown [4]string
+	progress     *widget.ProgressBar
 
 	// Buttons and entries, kept for tests and for the keypad.
 	LangButton, AdminButton, PINButton, UndoButton, OKButton, CancelButton *widget.Button
+	LettersButton                                                          *widget.Button
 	Digits                                                                 [10]*widget.Button
+	Letters                                                                [26]*widget.Button
 	Backspace                                                              *widget.Button
-	NumberEntry, PINEntry, HRPINEntry                                      *widget.Entry
-	active                                                                 *widget.Entry
+	// Kinds are the Choose screen's buttons, the likely kind first.
+	Kinds                             []*widget.Button
+	NumberEntry, PINEntry, HRPINEntry *Field
+	active                            *Field
+	letters                           bool // the keypad shows letters
 
 	admin *adminView
+	// cameraDown: the camera failed; the screen is PIN-only.
+	cameraDown bool
+	faceNear   time.Time // when a face box was last drawn
+	status     SyncStatus
+	hasHRPIN   bool
 
 	state flow.State
 
@@ -148,53 +228,94 @@ func New(ctx context.Context, w fyne.Window, m *flow.Machine, opts Options) *UI 
 	if opts.Location == nil {
 		opts.Location = time.Local
 	}
-	u := &UI{m: m, opts: opts, txt: texts(opts.Lang), ctx: ctx, Window: w, sounded: map[string]bool{}}
+	if opts.AdminIdle <= 0 {
+		opts.AdminIdle = DefaultAdminIdle
+	}
+	u := &UI{m: m, opts: opts, lang: opts.Lang, txt: texts(opts.Lang), ctx: ctx, Window: w, sounded: map[string]bool{}}
 	u.build()
 	u.Show(m.State())
+	if opts.Admin != nil {
+		u.async(func() {
+			has, err := opts.Admin.HasHRPIN(ctx)
+			fyne.Do(func() {
+				u.hasHRPIN = err == nil && has
+				u.render()
+			})
+		})
+	}
+	u.refreshStatus()
 	return u
 }
 
-func bigText(size float32, c color.Color) *canvas.Text {
-	t := canvas.NewText("", c)
-	t.TextSize = size
-	t.TextStyle = fyne.TextStyle{Bold: true}
-	t.Alignment = fyne.TextAlignCenter
-	return t
+func label(size fyne.ThemeSizeName, imp widget.Importance) *widget.Label {
+	l := widget.NewLabel("")
+	l.SizeName = size
+	l.Importance = imp
+	l.Wrapping = fyne.TextWrapWord
+	l.Alignment = fyne.TextAlignCenter
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	return l
+}
+
+// sized gives o a least size (keys of keySize and up).
+func sized(o fyne.CanvasObject, w, h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, h))
+	return container.NewStack(r, o)
 }
 
 func (u *UI) build() {
 	u.preview = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 640, 480)))
 	u.preview.FillMode = canvas.ImageFillContain
 	u.preview.ScaleMode = canvas.ImageScaleFastest
-	u.preview.SetMinSize(fyne.NewSize(640, 480))
+	u.preview.SetMinSize(fyne.NewSize(160, 120)) // scales down with the window
 	u.debug = canvas.NewText("", colAccent)
 	u.debug.TextSize = debugSize
 	u.debug.Hidden = !u.opts.Debug
-	u.title = bigText(titleSize, colText)
-	u.sub = bigText(subSize, colAccent)
+	u.title = label(sizeTitle, widget.MediumImportance)
+	u.sub = label(sizeSub, widget.WarningImportance)
+	u.note = label(theme.SizeNameText, widget.MediumImportance)
 	u.thumb = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 1, 1)))
 	u.thumb.FillMode = canvas.ImageFillContain
-	u.thumb.SetMinSize(fyne.NewSize(160, 160))
+	u.thumb.SetMinSize(fyne.NewSize(120, 120))
+	u.progress = widget.NewProgressBar()
+	u.clockT = label(sizeClock, widget.MediumImportance)
+	u.dateT = label(sizeSub, widget.MediumImportance)
+	u.placeT = label(sizeSub, widget.WarningImportance)
+	u.walkT = label(sizeTitle, widget.MediumImportance)
+	u.chipT = label(theme.SizeNameText, widget.MediumImportance)
+	u.attract = container.NewVBox(layout.NewSpacer(), u.clockT, u.dateT, u.placeT, layout.NewSpacer(), u.chipT)
 
-	u.NumberEntry = widget.NewEntry()
-	u.PINEntry = widget.NewPasswordEntry()
-	u.HRPINEntry = widget.NewPasswordEntry()
-	for _, e := range []*widget.Entry{u.NumberEntry, u.PINEntry, u.HRPINEntry} {
-		e.OnChanged = func(string) { u.m.Touch() }
+	u.NumberEntry = newField(false, func() { u.setActive(u.NumberEntry) })
+	u.PINEntry = newField(true, func() { u.setActive(u.PINEntry) })
+	u.HRPINEntry = newField(true, func() { u.setActive(u.HRPINEntry) })
+	for _, e := range []*Field{u.NumberEntry, u.PINEntry, u.HRPINEntry} {
+		e.OnChanged = func(string) { u.touch() }
 		e.OnSubmitted = func(string) { u.ok() }
 	}
-	for d := range u.Digits {
-		digit := fmt.Sprint(d)
-		u.Digits[d] = widget.NewButton(digit, func() {
+	typeKey := func(k string) func() {
+		return func() {
 			if u.active != nil {
-				u.active.SetText(u.active.Text + digit)
+				u.active.SetText(u.active.Text + k)
 			}
-		})
-	}
-	u.Backspace = widget.NewButtonWithIcon("", theme.ContentUndoIcon(), func() {
-		if u.active != nil && u.active.Text != "" {
-			u.active.SetText(u.active.Text[:len(u.active.Text)-1])
 		}
+	}
+	for d := range u.Digits {
+		u.Digits[d] = widget.NewButton(fmt.Sprint(d), typeKey(fmt.Sprint(d)))
+	}
+	for i := range u.Letters {
+		l := string(rune('A' + i))
+		u.Letters[i] = widget.NewButton(l, typeKey(l))
+	}
+	u.Backspace = widget.NewButton("⌫", func() {
+		if u.active != nil && u.active.Text != "" {
+			r := []rune(u.active.Text)
+			u.active.SetText(string(r[:len(r)-1]))
+		}
+	})
+	u.LettersButton = widget.NewButton("", func() {
+		u.letters = !u.letters
+		u.render()
 	})
 	u.OKButton = widget.NewButton("", u.ok)
 	u.OKButton.Importance = widget.HighImportance
@@ -211,43 +332,91 @@ func (u *UI) build() {
 		u.clearEntries()
 		u.m.ShowPIN()
 	})
+	u.PINButton.Importance = widget.HighImportance
 	u.UndoButton = widget.NewButton("", func() { u.async(func() { u.m.Undo(u.ctx) }) })
 	u.UndoButton.Importance = widget.WarningImportance
 	u.LangButton = widget.NewButton("", func() {
-		if u.opts.Lang == English {
-			u.opts.Lang = Spanish
+		if u.lang == English {
+			u.setLang(Spanish)
 		} else {
-			u.opts.Lang = English
+			u.setLang(English)
 		}
-		u.txt = texts(u.opts.Lang)
 		u.render()
 	})
 	u.AdminButton = widget.NewButton("", func() {
 		u.clearEntries()
-		u.admin = &adminView{u: u, login: true}
+		u.admin = &adminView{u: u, login: true, last: u.opts.Clock.Now()}
 		u.render()
 	})
-	u.AdminButton.Hidden = u.opts.HRPIN == ""
+	u.AdminButton.Importance = widget.LowImportance // unobtrusive
 
 	u.panel = container.NewVBox()
 	bg := canvas.NewRectangle(colBackground)
-	left := container.NewStack(u.preview, container.NewVBox(u.debug))
-	top := container.NewHBox(layout.NewSpacer(), u.LangButton, u.AdminButton)
-	body := container.NewBorder(top, nil, left, nil, container.NewPadded(u.panel))
-	u.Window.SetContent(container.NewStack(bg, body))
+	left := container.NewStack(u.preview, u.attract, container.NewVBox(u.debug))
+	u.Window.SetContent(container.NewStack(bg, container.New(splitLayout{}, left, container.NewPadded(u.panel))))
 }
 
-// keypad is the digit pad, writing into the active entry.
+func (u *UI) setLang(l Lang) {
+	u.lang = l
+	u.txt = texts(l)
+}
+
+func (u *UI) setActive(f *Field) {
+	if u.active == f {
+		return
+	}
+	u.active = f
+	if f != u.NumberEntry {
+		u.letters = false
+	}
+	u.render()
+}
+
+// touch keeps the PIN pad and admin mode open while someone types.
+func (u *UI) touch() {
+	u.m.Touch()
+	if u.admin != nil {
+		u.admin.last = u.opts.Clock.Now()
+	}
+}
+
+// keypad is the digit (or letter) pad, writing into the active entry.
 func (u *UI) keypad() fyne.CanvasObject {
+	k := func(b *widget.Button) fyne.CanvasObject { return sized(b, keySize, keySize) }
+	if u.letters && u.active == u.NumberEntry {
+		objs := make([]fyne.CanvasObject, 0, 30)
+		for _, b := range u.Letters {
+			objs = append(objs, k(b))
+		}
+		objs = append(objs, k(u.LettersButton), k(u.Backspace))
+		return container.NewVBox(container.NewGridWithColumns(6, objs...), k(u.OKButton))
+	}
 	d := u.Digits
-	return container.NewGridWithColumns(3,
-		d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], u.Backspace, d[0], u.OKButton)
+	objs := []fyne.CanvasObject{k(d[1]), k(d[2]), k(d[3]), k(d[4]), k(d[5]), k(d[6]), k(d[7]), k(d[8]), k(d[9]), k(u.Backspace), k(d[0]), k(u.OKButton)}
+	if u.active == u.NumberEntry {
+		objs = append(objs, k(u.LettersButton))
+	}
+	return container.NewGridWithColumns(3, objs...)
+}
+
+// field is an entry with its highlight: a thick yellow frame and a ▶
+// marker when it is the keypad's target (never colour alone).
+func (u *UI) field(f *Field) fyne.CanvasObject {
+	frame := canvas.NewRectangle(color.Transparent)
+	mark := widget.NewLabel("  ")
+	if f == u.active {
+		frame.StrokeColor, frame.StrokeWidth = colAccent, 4
+		mark.SetText("▶")
+		mark.Importance = widget.WarningImportance
+	}
+	return container.NewBorder(nil, nil, mark, nil, container.NewStack(frame, container.NewPadded(f)))
 }
 
 func (u *UI) clearEntries() {
 	u.NumberEntry.SetText("")
 	u.PINEntry.SetText("")
 	u.HRPINEntry.SetText("")
+	u.letters = false
 }
 
 // ok is the keypad's OK: it moves from the number to the PIN, then submits.
@@ -257,7 +426,7 @@ func (u *UI) ok() {
 		return
 	}
 	s := u.state
-	number := strings.TrimSpace(u.NumberEntry.Text)
+	number := strings.ToUpper(strings.TrimSpace(u.NumberEntry.Text))
 	switch {
 	case s.Screen == flow.Idle && s.Mode == flow.Verify:
 		if number != "" {
@@ -266,15 +435,15 @@ func (u *UI) ok() {
 		}
 	case s.Screen == flow.AskPIN:
 		if u.active == u.NumberEntry && number != "" {
-			u.active = u.PINEntry
-			u.render()
+			u.letters = false
+			u.setActive(u.PINEntry)
 			return
 		}
 		pin := u.PINEntry.Text
 		if number == "" || pin == "" {
 			return
 		}
-		u.clearEntries()
+		u.PINEntry.SetText("") // the number stays for a retry
 		u.async(func() { u.m.SubmitPIN(u.ctx, number, pin) })
 	}
 }
@@ -286,8 +455,19 @@ func (u *UI) Show(s flow.State) {
 	if s.Latency > 0 {
 		u.lastDec = s
 	}
-	if s.Screen == flow.AskPIN && prev.Screen != flow.AskPIN {
-		u.NumberEntry.SetText(s.Employee.Number)
+	switch {
+	case s.Screen == flow.Idle && prev.Screen != flow.Idle:
+		u.setLang(u.opts.Lang) // the next person starts in the kiosk's language
+		u.clearEntries()
+	case s.Employee.Locale != "" && s.Employee.Name != "":
+		if l, err := ParseLang(s.Employee.Locale); err == nil {
+			u.setLang(l) // the employee's own language once identified
+		}
+	}
+	if s.Screen == flow.AskPIN && (prev.Screen != flow.AskPIN || s.Employee.Number != "" && u.NumberEntry.Text == "") {
+		if s.Employee.Number != "" || prev.Screen != flow.AskPIN {
+			u.NumberEntry.SetText(s.Employee.Number)
+		}
 		u.PINEntry.SetText("")
 		u.active = u.NumberEntry
 		if s.Employee.Number != "" {
@@ -297,13 +477,25 @@ func (u *UI) Show(s flow.State) {
 	if s.Screen == flow.Idle && s.Mode == flow.Verify {
 		u.active = u.NumberEntry
 	}
-	if s.Screen == flow.Confirm && s.Created && u.opts.Sound != nil {
-		u.mu.Lock()
-		first := !u.sounded[s.Punch.ID]
-		u.sounded[s.Punch.ID] = true
-		u.mu.Unlock()
-		if first {
-			u.opts.Sound()
+	if u.opts.Sound != nil {
+		switch {
+		case s.Screen == flow.Confirm && s.Created:
+			u.mu.Lock()
+			first := !u.sounded[s.Punch.ID]
+			u.sounded[s.Punch.ID] = true
+			u.mu.Unlock()
+			if first {
+				cue := CueIn
+				if s.Punch.Kind == clockface.PunchOut || s.Punch.Kind == clockface.BreakStart {
+					cue = CueOut
+				}
+				u.opts.Sound(cue)
+			}
+		case s.Screen != prev.Screen || s.Msg != prev.Msg:
+			switch s.Msg {
+			case flow.MsgNotRecognised, flow.MsgWrongPIN, flow.MsgLocked, flow.MsgLivenessFailed, flow.MsgError:
+				u.opts.Sound(CueError)
+			}
 		}
 	}
 	u.render()
@@ -313,7 +505,53 @@ func (u *UI) Show(s flow.State) {
 // goroutine.
 func (u *UI) OnChange(s flow.State) { fyne.Do(func() { u.Show(s) }) }
 
-// render rebuilds the right-hand panel for the current state.
+// CameraFailed turns the screen PIN-only (true) or back; from any goroutine.
+func (u *UI) CameraFailed(down bool) {
+	fyne.Do(func() {
+		u.cameraDown = down
+		u.render()
+	})
+}
+
+// Tick updates what changes with time: the attract clock, the sync chip,
+// the countdowns, and admin mode's idle sign-out. The kiosk calls it about
+// once a second, on the Fyne goroutine.
+func (u *UI) Tick() {
+	if a := u.admin; a != nil && !a.login {
+		idle := u.opts.Clock.Now().Sub(a.last)
+		if idle >= u.opts.AdminIdle {
+			u.admin = nil
+		}
+	}
+	u.refreshStatus()
+	s := u.state
+	if u.admin != nil || s.Screen == flow.Choose || s.Msg == flow.MsgLocked || s.Screen == flow.Checking {
+		u.render() // a countdown, the arrow or the idle warning moves
+		return
+	}
+	u.renderAttract() // only the clock, and only when its text changes
+}
+
+func (u *UI) refreshStatus() {
+	src := u.opts.Status
+	if src == nil {
+		return
+	}
+	u.async(func() {
+		st, err := src.SyncStatus(u.ctx)
+		if err != nil {
+			return
+		}
+		fyne.Do(func() {
+			if st != u.status {
+				u.status = st
+				u.renderAttract()
+			}
+		})
+	})
+}
+
+// render rebuilds the panel for the current state.
 func (u *UI) render() {
 	t := u.txt
 	u.LangButton.SetText(t["other-lang"])
@@ -322,51 +560,153 @@ func (u *UI) render() {
 	u.UndoButton.SetText(t["undo"])
 	u.OKButton.SetText(t["ok"])
 	u.CancelButton.SetText(t["cancel"])
+	if u.letters {
+		u.LettersButton.SetText(t["digits"])
+	} else {
+		u.LettersButton.SetText(t["letters"])
+	}
 	u.NumberEntry.SetPlaceHolder(t["number"])
 	u.PINEntry.SetPlaceHolder(t["pin"])
 	u.HRPINEntry.SetPlaceHolder(t["hr-pin"])
-	u.sub.Text, u.title.Text = "", ""
-	u.sub.Color = colAccent
+	u.title.Text, u.sub.Text, u.note.Text = "", "", ""
+	u.AdminButton.Hidden = !u.hasHRPIN
 
 	var objs []fyne.CanvasObject
-	if u.admin != nil {
+	switch {
+	case u.admin != nil:
 		objs = u.admin.objects()
-	} else if u.m.Paused() {
+	case u.m.Paused():
 		u.title.Text = t["locked-kiosk"]
-		objs = []fyne.CanvasObject{u.title}
-	} else {
+		u.sub.Text = t["locked-why"]
+		objs = []fyne.CanvasObject{u.title, u.sub}
+	default:
 		objs = u.screen()
 	}
-	u.panel.Objects = objs
+	top := container.NewHBox(layout.NewSpacer(), u.LangButton, u.AdminButton)
+	var content fyne.CanvasObject = container.NewVBox(objs...)
+	if u.admin != nil && !u.admin.login {
+		content = u.admin.fill(objs)
+	}
+	u.panel.Layout = layout.NewBorderLayout(top, nil, nil, nil)
+	u.panel.Objects = []fyne.CanvasObject{top, content}
+	u.renderAttract()
+	for _, l := range []*widget.Label{u.title, u.sub, u.note} {
+		l.Refresh()
+	}
 	// Texts changed size: lay the whole screen out again.
 	u.Window.Content().Refresh()
+}
+
+// renderAttract fills the left side: the attract screen at idle with no
+// face near, the preview otherwise.
+func (u *UI) renderAttract() {
+	t, now := u.txt, u.opts.Clock.Now().In(u.opts.Location)
+	u.clockT.Text = now.Format("15:04")
+	u.dateT.Text = dateLine(u.lang, now)
+	u.placeT.Text = strings.Trim(u.opts.Company+" · "+u.opts.Site, " ·")
+	switch st := u.status; {
+	case u.opts.Status == nil:
+		u.chipT.Text = ""
+	case st.Online && st.LastSync.IsZero():
+		u.chipT.Text = t["online-never"]
+	case st.Online:
+		u.chipT.Text = fmt.Sprintf(t["online"], clock(st.LastSync, u.opts.Location))
+	default:
+		u.chipT.Text = fmt.Sprintf(t["offline"], st.Waiting)
+	}
+	near := !u.faceNear.IsZero() && time.Since(u.faceNear) < 2*time.Second
+	idle := u.state.Screen == flow.Idle && u.admin == nil
+	u.attract.Hidden = !(idle && !near) && !u.cameraDown && !u.m.Paused()
+	u.preview.Hidden = !u.attract.Hidden
+	for i, l := range []*widget.Label{u.clockT, u.dateT, u.placeT, u.chipT} {
+		if l.Text != u.attractShown[i] {
+			u.attractShown[i] = l.Text
+			l.Refresh()
+		}
+	}
+}
+
+// walkUp is "Walk up to clock in" in every language of the kiosk, the
+// current one first.
+func (u *UI) walkUp() string {
+	lines := []string{u.txt["walk-up"]}
+	for _, l := range Langs() {
+		if l != u.lang {
+			lines = append(lines, texts(l)["walk-up"])
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (u *UI) lockLine(s flow.State) string {
+	who := s.LockedAccount
+	if who == "" {
+		who = s.Employee.Number
+	}
+	return fmt.Sprintf(u.txt[string(flow.MsgLocked)], who, countdown(s.LockedUntil.Sub(u.opts.Clock.Now())))
+}
+
+func (u *UI) pinPad() []fyne.CanvasObject {
+	return []fyne.CanvasObject{u.title, u.field(u.NumberEntry), u.field(u.PINEntry), u.keypad(), u.CancelButton}
 }
 
 func (u *UI) screen() []fyne.CanvasObject {
 	t, s := u.txt, u.state
 	msg := t[string(s.Msg)]
+	if u.cameraDown && (s.Screen == flow.Idle || s.Screen == flow.Checking) {
+		u.title.Text = t["camera-down"]
+		if u.active == nil {
+			u.active = u.NumberEntry
+		}
+		return u.pinPad()
+	}
 	switch s.Screen {
 	case flow.Idle:
-		u.title.Text = msg
 		if s.Mode == flow.Verify {
-			return []fyne.CanvasObject{u.title, u.NumberEntry, u.keypad()}
+			u.title.Text = msg
+			return []fyne.CanvasObject{u.title, u.field(u.NumberEntry), u.keypad()}
 		}
-		return []fyne.CanvasObject{u.title, layout.NewSpacer(), u.PINButton}
+		u.title.Text = u.walkUp()
+		return []fyne.CanvasObject{u.title, layout.NewSpacer(), sized(u.PINButton, keySize, keySize)}
 	case flow.Checking:
 		u.title.Text = msg
-		return []fyne.CanvasObject{u.title, layout.NewSpacer(), u.PINButton}
+		if s.Retries > 0 {
+			u.title.Text = t["retry"] + msg
+		}
+		objs := []fyne.CanvasObject{u.title}
+		if s.OfferPIN {
+			u.note.Text = t[string(flow.MsgLivenessFailed)]
+		}
+		if s.Employee.Name != "" {
+			u.sub.Text = s.Employee.Name
+			u.progress.SetValue(s.Progress)
+			arrowT := label(sizeTitle, widget.WarningImportance)
+			arrowT.Text = arrow(s.Msg, u.opts.Clock.Now())
+			objs = append(objs, u.sub, arrowT, u.progress)
+		}
+		if u.note.Text != "" {
+			objs = append(objs, u.note)
+		}
+		return append(objs, layout.NewSpacer(), sized(u.PINButton, keySize, keySize))
 	case flow.WaitFace:
 		u.title.Text = t[string(flow.MsgLook)]
 		u.sub.Text = s.Employee.Name
-		return []fyne.CanvasObject{u.title, u.sub, layout.NewSpacer(), u.PINButton, u.CancelButton}
+		return []fyne.CanvasObject{u.title, u.sub, layout.NewSpacer(), sized(u.PINButton, keySize, keySize), u.CancelButton}
 	case flow.AskPIN:
 		u.title.Text = msg
-		if s.Msg == flow.MsgLocked {
-			u.title.Text = fmt.Sprintf(msg, clock(s.LockedUntil, u.opts.Location))
+		switch {
+		case s.Msg == flow.MsgLocked:
+			u.title.Text = u.lockLine(s)
+		case s.Msg == flow.MsgWrongPIN && s.TriesLeft == 1:
+			u.title.Text = fmt.Sprintf(t["wrong-pin-1"], int(s.LockFor.Seconds()))
+		case s.Msg == flow.MsgWrongPIN && s.TriesLeft > 1:
+			u.title.Text = fmt.Sprintf(t["wrong-pin-left"], s.TriesLeft, int(s.LockFor.Seconds()))
 		}
-		return []fyne.CanvasObject{u.title, u.NumberEntry, u.PINEntry, u.keypad(), u.CancelButton}
+		return u.pinPad()
+	case flow.Choose:
+		return u.choose(s)
 	case flow.Confirm:
-		u.title.Text = punchLine(t, s.Punch, u.opts.Location)
+		u.title.Text = "✔ " + punchLine(t, s.Punch, u.opts.Location)
 		if !s.Created {
 			u.title.Text = t[string(flow.MsgAlready)] + " " + clock(s.Punch.Time(), u.opts.Location)
 		}
@@ -378,28 +718,125 @@ func (u *UI) screen() []fyne.CanvasObject {
 			objs = append(objs, u.thumb)
 		}
 		if s.Created {
-			objs = append(objs, u.UndoButton)
+			objs = append(objs, sized(u.UndoButton, keySize, keySize))
 		}
 		return objs
 	default: // Message
 		u.title.Text = msg
 		if s.Msg == flow.MsgLocked {
-			u.title.Text = fmt.Sprintf(msg, clock(s.LockedUntil, u.opts.Location))
+			u.title.Text = u.lockLine(s)
 		}
-		return []fyne.CanvasObject{u.title, layout.NewSpacer(), u.PINButton}
+		return []fyne.CanvasObject{u.title, layout.NewSpacer(), sized(u.PINButton, keySize, keySize)}
 	}
 }
+
+// choose is "Hi Ana, clocked in since 08:33" and a large button per kind,
+// the likely one highlighted (yellow, ▶ and the countdown in words).
+func (u *UI) choose(s flow.State) []fyne.CanvasObject {
+	t := u.txt
+	first := strings.Fields(s.Employee.Name)
+	name := s.Employee.Name
+	if len(first) > 0 {
+		name = first[0]
+	}
+	switch s.Status.Kind {
+	case clockface.PunchIn, clockface.BreakStart:
+		u.title.Text = fmt.Sprintf(t["since-"+string(s.Status.Kind)], name, clock(s.Status.Since, u.opts.Location))
+	default:
+		u.title.Text = fmt.Sprintf(t["since-out"], name)
+	}
+	u.Kinds = u.Kinds[:0]
+	objs := []fyne.CanvasObject{u.title}
+	for i, k := range s.Kinds {
+		text := t["kind-"+string(k)]
+		b := widget.NewButton(text, func() { u.async(func() { u.m.ChooseKind(u.ctx, k) }) })
+		if i == 0 {
+			b.Importance = widget.HighImportance
+			b.SetText("▶ " + text)
+			if !s.ChooseUntil.IsZero() {
+				left := int((s.ChooseUntil.Sub(u.opts.Clock.Now()) + time.Second - 1) / time.Second)
+				u.note.Text = fmt.Sprintf(t["countdown"], text, max(left, 0))
+			}
+		}
+		u.Kinds = append(u.Kinds, b)
+		objs = append(objs, sized(b, keySize*3, keySize+16))
+	}
+	u.CancelButton.SetText(t["not-me"])
+	return append(objs, u.note, layout.NewSpacer(), u.CancelButton)
+}
+
+// arrow is the animated arrow of a liveness prompt: it steps towards the
+// side to turn to, so the movement reads without words too.
+func arrow(m flow.Msg, now time.Time) string {
+	step := int(now.UnixMilli()/250) % 4
+	switch m {
+	case flow.MsgTurnLeft:
+		return strings.Repeat("  ", 3-step) + "◀◀" + strings.Repeat("  ", step)
+	case flow.MsgTurnRight:
+		return strings.Repeat("  ", step) + "▶▶" + strings.Repeat("  ", 3-step)
+	case flow.MsgCloser:
+		return strings.Repeat("▲", step+1)
+	}
+	return []string{"◀", "◀ ▶", "▶", "◀ ▶"}[step]
+}
+
+// splitLayout lays out objects[0] (the preview) and objects[1] (the panel)
+// in fixed proportions: side by side in landscape, the preview on top in
+// portrait. Neither grows with its content.
+type splitLayout struct{}
+
+// previewShare is the preview's share of the window's long side.
+const previewShare = 0.5
+
+func (splitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) != 2 {
+		return
+	}
+	if size.Width >= size.Height {
+		w := float32(int(size.Width * previewShare))
+		objs[0].Move(fyne.NewPos(0, 0))
+		objs[0].Resize(fyne.NewSize(w, size.Height))
+		objs[1].Move(fyne.NewPos(w, 0))
+		objs[1].Resize(fyne.NewSize(size.Width-w, size.Height))
+		return
+	}
+	h := float32(int(size.Height * 0.38))
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(size.Width, h))
+	objs[1].Move(fyne.NewPos(0, h))
+	objs[1].Resize(fyne.NewSize(size.Width, size.Height-h))
+}
+
+func (splitLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(320, 320) }
 
 // SetFrame shows a preview frame with the face boxes drawn on a copy; call
 // it on the Fyne goroutine.
 func (u *UI) SetFrame(img *image.RGBA, boxes []image.Rectangle) {
-	out := image.NewRGBA(img.Bounds())
-	copy(out.Pix, img.Pix)
+	if u.preview.Hidden && len(boxes) == 0 {
+		// The attract screen is up and nobody is near: nothing to draw.
+		u.countFrame()
+		return
+	}
+	out := mirror(img)
 	for _, b := range boxes {
-		drawBox(out, b, 3, colBox)
+		// The preview is mirrored, like a looking glass: so is the box.
+		r := img.Bounds()
+		drawBox(out, image.Rect(r.Min.X+r.Max.X-b.Max.X, b.Min.Y, r.Min.X+r.Max.X-b.Min.X, b.Max.Y), 3, colBox)
+	}
+	if len(boxes) > 0 {
+		wasNear := !u.faceNear.IsZero() && time.Since(u.faceNear) < 2*time.Second
+		u.faceNear = time.Now()
+		if !wasNear {
+			u.renderAttract()
+		}
 	}
 	u.preview.Image = out
 	u.preview.Refresh()
+	u.countFrame()
+}
+
+// countFrame keeps the preview's frame-rate statistics.
+func (u *UI) countFrame() {
 	u.frames++
 	now := time.Now()
 	if u.shown.Add(1) == 1 {
@@ -472,6 +909,21 @@ func (u *UI) Preview(ctx context.Context, slot *frames.Slot, boxes func(seq uint
 	}
 }
 
+// mirror copies img flipped left to right.
+func mirror(img *image.RGBA) *image.RGBA {
+	b := img.Bounds()
+	out := image.NewRGBA(b)
+	w := b.Dx()
+	for y := 0; y < b.Dy(); y++ {
+		src := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		dst := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x := 0; x < w; x++ {
+			copy(dst[4*(w-1-x):4*(w-x)], src[4*x:4*x+4])
+		}
+	}
+	return out
+}
+
 func drawBox(img *image.RGBA, r image.Rectangle, w int, c color.Color) {
 	r = r.Intersect(img.Bounds())
 	if r.Empty() {
@@ -486,19 +938,23 @@ func drawBox(img *image.RGBA, r image.Rectangle, w int, c color.Color) {
 	}
 }
 
-// adminView is HR's mode: log in with the HR PIN, then list employees and
-// today's punches, enrol a face, lock the kiosk.
+// adminView is HR's mode: log in with the HR PIN (checked by the ledger,
+// with its lockout and audit), then list employees and today's punches,
+// enrol a face, lock the kiosk. It signs out after AdminIdle untouched.
 type adminView struct {
 	u     *UI
 	login bool
+	last  time.Time // the last touch
 	out   *widget.Label
 	// enrolment form
 	enrolForm                     bool
-	notice                        *widget.Label
+	notice                        *widget.RichText
 	Number, Name, PIN, Signature  *widget.Entry
 	Employees, Today, Enrol, Lock *widget.Button
 	Start, Decline, Close         *widget.Button
 	enrolling                     bool
+	loginMsg                      string
+	noticeText                    string // the Markdown shown, for tests
 }
 
 func (a *adminView) ok() {
@@ -508,61 +964,100 @@ func (a *adminView) ok() {
 	}
 	pin := u.HRPINEntry.Text
 	u.HRPINEntry.SetText("")
-	if subtle.ConstantTimeCompare([]byte(pin), []byte(u.opts.HRPIN)) != 1 {
-		u.title.Text = u.txt[string(flow.MsgWrongPIN)]
-		u.title.Refresh()
+	if pin == "" || u.opts.Admin == nil {
 		return
 	}
+	u.async(func() { // Argon2id
+		err := u.opts.Admin.CheckHRPIN(u.ctx, pin)
+		fyne.Do(func() {
+			if u.admin != a {
+				return
+			}
+			var le *clockface.LockedError
+			switch {
+			case errors.As(err, &le):
+				a.loginMsg = fmt.Sprintf(u.txt[string(flow.MsgLocked)], u.txt["hr-pin"], countdown(le.Until.Sub(u.opts.Clock.Now())))
+			case err != nil:
+				a.loginMsg = u.txt["hr-wrong"]
+			default:
+				a.open()
+			}
+			u.render()
+		})
+	})
+}
+
+func (a *adminView) open() {
+	u, t := a.u, a.u.txt
 	a.login = false
-	t := u.txt
+	a.last = u.opts.Clock.Now()
 	a.out = widget.NewLabel("")
 	a.out.Wrapping = fyne.TextWrapWord
 	a.Employees = widget.NewButton(t["employees"], a.listEmployees)
 	a.Today = widget.NewButton(t["today"], a.listToday)
 	a.Enrol = widget.NewButton(t["enrol"], a.showNotice)
 	a.Lock = widget.NewButton("", func() {
+		u.touch()
 		u.m.Pause(!u.m.Paused())
 		a.u.render()
 	})
 	a.Close = widget.NewButton(t["close"], func() { u.admin = nil; u.render() })
-	a.Number, a.Name, a.PIN, a.Signature = widget.NewEntry(), widget.NewEntry(), widget.NewPasswordEntry(), widget.NewEntry()
+	a.Number, a.Name, a.PIN, a.Signature = widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	a.PIN.Password = true
+	a.PIN.ActionItem = canvas.NewRectangle(color.Transparent)
+	for _, e := range []*widget.Entry{a.Number, a.Name, a.PIN, a.Signature} {
+		e.OnChanged = func(string) { u.touch() }
+	}
 	a.Number.SetPlaceHolder(t["number"])
 	a.Name.SetPlaceHolder(t["name"])
 	a.PIN.SetPlaceHolder(t["pin"])
 	a.Signature.SetPlaceHolder(t["signature"])
-	a.notice = widget.NewLabel("")
+	a.notice = widget.NewRichTextFromMarkdown("")
 	a.notice.Wrapping = fyne.TextWrapWord
 	a.Start = widget.NewButton(t["start"], a.startEnrol)
 	a.Decline = widget.NewButton(t["decline"], a.decline)
-	u.render()
 }
 
 func (a *adminView) objects() []fyne.CanvasObject {
 	u, t := a.u, a.u.txt
 	if a.login {
 		u.title.Text = t["hr-pin"]
+		u.sub.Text = a.loginMsg
 		u.active = u.HRPINEntry
-		return []fyne.CanvasObject{u.title, u.HRPINEntry, u.keypad(), u.CancelButton}
+		return []fyne.CanvasObject{u.title, u.sub, u.field(u.HRPINEntry), u.keypad(), u.CancelButton}
 	}
 	u.title.Text = t["admin"]
+	if idle := u.opts.Clock.Now().Sub(a.last); idle >= u.opts.AdminIdle-adminWarning {
+		u.sub.Text = fmt.Sprintf(t["idle-warning"], int((u.opts.AdminIdle-idle+time.Second-1)/time.Second))
+	}
 	if u.m.Paused() {
 		a.Lock.SetText(t["unlock"])
 	} else {
 		a.Lock.SetText(t["lock"])
 	}
-	objs := []fyne.CanvasObject{u.title, container.NewGridWithColumns(2, a.Employees, a.Today, a.Enrol, a.Lock)}
+	objs := []fyne.CanvasObject{u.title, u.sub, container.NewGridWithColumns(2, a.Employees, a.Today, a.Enrol, a.Lock)}
 	if a.enrolForm {
 		scroll := container.NewVScroll(a.notice)
-		scroll.SetMinSize(fyne.NewSize(560, 180))
+		scroll.SetMinSize(fyne.NewSize(200, 160))
 		objs = append(objs, scroll, a.Number, a.Name, a.PIN, a.Signature, container.NewGridWithColumns(2, a.Start, a.Decline))
 	}
 	return append(objs, a.out, a.Close)
+}
+
+// fill lays admin mode's objects out to fill the panel: the title and the
+// buttons on top, Close at the bottom, the form and output scrolling
+// between them.
+func (a *adminView) fill(objs []fyne.CanvasObject) fyne.CanvasObject {
+	n := len(objs)
+	top := container.NewVBox(objs[:3]...)
+	return container.NewBorder(top, objs[n-1], nil, nil, container.NewVScroll(container.NewVBox(objs[3:n-1]...)))
 }
 
 // show sets the admin output from another goroutine.
 func (a *adminView) show(text string) { fyne.Do(func() { a.out.SetText(text) }) }
 
 func (a *adminView) listEmployees() {
+	a.u.touch()
 	a.u.async(a.employees)
 }
 
@@ -584,6 +1079,7 @@ func (a *adminView) employees() {
 }
 
 func (a *adminView) listToday() {
+	a.u.touch()
 	now := a.u.opts.Clock.Now().In(a.u.opts.Location)
 	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	a.u.async(func() { a.today(from) })
@@ -607,27 +1103,46 @@ func (a *adminView) today(from time.Time) {
 	a.show(b.String())
 }
 
-// showNotice opens the enrolment form with the consent notice in the
-// kiosk's language: the person reads it, then signs or declines.
+// showNotice opens the enrolment form with the consent notice, rendered
+// from its Markdown, in the kiosk's language: the person reads it, then
+// signs or declines.
 func (a *adminView) showNotice() {
-	n, err := a.u.opts.Admin.Notice(string(a.u.opts.Lang))
+	a.u.touch()
+	n, err := a.u.opts.Admin.Notice(string(a.u.lang))
 	if err != nil {
 		a.out.SetText(err.Error())
 		return
 	}
-	a.notice.SetText(string(n.Text))
+	a.notice.ParseMarkdown(string(n.Text))
+	a.noticeText = string(n.Text)
 	a.enrolForm = true
 	a.u.render()
 }
 
 func (a *adminView) applicant() enroll.Applicant {
-	return enroll.Applicant{Number: strings.TrimSpace(a.Number.Text), Name: strings.TrimSpace(a.Name.Text), PIN: a.PIN.Text, Locale: string(a.u.opts.Lang)}
+	return enroll.Applicant{Number: strings.ToUpper(strings.TrimSpace(a.Number.Text)), Name: strings.TrimSpace(a.Name.Text), PIN: a.PIN.Text, Locale: string(a.u.lang)}
 }
 
-// decline records a refused consent: a PIN/badge-only employee.
+// validPIN is the ledger's PIN rule, checked inline before any write.
+func validPIN(pin string) bool {
+	if len(pin) < 4 || len(pin) > 8 {
+		return false
+	}
+	for _, r := range pin {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// decline records a refused consent: a PIN/badge-only employee. It needs
+// the number, the name and a PIN (without one they could not punch).
 func (a *adminView) decline() {
+	a.u.touch()
 	who := a.applicant()
-	if who.Number == "" {
+	if who.Number == "" || who.Name == "" || !validPIN(who.PIN) {
+		a.out.SetText(a.u.txt["need-fields"])
 		return
 	}
 	declined := a.u.txt["declined"]
@@ -643,22 +1158,25 @@ func (a *adminView) decline() {
 
 // startEnrol runs an enrolment from the live camera in the background.
 func (a *adminView) startEnrol() {
+	a.u.touch()
 	if a.enrolling {
 		return
 	}
 	who := a.applicant()
 	sig := strings.TrimSpace(a.Signature.Text)
-	if who.Number == "" || sig == "" {
+	if who.Number == "" || who.Name == "" || !validPIN(who.PIN) || sig == "" {
+		a.out.SetText(a.u.txt["need-fields"])
 		return
 	}
 	a.enrolling = true
 	t := a.u.txt
 	out := a.out
+	lang := string(a.u.lang)
 	a.u.async(func() {
 		res, err := a.u.opts.Admin.Enrol(a.u.ctx, who, sig, func(fb enroll.Feedback) {
 			line := fmt.Sprintf(t["progress"], fb.Progress, fb.Of)
 			if !fb.Accepted && fb.Reason != "" {
-				line += " · " + fb.Reason.Text(string(a.u.opts.Lang))
+				line += " · " + fb.Reason.Text(lang)
 			}
 			fyne.Do(func() { out.SetText(line) })
 		})
