@@ -56,9 +56,6 @@ type Config struct {
 	// turns it off (every frame analysed, as benchmarks want).
 	Presence presence.Config
 	NoGate   bool
-	// MaxShift is the longest shift an open in-punch may start (0:
-	// attendance.DefaultMaxShift); older ones count as out.
-	MaxShift time.Duration
 	// OnPunch is called once for every punch the kiosk creates (from any
 	// goroutine).
 	OnPunch func(clockface.Punch)
@@ -131,7 +128,7 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
 	m, err := flow.New(ctx, flow.Config{Mode: cfg.Mode, Thresholds: th, Model: model, Liveness: cfg.Liveness, KioskID: cfg.KioskID,
-		States: LedgerStates{Ledger: cfg.Ledger, Clock: cfg.Clock, MaxShift: cfg.MaxShift}, Countdown: cfg.Countdown}, cfg.Ledger, cfg.Clock)
+		States: LedgerStates{Ledger: cfg.Ledger}, Countdown: cfg.Countdown}, cfg.Ledger, cfg.Clock)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
@@ -196,23 +193,26 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 // timer are updated.
 const screenTick = 500 * time.Millisecond
 
-// LedgerStates is flow.States on the ledger: the employee's punches from
-// every kiosk as last known, paired by package attendance.
+// LedgerStates is flow.States on the ledger: the employee's state and the
+// kinds that make sense now, as the ledger works them out (its punches,
+// paired by package attendance, with the ledger's maximum shift), so the
+// kiosk's default and the ledger's walk-up default never differ.
 type LedgerStates struct {
-	Ledger   *ledger.Ledger
-	Clock    clockface.Clock
-	MaxShift time.Duration
+	Ledger *ledger.Ledger
 }
 
 // NextKinds lists the kinds that make sense for number now, the likely one
 // first, and the employee's state.
 func (s LedgerStates) NextKinds(ctx context.Context, number string) ([]clockface.PunchKind, attendance.Status, error) {
-	ps, err := s.Ledger.EmployeePunches(ctx, number)
+	st, err := s.Ledger.State(ctx, number)
 	if err != nil {
-		return nil, attendance.Status{}, fmt.Errorf("next kinds: %w", err)
+		return nil, attendance.Status{}, err
 	}
-	st := attendance.State(ps, s.Clock.Now(), s.MaxShift)
-	return attendance.NextKinds(st), st, nil
+	ks, err := s.Ledger.NextKinds(ctx, number)
+	if err != nil {
+		return nil, attendance.Status{}, err
+	}
+	return ks, st, nil
 }
 
 // HasHRPIN and CheckHRPIN open admin mode through the ledger's HR PIN.

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clockface"
+	"clockface/embeddings"
 	"clockface/enroll"
 	"clockface/kiosk"
 	"clockface/kiosk/camera"
@@ -230,6 +231,17 @@ func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags
 	if cfg.Engine, err = a.kioskEngine(ctx, led); err != nil {
 		return cfg, err
 	}
+	// The site's self-calibration may tighten the shipped accept distance
+	// (never loosen it): the kiosk decides with the effective bands.
+	shipped, err := embeddings.ThresholdsFor(cfg.Engine.Model())
+	if err != nil {
+		return cfg, fmt.Errorf("kiosk: %w", err)
+	}
+	th, err := led.EffectiveThresholds(ctx, cfg.Engine.Model(), shipped)
+	if err != nil {
+		return cfg, fmt.Errorf("kiosk: %w", err)
+	}
+	cfg.Thresholds = &th
 	if cfg.Source, cfg.Pace, err = openCamera(f.camera); err != nil {
 		return cfg, err
 	}
