@@ -474,6 +474,15 @@ func (s *Server) templatesPush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.clock.Now()
+	// The newest share per employee wins, so a share dated far ahead could
+	// never be replaced: refuse it, as a batch with a far-future punch is.
+	for i, sh := range push.Shares {
+		if sh.At.After(now.Add(wire.MaxFuture)) {
+			s.fail(w, http.StatusBadRequest, wire.CodeFutureTime, fmt.Sprintf("shares[%d].at %s is more than %s ahead of hub time %s: fix the kiosk clock",
+				i, sh.At.Format(time.RFC3339), wire.MaxFuture, now.Format(time.RFC3339)))
+			return
+		}
+	}
 	if err := s.store.SpendNonce(r.Context(), k.ID, p.Nonce, now); err != nil {
 		s.fail(w, http.StatusUnauthorized, wire.CodeReplay, "nonce already used: every request needs a fresh nonce")
 		return

@@ -131,6 +131,16 @@ func TestTemplateSharing(t *testing.T) {
 			if all, _ := st.Shares(ctx, 0, 10); len(all) != 1 {
 				t.Errorf("bad share stored: %d shares", len(all))
 			}
+
+			// A share dated far ahead would win over every later one:
+			// refused, nothing stored.
+			future := key.Tombstone("E1", tmpl.Model.String(), h.clock.Now().Add(wire.MaxFuture+time.Minute))
+			if _, err := k1.PushTemplates(ctx, []wire.TemplateShare{future}); !errors.As(err, &he) || he.Status != 400 || he.Code != wire.CodeFutureTime {
+				t.Errorf("far-future share: got %v, want 400 %s", err, wire.CodeFutureTime)
+			}
+			if all, _ := st.Shares(ctx, 0, 10); len(all) != 1 || !all[0].At.Before(h.clock.Now().Add(wire.MaxFuture)) {
+				t.Errorf("far-future share stored: %+v", all)
+			}
 		})
 	}
 }
