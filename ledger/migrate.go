@@ -99,18 +99,17 @@ func runMigrations(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	}
 	// goose has no lock for SQLite: a process opening the ledger at the same
 	// moment may apply a migration first, and ours then fails on it. Start
-	// again from the version it recorded.
-	for range latest {
-		_, err = p.Up(ctx)
-		var pe *goose.PartialError
-		if !errors.As(err, &pe) {
+	// again from the version the database holds; a migration that really
+	// fails fails the same way every time and is reported after the last
+	// try (each try is its own transaction, rolled back).
+	var pe *goose.PartialError
+	for range latest + 1 {
+		if _, err = p.Up(ctx); !errors.As(err, &pe) {
 			break
 		}
-		var done bool
-		if db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM "+goose.DefaultTablename+" WHERE version_id = ?",
-			pe.Failed.Source.Version).Scan(&done); !done {
-			return fmt.Errorf("migrate %s: %w", path.Base(pe.Failed.Source.Path), pe.Err)
-		}
+	}
+	if errors.As(err, &pe) {
+		return fmt.Errorf("migrate %s: %w", path.Base(pe.Failed.Source.Path), pe.Err)
 	}
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)

@@ -330,7 +330,13 @@ func TestFarFutureShareRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.a.client.PushTemplates(ctx, []wire.TemplateShare{far, near}); err != nil {
+	// This hub refuses a far-future share at push; a hostile or older hub
+	// may still hand one out, so the kiosk must refuse it too: put it in the
+	// hub's store directly.
+	if _, err := f.a.client.PushTemplates(ctx, []wire.TemplateShare{far}); err == nil {
+		t.Error("push of a far-future share: the hub accepted it")
+	}
+	if _, err := f.st.PutShares(ctx, f.a.client.KioskID(), []wire.TemplateShare{far, near}, now); err != nil {
 		t.Fatal(err)
 	}
 	r, err := fleet.Share(ctx, f.key, f.b.client, f.b.l, f.m, &f.b.state, now)
@@ -345,7 +351,7 @@ func TestFarFutureShareRefused(t *testing.T) {
 	}
 
 	tomb := f.key.Tombstone("E1", f.m.String(), time.Date(2199, 1, 1, 0, 0, 0, 0, time.UTC))
-	if _, err := f.a.client.PushTemplates(ctx, []wire.TemplateShare{tomb}); err != nil {
+	if _, err := f.st.PutShares(ctx, f.a.client.KioskID(), []wire.TemplateShare{tomb}, now); err != nil {
 		t.Fatal(err)
 	}
 	r, err = fleet.Share(ctx, f.key, f.b.client, f.b.l, f.m, &f.b.state, now)
