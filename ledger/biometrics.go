@@ -15,6 +15,7 @@ import (
 
 	"clockface"
 	"clockface/embeddings"
+	"clockface/vault"
 )
 
 // Snapshot purposes.
@@ -344,6 +345,25 @@ func (l *Ledger) TemplatesAs(ctx context.Context, actor string, m embeddings.Mod
 // template sharing), which never shows a descriptor to anyone; a load on a
 // person's behalf uses TemplatesAs.
 func (l *Ledger) Templates(ctx context.Context, m embeddings.Model) ([]embeddings.Template, error) {
+	// The read runs outside the key lock: if key rotations committed
+	// between its snapshot and the unwrap (two or more, so the snapshot's
+	// key is neither the current nor the previous one), a fresh read sees
+	// the current wrapping. The ciphertexts never change, only the wrap.
+	var err error
+	for range rotationRetries {
+		var ts []embeddings.Template
+		if ts, err = l.templatesOnce(ctx, m); !errors.Is(err, vault.ErrWrongKey) {
+			return ts, err
+		}
+	}
+	return nil, err
+}
+
+// rotationRetries bounds Templates' fresh reads after a concurrent key
+// rotation.
+const rotationRetries = 3
+
+func (l *Ledger) templatesOnce(ctx context.Context, m embeddings.Model) ([]embeddings.Template, error) {
 	rows, err := l.db.QueryContext(ctx, `SELECT e.number, k.wrapped, t.ciphertext FROM templates t
 		JOIN employees e ON e.id = t.employee_id
 		JOIN data_keys k ON k.employee_id = t.employee_id

@@ -79,7 +79,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(ct, tt.plain) {
+			if len(tt.plain) >= 16 && bytes.Contains(ct, tt.plain) { // a short plaintext turns up in random bytes by chance
 				t.Fatal("ciphertext contains the plaintext")
 			}
 			// Through the wrapped key, as the ledger does after a restart.
