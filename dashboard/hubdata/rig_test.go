@@ -11,7 +11,7 @@ import (
 	"clockface/attendance"
 	"clockface/dashboard"
 	"clockface/dashboard/hubdata"
-	"clockface/dashboard/internal/pgtest"
+	"clockface/internal/pgtest"
 	"clockface/internal/clocktest"
 	"clockface/ledger"
 	"clockface/sync/hub"

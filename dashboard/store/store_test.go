@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"clockface/dashboard"
-	"clockface/dashboard/internal/pgtest"
+	"clockface/internal/pgtest"
 	"clockface/dashboard/store"
 	"clockface/internal/clocktest"
 )

@@ -18,7 +18,7 @@ import (
 	"clockface"
 	"clockface/internal/clocktest"
 	"clockface/sync/hub"
-	"clockface/sync/internal/pgtest"
+	"clockface/internal/pgtest"
 	"clockface/sync/wire"
 )
 

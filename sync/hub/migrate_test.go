@@ -16,7 +16,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the raw handle on a SQLite file
 
 	"clockface/sync/hub"
-	"clockface/sync/internal/pgtest"
+	"clockface/internal/pgtest"
 	"clockface/sync/wire"
 )
 

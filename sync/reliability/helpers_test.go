@@ -13,7 +13,7 @@ import (
 	"clockface"
 	"clockface/sync/hub"
 	"clockface/sync/hubclient"
-	"clockface/sync/internal/pgtest"
+	"clockface/internal/pgtest"
 	"clockface/sync/outbox"
 	"clockface/sync/wire"
 )
