@@ -377,3 +377,18 @@ func Ready(cfg payroll.Config, format payroll.Format) error {
 	_, err := payroll.Build(payroll.Input{Sheet: attendance.Sheet{From: t, To: t.AddDate(0, 0, 1)}, ExportID: "ready"}, cfg)
 	return err
 }
+
+// FileName is the name a built file is kept under when no path is given:
+// the name its format requires (ADP's PRcccEPI.csv), else the name
+// payroll.Export gives it in a folder, payroll-FORMAT-FIRST-LAST.ext.
+func FileName(f payroll.File) string {
+	if f.Name != "" {
+		return f.Name
+	}
+	ext := "csv"
+	if f.Format == payroll.IIF {
+		ext = "iif"
+	}
+	return fmt.Sprintf("payroll-%s-%s-%s.%s", f.Format, f.Summary.From.Format("20060102"),
+		f.Summary.To.AddDate(0, 0, -1).Format("20060102"), ext)
+}
