@@ -22,6 +22,7 @@ import (
 	"clockface/dashboard/hubdata"
 	"clockface/internal/pgtest"
 	"clockface/payroll"
+	"clockface/payrun"
 )
 
 // buildCLI builds the clockface binary once for a test, as the CLI tests
@@ -232,15 +233,7 @@ func TestExportRoles(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b)
 	}
-	// token is the csrf token of the page's form posting to path.
-	token := func(body, path string) string {
-		t.Helper()
-		m := regexp.MustCompile(`action="` + regexp.QuoteMeta(path) + `"[^>]*><input type="hidden" name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
-		if m == nil {
-			t.Fatalf("no form to %s on the page:\n%s", path, body)
-		}
-		return m[1]
-	}
+	token := func(body, path string) string { return pageToken(t, body, path) }
 	code, body := page(pay, "GET", "/export", nil)
 	if code != http.StatusOK {
 		t.Fatalf("payroll opens /export: %d", code)
@@ -292,4 +285,119 @@ func TestExportRoles(t *testing.T) {
 	if hist, _ := r.st.Exports(context.Background()); len(hist) != 1 {
 		t.Errorf("%d exports recorded, want only the payroll user's", len(hist))
 	}
+}
+
+// BenchmarkExport is the dashboard's payroll export of 16-30 November
+// 2026 for 1,667 employees, each working every weekday of the whole
+// workweeks the period needs (15 days, 4 punches a day: 100,020 punches
+// read), on both stores:
+//
+//	run       POST /export/run over HTTPS with a signed-in session and
+//	          the redirect's download: read, rules, file, record, bytes
+//	download  GET /export/ID/download of a recorded file (checked bytes)
+//	payrun    the baseline: payrun.Prepare and Build in process, as the
+//	          CLI computes the file, with no HTTP and no record
+func BenchmarkExport(b *testing.B) {
+	for _, kind := range backends {
+		b.Run(kind, func(b *testing.B) {
+			r := newRig(b, kind, clockface.SystemClock{})
+			r.screen.Set(time.Date(2026, 12, 10, 12, 0, 0, 0, zone))
+			people := staff(1667)
+			var ps []clockface.Punch
+			for day := local(15, 0, 0); day.Before(local(30, 0, 0).AddDate(0, 0, 6)); day = day.AddDate(0, 0, 1) {
+				if day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+					continue
+				}
+				for _, e := range people {
+					ps = append(ps, workday(e.Number, "front", day)...)
+				}
+			}
+			r.load("front", people, ps)
+			r.addUsers(dashboard.User{Email: "pay@example.com", Role: dashboard.RolePayroll})
+			c := r.signedIn("pay@example.com")
+			res, err := c.PostForm(r.srv.URL+"/export/preview", url.Values{"csrf": {formToken(b, c, r.srv.URL+"/export", "/export/preview")},
+				"format": {"generic"}, "date": {"2026-11-16"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			page, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK || strings.Contains(string(page), `id="blocking"`) {
+				b.Fatalf("preview: %d\n%s", res.StatusCode, page)
+			}
+			runForm := url.Values{"csrf": {pageToken(b, string(page), "/export/run")}, "format": {"generic"}, "date": {"2026-11-16"}}
+			run := func() int {
+				res, err := c.PostForm(r.srv.URL+"/export/run", runForm)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, _ := io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK || res.Header.Get("Content-Disposition") == "" {
+					b.Fatalf("run: status %d", res.StatusCode)
+				}
+				return int(n)
+			}
+			size := run()
+			b.Run("run", func(b *testing.B) {
+				for b.Loop() {
+					run()
+				}
+				b.SetBytes(int64(size))
+				b.ReportMetric(float64(len(ps)), "punches")
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/export")
+			})
+			hist, err := r.st.Exports(context.Background())
+			if err != nil || len(hist) == 0 {
+				b.Fatalf("history: %v %v", hist, err)
+			}
+			b.Run("download", func(b *testing.B) {
+				for b.Loop() {
+					get(b, c, r.srv.URL+"/export/"+hist[0].ID+"/download")
+				}
+				b.SetBytes(int64(size))
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/download")
+			})
+			b.Run("payrun", func(b *testing.B) {
+				ru := rules(b)
+				ru.Now = r.screen.Now()
+				period, err := payrun.Days(local(16, 0, 0), local(30, 0, 0), zone)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cfg := payroll.DefaultConfig()
+				for b.Loop() {
+					run, err := payrun.Prepare(context.Background(), r.st, nil, payrun.Plan{Period: period, Rules: ru, Payroll: cfg, ExportID: "bench"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := run.Build(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/export")
+			})
+		})
+	}
+}
+
+// formToken opens page u and returns its form's csrf token for path.
+func formToken(b *testing.B, c *http.Client, u, path string) string {
+	res, err := c.Get(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	page, _ := io.ReadAll(res.Body)
+	return pageToken(b, string(page), path)
+}
+
+// pageToken is the csrf token of page's form posting to path.
+func pageToken(t testing.TB, page, path string) string {
+	t.Helper()
+	m := regexp.MustCompile(`action="` + regexp.QuoteMeta(path) + `"[^>]*><input type="hidden" name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form to %s on the page:\n%s", path, page)
+	}
+	return m[1]
 }
