@@ -10,14 +10,14 @@ import (
 
 // The Employees screen's actions: terminate, restrict to PIN only, lift a
 // restriction, each a POST with the form's token and a required reason,
-// for owners and HR (ActManageEmployees). The hub records the change in
+// for owners and HR (ActEditEmployees). The hub records the change in
 // its audit and every kiosk applies it at its next sync, as a termination
 // or restriction made at the kiosk (templates deleted, face matching
 // stopped); the screen shows on how many kiosks it is still pending.
 
 func (h *Handler) employeeRoutes(mux *http.ServeMux) {
 	for _, a := range []string{EmployeeTerminate, EmployeeRestrict, EmployeeUnrestrict} {
-		h.handle(mux, Route{Method: "POST", Pattern: "/employees/{employee}/" + a, Action: ActManageEmployees}, h.changeEmployee(a))
+		h.handle(mux, Route{Method: "POST", Pattern: "/employees/{employee}/" + a, Action: ActEditEmployees}, h.changeEmployee(a))
 	}
 }
 
@@ -34,7 +34,7 @@ type employeesData struct {
 // employeesPage renders the directory with status and, after a refused
 // form, errKey's message.
 func (h *Handler) employeesPage(c *call, status int, errKey, flashKey, problem string) {
-	d := employeesData{CanManage: Can(c.user.Role, ActManageEmployees) && h.data.EmployeeControl != nil, Problem: problem}
+	d := employeesData{CanManage: Can(c.user.Role, ActEditEmployees) && h.data.EmployeeControl != nil, Problem: problem}
 	if h.data.Directory != nil {
 		rows, err := h.data.Directory.Employees(c.ctx(), c.filter())
 		if err != nil {
