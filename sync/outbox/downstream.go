@@ -76,3 +76,7 @@ func (r *Relay) pull(ctx context.Context, st *PassStats) error {
 	}
 	return nil
 }
+
+// OnApplied sets Options.Applied: f runs after a pass applied hub status
+// changes (the kiosk reloads its face gallery). Call it before Run.
+func (r *Relay) OnApplied(f func()) { r.o.Applied = f }
