@@ -133,6 +133,16 @@ func (s *lockSpy) Template(ctx context.Context, number string, m embeddings.Mode
 	return s.Ledger.Template(ctx, number, m)
 }
 
+func (s *lockSpy) Tries(ctx context.Context, number string) (int, time.Duration, error) {
+	s.unlocked("Tries")
+	return s.Ledger.Tries(ctx, number)
+}
+
+func (s *lockSpy) MaybeRefreshTemplate(ctx context.Context, number string, m embeddings.Model, v embeddings.Embedding, ev embeddings.RefreshEvidence) (bool, error) {
+	s.unlocked("MaybeRefreshTemplate")
+	return s.Ledger.MaybeRefreshTemplate(ctx, number, m, v, ev)
+}
+
 func (s *lockSpy) VoidPunch(ctx context.Context, id, actor, reason string) error {
 	s.unlocked("VoidPunch")
 	return s.Ledger.VoidPunch(ctx, id, actor, reason)
@@ -632,8 +642,8 @@ func TestWrongPINKeepsTheNumber(t *testing.T) {
 		t.Fatalf("first wrong PIN: got %v/%v number %q tries %d, want ask-pin/wrong-pin 1001 2", s.Screen, s.Msg, s.Employee.Number, s.TriesLeft)
 	}
 	r.m.SubmitPIN(r.ctx, "1001", "0000")
-	if s := r.m.State(); s.TriesLeft != 1 || s.LockFor != DefaultFirstLock {
-		t.Errorf("second wrong PIN: got %d tries, lock %v, want 1 and %v", s.TriesLeft, s.LockFor, DefaultFirstLock)
+	if s := r.m.State(); s.TriesLeft != 1 || s.LockFor != 30*time.Second {
+		t.Errorf("second wrong PIN: got %d tries, lock %v, want 1 and 30s", s.TriesLeft, s.LockFor)
 	}
 	r.m.SubmitPIN(r.ctx, "1001", "0000")
 	s = r.m.State()
@@ -644,5 +654,61 @@ func TestWrongPINKeepsTheNumber(t *testing.T) {
 	r.m.Tick(r.ctx)
 	if got := r.m.State(); got.Msg != MsgLocked {
 		t.Errorf("the lock message left before the lock ended: %v", got.Msg)
+	}
+}
+
+// TestTriesLeftAreTheLedgers: the PIN pad's count is the ledger's, so
+// failures the machine did not see (a face check in verify mode, another
+// kiosk process, the CLI) count, and a lock that ran out leaves one try.
+func TestTriesLeftAreTheLedgers(t *testing.T) {
+	tests := []struct {
+		name     string
+		before   func(r *rig)
+		wrong    int
+		left     int
+		lockFor  time.Duration
+		lockedTo time.Duration // >0: the last wrong PIN shows this lock
+	}{
+		{"fresh", func(*rig) {}, 1, 2, 30 * time.Second, 0},
+		{"a failed face check elsewhere", func(r *rig) {
+			if err := r.led.RecordFailure(r.ctx, "1001", clockface.MethodFace); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, 1, 30 * time.Second, 0},
+		{"a wrong PIN at another process", func(r *rig) {
+			if err := r.led.CheckPIN(r.ctx, "1001", "1111"); !errors.Is(err, clockface.ErrBadPIN) {
+				t.Fatal(err)
+			}
+		}, 2, 0, 0, 30 * time.Second},
+		{"after the first lock ran out", func(r *rig) {
+			for range 3 {
+				r.led.CheckPIN(r.ctx, "1001", "1111")
+			}
+			r.clock.Add(30 * time.Second)
+		}, 1, 0, 0, 60 * time.Second},
+		{"unknown number: no count", func(*rig) {}, 0, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, Identify, nil)
+			tt.before(r)
+			number, n := "1001", tt.wrong
+			if n == 0 {
+				number, n = "9999", 1
+			}
+			for range n {
+				r.m.SubmitPIN(r.ctx, number, "0000")
+			}
+			s := r.m.State()
+			if tt.lockedTo > 0 {
+				if s.Msg != MsgLocked || !s.LockedUntil.Equal(r.clock.Now().Add(tt.lockedTo)) {
+					t.Fatalf("got %v until %v, want locked for %v", s.Msg, s.LockedUntil, tt.lockedTo)
+				}
+				return
+			}
+			if s.Msg != MsgWrongPIN || s.TriesLeft != tt.left || s.LockFor != tt.lockFor {
+				t.Fatalf("got %v, %d tries left before a %v lock; want wrong-pin, %d before %v", s.Msg, s.TriesLeft, s.LockFor, tt.left, tt.lockFor)
+			}
+		})
 	}
 }
