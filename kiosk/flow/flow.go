@@ -9,8 +9,12 @@
 // liveness window. Once identified (by face or PIN) the employee chooses
 // the punch kind among those that make sense now (States), the likely one
 // applied when a short countdown ends. A decided face that stays in view is
-// not decided again until it leaves. The PIN pad is always there; lockouts
-// come from the ledger.
+// not decided again until it leaves. The PIN pad is always there; lockouts,
+// and the tries left that the PIN pad shows, come from the ledger
+// (Store.Tries), never from a count of the machine's own. A face punch the
+// ledger created offers its decision frame's embedding to the bounded
+// template refresh (Store.MaybeRefreshTemplate) once the confirmation is
+// shown; a PIN punch, a review, a refused or debounced punch never does.
 //
 // Everything that happens arrives as a method call (Frame, Tick, Claim,
 // SubmitPIN, Undo, Cancel) with the time taken from a clockface.Clock, so
