@@ -146,6 +146,14 @@ type Config struct {
 	// IdentifyFrames, LivenessTries: 0 means the defaults above.
 	IdentifyFrames int
 	LivenessTries  int
+	// PINThenFace (verify mode only) makes the PIN the claim, for two
+	// factors: a right PIN of an employee whose face may be used opens the
+	// face check for them and only the face punches; a typed number or a
+	// badge asks for the PIN first. An employee without a usable face
+	// (restricted, not enrolled) still punches by PIN alone. A failed face
+	// counts towards the lockout, but the next right PIN clears the count
+	// (the ledger's rule), so it does not lock out someone who knows the PIN.
+	PINThenFace bool
 }
 
 func (c *Config) defaults() error {
@@ -154,6 +162,9 @@ func (c *Config) defaults() error {
 	}
 	if err := c.Thresholds.Validate(); err != nil {
 		return fmt.Errorf("flow config: %w", err)
+	}
+	if c.PINThenFace && c.Mode != Verify {
+		return fmt.Errorf("flow config: PIN then face needs verify mode, not %s", c.Mode)
 	}
 	if c.Liveness != nil {
 		if err := c.Liveness.Validate(); err != nil {
@@ -1156,7 +1167,8 @@ func (m *Machine) ClaimBadge(ctx context.Context, badge string) {
 // claim reads the claimed employee's lockout and (verify mode) template
 // without the lock, then moves to the PIN pad or the face check.
 func (m *Machine) claim(ctx context.Context, e clockface.Employee, err error) {
-	verify := err == nil && e.FaceAllowed() && m.cfg.Mode == Verify
+	// With PIN then face, a number or badge only opens the PIN pad.
+	verify := err == nil && e.FaceAllowed() && m.cfg.Mode == Verify && !m.cfg.PINThenFace
 	var (
 		le   *clockface.LockedError
 		lerr error
@@ -1223,6 +1235,11 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 		lockFor time.Duration
 	)
 	err := m.store.CheckPIN(ctx, number, pin) // records the failure itself
+	if err == nil && m.cfg.PINThenFace {
+		if s, ok := m.faceAfterPIN(ctx, number); ok {
+			return s
+		}
+	}
 	switch {
 	case errors.Is(err, clockface.ErrBadPIN), errors.Is(err, clockface.ErrUnknownEmployee):
 		// The ledger's count after this failure: the lock it engaged, or
@@ -1262,6 +1279,34 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 		return m.message(MsgError, err)
 	}
 	return m.confirm(State{}, res.Employee, res.Punch, res.Created, m.clock.Now())
+}
+
+// faceAfterPIN opens the face check of number after a right PIN (PIN then
+// face); ok is false for an employee whose face may not be used, who then
+// punches by PIN alone. The reads run without the lock.
+func (m *Machine) faceAfterPIN(ctx context.Context, number string) (State, bool) {
+	e, err := m.store.Employee(ctx, number)
+	if err == nil && !e.FaceAllowed() {
+		return State{}, false
+	}
+	var tmpl embeddings.Template
+	if err == nil {
+		if tmpl, err = m.store.Template(ctx, number, m.cfg.Model); err != nil {
+			err = fmt.Errorf("template of %s: %w", number, err)
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.paused:
+		return m.st, true
+	case err != nil:
+		return m.message(MsgError, err), true
+	}
+	m.sess, m.claimed = nil, tmpl
+	s := m.set(State{Screen: WaitFace, Msg: MsgLook, Employee: e})
+	m.until = m.clock.Now().Add(m.cfg.ClaimTimeout)
+	return s, true
 }
 
 // Undo voids the punch on the confirmation screen, within the undo window.

@@ -712,3 +712,48 @@ func TestTriesLeftAreTheLedgers(t *testing.T) {
 		})
 	}
 }
+
+// TestPINThenFace: with PIN then face, a right PIN opens the face check and
+// only the face punches; a wrong face after a right PIN goes back to the
+// PIN pad (never a PIN-only punch); a typed number or badge asks for the
+// PIN first; Rosa, restricted to PIN, punches by PIN alone.
+func TestPINThenFace(t *testing.T) {
+	r := newRig(t, Verify, nil)
+	spy := &lockSpy{Ledger: r.led, t: t}
+	m, err := New(r.ctx, Config{Mode: Verify, Thresholds: testTh, Model: testModel, KioskID: "test", PINThenFace: true}, spy, r.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy.m, r.m = m, m
+
+	r.m.Claim(r.ctx, "B-1001")
+	if s := r.m.State(); s.Screen != AskPIN || s.Employee.Number != "1001" {
+		t.Fatalf("badge claim: got %v/%v for %q, want the PIN pad for 1001", s.Screen, s.Msg, s.Employee.Number)
+	}
+	r.m.SubmitPIN(r.ctx, "1001", "4321")
+	if s := r.m.State(); s.Screen != WaitFace || s.Employee.Number != "1001" {
+		t.Fatalf("right PIN: got %v/%v, want wait-face for 1001", s.Screen, s.Msg)
+	}
+	if ps := r.punches(t); len(ps) != 0 {
+		t.Fatalf("a right PIN alone punched: %+v", ps)
+	}
+	if s := r.show(face(bob, 0)); s.Screen != AskPIN || s.Msg != MsgNotRecognised {
+		t.Fatalf("bob's face after alice's PIN: got %v/%v, want the PIN pad, not recognised", s.Screen, s.Msg)
+	}
+	r.m.SubmitPIN(r.ctx, "1001", "4321")
+	if s := r.show(face(alice, 0)); s.Screen != Confirm || !s.Created {
+		t.Fatalf("alice's face after her PIN: got %v/%v (%s), want a punch", s.Screen, s.Msg, s.Err)
+	}
+	ps := r.punches(t)
+	if len(ps) != 1 || ps[0].EmployeeNumber != "1001" || ps[0].Method != clockface.MethodFace {
+		t.Fatalf("punches: got %+v, want one face punch of 1001", ps)
+	}
+	r.m.Cancel()
+	r.m.SubmitPIN(r.ctx, "1003", "4321")
+	if s := r.m.State(); s.Screen != Confirm || s.Employee.Number != "1003" {
+		t.Errorf("Rosa (PIN only): got %v/%v, want a PIN punch", s.Screen, s.Msg)
+	}
+	if _, err := New(r.ctx, Config{Mode: Identify, Thresholds: testTh, Model: testModel, PINThenFace: true}, spy, r.clock); err == nil {
+		t.Error("PIN then face in identify mode: no error")
+	}
+}
