@@ -166,17 +166,19 @@ type Directory interface {
 
 // KioskInfo is one paired kiosk as the hub last saw it.
 type KioskInfo struct {
-	ID         string
-	Site       string
-	Version    string
-	Paired     time.Time
-	Revoked    *time.Time
-	LastSeen   *time.Time
-	Skew       time.Duration
-	Backlog    int64 // pending events the kiosk reported, -1 when unknown
-	AuditSeq   int64
-	AuditHash  string
-	AuditFlags int64 // audit heads that went back or changed at a seen seq
+	ID      string
+	Site    string
+	Version string
+	Paired  time.Time
+	Revoked *time.Time
+	// RevokeReason is the reason given when it was revoked.
+	RevokeReason string
+	LastSeen     *time.Time
+	Skew         time.Duration
+	Backlog      int64 // pending events the kiosk reported, -1 when unknown
+	AuditSeq     int64
+	AuditHash    string
+	AuditFlags   int64 // audit heads that went back or changed at a seen seq
 }
 
 // Kiosks lists the paired kiosks.
