@@ -203,23 +203,6 @@ func (h *Handler) timesheet(c *call) {
 	c.page("timesheet", "nav.timesheet", s, 0, "", "")
 }
 
-func (h *Handler) exceptions(c *call) {
-	s := screen{Site: c.r.PathValue("site")}
-	if h.data.Exceptions != nil && h.data.Timesheets != nil {
-		p, ok := c.period()
-		if !ok {
-			return
-		}
-		rows, err := h.data.Exceptions.Exceptions(c.ctx(), s.Site, p, c.filter())
-		if err != nil {
-			c.internal(err)
-			return
-		}
-		s.Connected, s.Rows, s.Extra = true, rows, navOf(p)
-	}
-	c.page("exceptions", "nav.exceptions", s, 0, "", "")
-}
-
 func (h *Handler) export(c *call) {
 	var s screen
 	if h.data.Exports != nil {
@@ -243,20 +226,10 @@ func (h *Handler) employees(c *call) {
 		}
 		s.Connected, s.Rows = true, rows
 	}
-	c.page("employees", "nav.employees", s, 0, "", "")
-}
-
-func (h *Handler) kiosks(c *call) {
-	var s screen
-	if h.data.Kiosks != nil {
-		rows, err := h.data.Kiosks.Kiosks(c.ctx())
-		if err != nil {
-			c.internal(err)
-			return
-		}
-		s.Connected, s.Rows = true, rows
+	if !h.placementSites(c, &s) {
+		return
 	}
-	c.page("kiosks", "nav.kiosks", s, 0, "", "")
+	c.page("employees", "nav.employees", s, 0, "", "")
 }
 
 // auditLimit is how many of the newest audit entries the page shows.
@@ -288,25 +261,6 @@ func (h *Handler) verifyAudit(c *call) {
 		d.Problem = err.Error()
 	}
 	h.auditPage(c, d)
-}
-
-func (h *Handler) myTime(c *call) {
-	var s screen
-	if h.data.MyTime != nil {
-		at, ok := c.periodAt()
-		if !ok {
-			c.h.failFor(c, http.StatusBadRequest, "error.baddate")
-			return
-		}
-		p, err := h.data.MyTime.MyPeriod(c.ctx(), c.user.Scope.Employee, at)
-		if err != nil {
-			c.internal(err)
-			return
-		}
-		s.Connected, s.Rows, s.Extra = true, p, navOf(p.Period)
-	}
-	s.Records = h.data.MyRecords != nil
-	c.page("mytime", "nav.mytime", s, 0, "", "")
 }
 
 // myRecords downloads everything the hub holds about the signed-in

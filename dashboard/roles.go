@@ -46,9 +46,10 @@ const (
 	ActViewExceptions Action = "exceptions.view" // the exceptions queue
 	ActExport         Action = "export"          // payroll export and its history
 	ActViewEmployees  Action = "employees.view"  // the employee directory
-	ActManageKiosks   Action = "kiosks.manage"   // pair, revoke, sync state
+	ActManageKiosks   Action = "kiosks.manage"   // pair, re-pair, revoke, sync state
+	ActManageSites    Action = "sites.manage"    // name sites, put kiosks at them, employees' site and department
 	ActViewAudit      Action = "audit.view"      // the hub's audit log and its verification
-	ActMyTime         Action = "mytime.view"     // an employee's own punches and records
+	ActMyTime         Action = "mytime.view"     // an employee's own punches and records, and correction requests
 	ActEditPunches    Action = "punches.edit"    // add, correct or void a punch, with a reason
 	ActApprove        Action = "period.approve"  // approve an employee's period
 	ActLock           Action = "period.lock"     // lock a pay period
@@ -58,9 +59,9 @@ const (
 // second check (Scope.AllowsSite) on the routes that take a site.
 var permissions = map[Role][]Action{
 	RoleOwner: {ActHome, ActAccount, ActManageUsers, ActViewWhosIn, ActViewTimesheet, ActViewExceptions,
-		ActExport, ActViewEmployees, ActManageKiosks, ActViewAudit, ActEditPunches, ActApprove, ActLock},
+		ActExport, ActViewEmployees, ActManageKiosks, ActManageSites, ActViewAudit, ActEditPunches, ActApprove, ActLock},
 	RoleHR: {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions, ActViewEmployees,
-		ActViewAudit, ActEditPunches},
+		ActManageKiosks, ActManageSites, ActViewAudit, ActEditPunches},
 	RolePayroll: {ActHome, ActAccount, ActViewTimesheet, ActViewExceptions, ActExport, ActLock},
 	RoleManager: {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions, ActEditPunches,
 		ActApprove},

@@ -201,7 +201,7 @@ func (d *Data) Sites(ctx context.Context) ([]dashboard.Site, error) {
 	}
 	for _, k := range ks {
 		if k.Site == "" {
-			out = append(out, dashboard.Site{ID: k.ID, Name: k.ID})
+			out = append(out, dashboard.Site{ID: k.ID, Name: k.ID, Kiosk: true})
 		}
 	}
 	return out, nil

@@ -29,5 +29,7 @@ func NewDashboard(ctx context.Context, db *hub.DB, cfg Config, web clockface.Clo
 	data := d.Dashboard()
 	act := NewActions(db, cfg.Clock, cfg.Rules)
 	data.PunchEditor, data.PeriodControl = act, act
+	ctl := NewControls(db, d, act, cfg.Clock)
+	data.KioskControl, data.SiteControl, data.Requests = ctl, ctl, ctl
 	return dashboard.New(dashboard.Config{Store: st, Data: data, Clock: web, Log: log})
 }

@@ -36,7 +36,7 @@ func (d *Data) MyPeriod(ctx context.Context, employee string, now time.Time) (da
 		if pu.Voided != nil || t.Before(s.from) || !t.Before(s.end) {
 			continue
 		}
-		mp := dashboard.MyPunch{At: t.In(d.rules.Location), Kind: string(pu.Kind), Kiosk: pu.KioskID}
+		mp := dashboard.MyPunch{ID: pu.ID, At: t.In(d.rules.Location), Kind: string(pu.Kind), Kiosk: pu.KioskID}
 		if pu.Corrected != nil {
 			mp.Corrected, mp.Original, mp.Note = true, pu.At.In(d.rules.Location), pu.Corrected.Reason
 		}

@@ -143,7 +143,7 @@ func (a auditedCodes) CreatePairingCode(ctx context.Context, codeHash, forKiosk 
 // It returns the code, to be shown once, and when it expires.
 func (s *DB) IssuePairingCode(ctx context.Context, forKiosk, actor string, now time.Time, ttl time.Duration) (string, time.Time, error) {
 	if ttl <= 0 {
-		return "", time.Time{}, errors.New("pairing code: the validity must be positive")
+		return "", time.Time{}, invalid("pairing code: the validity must be positive")
 	}
 	if forKiosk != "" {
 		if _, err := s.Kiosk(ctx, forKiosk); err != nil {
@@ -168,7 +168,7 @@ func (s *DB) IssuePairingCode(ctx context.Context, forKiosk, actor string, now t
 // is an error, and changes nothing.
 func (s *DB) RevokeKiosk(ctx context.Context, id, reason, actor string, now time.Time) error {
 	if strings.TrimSpace(reason) == "" {
-		return errors.New("revoke: a reason is required")
+		return invalid("revoke: a reason is required")
 	}
 	if err := checkText("reason", reason); err != nil {
 		return fmt.Errorf("revoke %s: %w", id, err)
@@ -179,10 +179,14 @@ func (s *DB) RevokeKiosk(ctx context.Context, id, reason, actor string, now time
 			return fmt.Errorf("revoke %s: %w", id, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := s.Kiosk(ctx, id); err != nil {
-				return err
+			var known int
+			if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM kiosks WHERE id = ?`), id).Scan(&known); err != nil {
+				return fmt.Errorf("revoke %s: %w", id, err)
 			}
-			return fmt.Errorf("revoke %s: already revoked", id)
+			if known == 0 {
+				return fmt.Errorf("%w: %s", ErrUnknownKiosk, id)
+			}
+			return invalid("revoke %s: already revoked", id)
 		}
 		return s.audit(ctx, tx, now, actor, "kiosk.revoke", id, map[string]string{"reason": reason})
 	})

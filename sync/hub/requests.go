@@ -54,13 +54,13 @@ func (s *DB) RequestCorrection(ctx context.Context, r CorrectionRequest, actor s
 	r.Note = strings.TrimSpace(r.Note)
 	switch {
 	case r.Employee == "":
-		return CorrectionRequest{}, errors.New("correction request: no employee")
+		return CorrectionRequest{}, invalid("correction request: no employee")
 	case !r.Kind.Valid():
-		return CorrectionRequest{}, fmt.Errorf("correction request: unknown punch kind %q", r.Kind)
+		return CorrectionRequest{}, invalid("correction request: unknown punch kind %q", r.Kind)
 	case r.At.IsZero():
-		return CorrectionRequest{}, errors.New("correction request: no time given")
+		return CorrectionRequest{}, invalid("correction request: no time given")
 	case r.Note == "":
-		return CorrectionRequest{}, errors.New("correction request: say what is wrong in the note")
+		return CorrectionRequest{}, invalid("correction request: say what is wrong in the note")
 	}
 	if err := checkText("note", r.Note); err != nil {
 		return CorrectionRequest{}, fmt.Errorf("correction request: %w", err)
@@ -105,11 +105,11 @@ func (s *DB) DecideRequest(ctx context.Context, id int64, status, resultPunch, r
 	reason = strings.TrimSpace(reason)
 	switch {
 	case status != RequestResolved && status != RequestRejected:
-		return CorrectionRequest{}, fmt.Errorf("request %d: unknown decision %q", id, status)
+		return CorrectionRequest{}, invalid("request %d: unknown decision %q", id, status)
 	case reason == "":
-		return CorrectionRequest{}, fmt.Errorf("request %d: a reason is required", id)
+		return CorrectionRequest{}, invalid("request %d: a reason is required", id)
 	case status == RequestResolved && resultPunch == "":
-		return CorrectionRequest{}, fmt.Errorf("request %d: resolving needs the punch added or corrected", id)
+		return CorrectionRequest{}, invalid("request %d: resolving needs the punch added or corrected", id)
 	}
 	if err := checkText("reason", reason); err != nil {
 		return CorrectionRequest{}, fmt.Errorf("request %d: %w", id, err)
@@ -126,7 +126,7 @@ func (s *DB) DecideRequest(ctx context.Context, id int64, status, resultPunch, r
 			if err != nil {
 				return err
 			}
-			return fmt.Errorf("request %d was already %s by %s", id, r.Status, r.DecidedBy)
+			return invalid("request %d was already %s by %s", id, r.Status, r.DecidedBy)
 		}
 		if out, err = s.request(ctx, tx, id); err != nil {
 			return err

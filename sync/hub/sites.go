@@ -39,6 +39,18 @@ type RosterEntry struct {
 	Placement
 }
 
+// ErrInvalidInput is wrapped by every refusal of bad input from the
+// dashboard's and CLI's site, placement, kiosk and request calls (the
+// message says what is wrong); nothing is changed.
+var ErrInvalidInput = errors.New("invalid input")
+
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+func (e *inputError) Unwrap() error { return ErrInvalidInput }
+
+func invalid(format string, args ...any) error { return &inputError{fmt.Sprintf(format, args...)} }
+
 // ErrUnknownSite: no site has that id.
 var ErrUnknownSite = errors.New("unknown site (add it with `hub site add`)")
 
@@ -48,11 +60,11 @@ var siteID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 // (wire.MaxDirectoryField bytes) in a free text field.
 func checkText(name, v string) error {
 	if len(v) > wire.MaxDirectoryField {
-		return fmt.Errorf("%s: longer than %d bytes", name, wire.MaxDirectoryField)
+		return invalid("%s: longer than %d bytes", name, wire.MaxDirectoryField)
 	}
 	for _, r := range v {
 		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
-			return fmt.Errorf("%s %q: contains control or invalid characters", name, v)
+			return invalid("%s %q: contains control or invalid characters", name, v)
 		}
 	}
 	return nil
@@ -64,10 +76,10 @@ func checkText(name, v string) error {
 func (s *DB) AddSite(ctx context.Context, id, name, actor string, now time.Time) (Site, error) {
 	name = strings.TrimSpace(name)
 	if !siteID.MatchString(id) {
-		return Site{}, fmt.Errorf("site id %q: want lower-case letters, digits, '.', '_' or '-', at most 64", id)
+		return Site{}, invalid("site id %q: want lower-case letters, digits, '.', '_' or '-', at most 64", id)
 	}
 	if name == "" {
-		return Site{}, fmt.Errorf("site %s: a name is required", id)
+		return Site{}, invalid("site %s: a name is required", id)
 	}
 	if err := checkText("site name", name); err != nil {
 		return Site{}, fmt.Errorf("site %s: %w", id, err)
@@ -80,7 +92,7 @@ func (s *DB) AddSite(ctx context.Context, id, name, actor string, now time.Time)
 			return fmt.Errorf("add site %s: %w", id, err)
 		}
 		if n > 0 {
-			return fmt.Errorf("add site %s: the id is taken", id)
+			return invalid("add site %s: the id is taken", id)
 		}
 		if _, err := s.exec(ctx, tx, `INSERT INTO sites (id, name, created_at) VALUES (?, ?, ?)`, id, name, nanos(now)); err != nil {
 			return fmt.Errorf("add site %s: %w", id, err)
