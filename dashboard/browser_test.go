@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"clockface/dashboard"
+	"clockface/dashboard/internal/browsertest"
 )
 
 // chromiumPath finds Debian's chromium; a missing browser fails the test
@@ -99,23 +99,11 @@ func screenshotDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-// shoot saves full-page screenshots of the current page at 1280 and 390 px.
+// shoot saves full-page screenshots of the current page at 1920, 1280
+// and 390 px, and checks none scrolls sideways (browsertest.Shoot).
 func shoot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
-	for _, w := range []int64{1280, 390} {
-		do(t, ctx, "viewport", chromedp.EmulateViewport(w, 800))
-		sctx, cancel := context.WithTimeout(ctx, browserStep)
-		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-		cancel()
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		f := filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, w))
-		if err := os.WriteFile(f, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do(t, ctx, "viewport", chromedp.EmulateViewport(1280, 900))
+	browsertest.Shoot(t, ctx, dir, name)
 }
 
 func signIn(t *testing.T, ctx context.Context, base, email string) {

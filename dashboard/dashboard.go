@@ -148,6 +148,8 @@ func New(cfg Config) (*Handler, error) {
 	h.userRoutes(mux)
 	h.dataRoutes(mux)
 	h.employeeRoutes(mux)
+	h.kioskRoutes(mux)
+	h.requestRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	})

@@ -33,6 +33,9 @@ type Data struct {
 	// EmployeeControl terminates, restricts or lifts a restriction
 	// (the Employees screen's actions).
 	EmployeeControl EmployeeControl
+	KioskControl  KioskControl
+	SiteControl   SiteControl
+	Requests      Requests
 }
 
 // Filter narrows a screen to what the signed-in user may see, built by the
@@ -48,6 +51,10 @@ type Filter struct {
 type Site struct {
 	ID   string
 	Name string
+	// Kiosk says the site is a kiosk with no site assigned, standing for
+	// itself; kiosks and employees can be put only at the other, named,
+	// sites.
+	Kiosk bool
 }
 
 // Sites lists the employer's sites (the dashboard keeps only those a
@@ -176,17 +183,19 @@ type Directory interface {
 
 // KioskInfo is one paired kiosk as the hub last saw it.
 type KioskInfo struct {
-	ID         string
-	Site       string
-	Version    string
-	Paired     time.Time
-	Revoked    *time.Time
-	LastSeen   *time.Time
-	Skew       time.Duration
-	Backlog    int64 // pending events the kiosk reported, -1 when unknown
-	AuditSeq   int64
-	AuditHash  string
-	AuditFlags int64 // audit heads that went back or changed at a seen seq
+	ID      string
+	Site    string
+	Version string
+	Paired  time.Time
+	Revoked *time.Time
+	// RevokeReason is the reason given when it was revoked.
+	RevokeReason string
+	LastSeen     *time.Time
+	Skew         time.Duration
+	Backlog      int64 // pending events the kiosk reported, -1 when unknown
+	AuditSeq     int64
+	AuditHash    string
+	AuditFlags   int64 // audit heads that went back or changed at a seen seq
 }
 
 // Kiosks lists the paired kiosks.
@@ -196,6 +205,8 @@ type Kiosks interface {
 
 // MyPunch is one of an employee's own punches.
 type MyPunch struct {
+	// ID is the punch's id (a correction request names it).
+	ID    string
 	At    time.Time
 	Kind  string // in, out, break_start, break_end
 	Kiosk string
@@ -327,3 +338,92 @@ type EmployeeControl interface {
 // ErrTerminatedFinal is EmployeeControl's refusal of a change after a
 // termination.
 var ErrTerminatedFinal = errors.New("employee is terminated: termination is final")
+
+// ErrInvalid is wrapped by an action's refusal of bad input; its message
+// says what is wrong and is shown on the page.
+var ErrInvalid = errors.New("invalid input")
+
+// PairingCode is a one-time kiosk pairing code, shown once: the hub keeps
+// only its hash.
+type PairingCode struct {
+	Code string
+	// Kiosk is the kiosk id it re-pairs; empty for a new kiosk.
+	Kiosk   string
+	Expires time.Time
+}
+
+// KioskControl pairs, re-pairs and revokes kiosks; the hub audits each
+// with the actor (the user's email).
+type KioskControl interface {
+	// PairingCode makes a code for a new kiosk (kiosk "") or one that
+	// re-pairs only kiosk, which must exist (ErrNotFound otherwise).
+	PairingCode(ctx context.Context, kiosk, actor string) (PairingCode, error)
+	// Revoke refuses the kiosk's requests from now on; the reason is
+	// required and kept. ErrNotFound for an unknown kiosk.
+	Revoke(ctx context.Context, kiosk, reason, actor string) error
+}
+
+// SiteControl keeps the sites and where kiosks and employees belong.
+// Refusals of bad input wrap ErrInvalid, unknown kiosks, sites and
+// employees ErrNotFound.
+type SiteControl interface {
+	AddSite(ctx context.Context, id, name, actor string) error
+	// AssignKiosk puts a kiosk at a named site ("" for none).
+	AssignKiosk(ctx context.Context, kiosk, site, actor string) error
+	// Place sets an employee's site (a named site or "") and department.
+	Place(ctx context.Context, employee, site, department, actor string) error
+}
+
+// Request states.
+const (
+	RequestOpen     = "open"
+	RequestResolved = "resolved"
+	RequestRejected = "rejected"
+)
+
+// CorrectionRequest is an employee's request to correct one of their
+// punches (PunchID) or add a missing one (PunchID empty).
+type CorrectionRequest struct {
+	ID       int64
+	Employee string
+	Name     string
+	PunchID  string
+	// PunchAt is the punch's time now, when PunchID is set.
+	PunchAt time.Time
+	Kind    string
+	At      time.Time // the time the employee asks for
+	Note    string
+	Created time.Time
+	Status  string
+	// The decision, once made.
+	DecidedBy string
+	DecidedAt time.Time
+	Reason    string
+}
+
+// NewRequest is what an employee asks for.
+type NewRequest struct {
+	PunchID string
+	Kind    string
+	At      time.Time
+	Note    string
+}
+
+// Requests stores correction requests and their decisions. A manager's
+// queue and decisions are scoped like the exceptions: to the site (the
+// employee's site on the hub, or where they punched) and f.
+type Requests interface {
+	// Ask stores employee's request; bad input wraps ErrInvalid.
+	Ask(ctx context.Context, employee string, r NewRequest, actor string) error
+	// Mine lists an employee's own requests, newest first.
+	Mine(ctx context.Context, employee string) ([]CorrectionRequest, error)
+	// Open lists the open requests of site's employees that f allows.
+	Open(ctx context.Context, site string, f Filter) ([]CorrectionRequest, error)
+	// Resolve makes the requested edit (correcting the punch to at, or
+	// adding a punch of the request's kind at at) with reason through the
+	// punch edit flow, then closes the request. A locked period wraps
+	// attendance.ErrLocked; a request not in Open(site, f) is ErrNotFound.
+	Resolve(ctx context.Context, id int64, site string, f Filter, at time.Time, reason, actor string) error
+	// Reject closes the request with reason, no edit made.
+	Reject(ctx context.Context, id int64, site string, f Filter, reason, actor string) error
+}

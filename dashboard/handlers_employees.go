@@ -29,6 +29,10 @@ type employeesData struct {
 	CanManage bool
 	// Problem names the employee whose form was refused.
 	Problem string
+	// Sites and Base ("placement") show the site and department forms
+	// to those who may place employees (placementSites).
+	Sites []Site
+	Base  string
 }
 
 // employeesPage renders the directory with status and, after a refused
@@ -43,6 +47,11 @@ func (h *Handler) employeesPage(c *call, status int, errKey, flashKey, problem s
 		}
 		d.Connected, d.Rows = true, rows
 	}
+	var ps screen
+	if !h.placementSites(c, &ps) {
+		return
+	}
+	d.Sites, d.Base = ps.Sites, ps.Base
 	if flashKey == "" && c.r.Method == http.MethodGet && c.r.URL.Query().Get("done") != "" {
 		flashKey = "employees.done"
 	}

@@ -42,6 +42,7 @@ func TestNoBiometricDataInDashboardTypes(t *testing.T) {
 	for _, v := range []any{
 		dashboard.User{}, dashboard.Audit{}, dashboard.Presence{}, dashboard.Timesheet{}, dashboard.Exception{},
 		dashboard.ExportRecord{}, dashboard.DirectoryEntry{}, dashboard.KioskInfo{}, dashboard.MyPeriod{}, dashboard.Site{},
+		dashboard.PairingCode{}, dashboard.CorrectionRequest{}, dashboard.NewRequest{},
 	} {
 		ty := reflect.TypeOf(v)
 		walk(ty.Name(), ty)

@@ -47,9 +47,10 @@ const (
 	ActExport         Action = "export"          // payroll export and its history
 	ActViewEmployees  Action = "employees.view"  // the employee directory
 	ActEditEmployees  Action = "employees.edit"  // terminate, restrict to PIN, lift a restriction
-	ActManageKiosks   Action = "kiosks.manage"   // pair, revoke, sync state
+	ActManageKiosks   Action = "kiosks.manage"   // pair, re-pair, revoke, sync state
+	ActManageSites    Action = "sites.manage"    // name sites, put kiosks at them, employees' site and department
 	ActViewAudit      Action = "audit.view"      // the hub's audit log and its verification
-	ActMyTime         Action = "mytime.view"     // an employee's own punches and records
+	ActMyTime         Action = "mytime.view"     // an employee's own punches and records, and correction requests
 	ActEditPunches    Action = "punches.edit"    // add, correct or void a punch, with a reason
 	ActApprove        Action = "period.approve"  // approve an employee's period
 	ActLock           Action = "period.lock"     // lock a pay period
@@ -59,9 +60,9 @@ const (
 // second check (Scope.AllowsSite) on the routes that take a site.
 var permissions = map[Role][]Action{
 	RoleOwner: {ActHome, ActAccount, ActManageUsers, ActViewWhosIn, ActViewTimesheet, ActViewExceptions,
-		ActExport, ActViewEmployees, ActEditEmployees, ActManageKiosks, ActViewAudit, ActEditPunches, ActApprove, ActLock},
+		ActExport, ActViewEmployees, ActEditEmployees, ActManageKiosks, ActManageSites, ActViewAudit, ActEditPunches, ActApprove, ActLock},
 	RoleHR: {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions, ActViewEmployees,
-		ActEditEmployees, ActViewAudit, ActEditPunches},
+		ActEditEmployees, ActManageKiosks, ActManageSites, ActViewAudit, ActEditPunches},
 	RolePayroll: {ActHome, ActAccount, ActViewTimesheet, ActViewExceptions, ActExport, ActLock},
 	RoleManager: {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions, ActEditPunches,
 		ActApprove},

@@ -32,7 +32,10 @@ func TestEveryRouteEveryRole(t *testing.T) {
 		if strings.HasPrefix(rt.Pattern, "/export/") {
 			id = "x1" // the fake's export record
 		}
-		pattern := strings.NewReplacer("{id}", id, "{employee}", "E1", "{punch}", "p-E1-1").Replace(rt.Pattern)
+		if strings.Contains(rt.Pattern, "/request/") {
+			id = "7" // the fake's open correction request of E1 at site A
+		}
+		pattern := strings.NewReplacer("{id}", id, "{employee}", "E1", "{punch}", "p-E1-1", "{kiosk}", "kiosk-A").Replace(rt.Pattern)
 		paths := []string{pattern}
 		if rt.Site {
 			paths = []string{strings.ReplaceAll(pattern, "{site}", "A"), strings.ReplaceAll(pattern, "{site}", "B")}
@@ -103,10 +106,10 @@ func TestEveryRouteEveryRole(t *testing.T) {
 var wantActions = map[dashboard.Role][]dashboard.Action{
 	dashboard.RoleOwner: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActManageUsers, dashboard.ActViewWhosIn,
 		dashboard.ActViewTimesheet, dashboard.ActViewExceptions, dashboard.ActExport, dashboard.ActViewEmployees,
-		dashboard.ActEditEmployees, dashboard.ActManageKiosks, dashboard.ActViewAudit, dashboard.ActEditPunches, dashboard.ActApprove, dashboard.ActLock},
+		dashboard.ActEditEmployees, dashboard.ActManageKiosks, dashboard.ActManageSites, dashboard.ActViewAudit, dashboard.ActEditPunches, dashboard.ActApprove, dashboard.ActLock},
 	dashboard.RoleHR: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewWhosIn, dashboard.ActViewTimesheet,
-		dashboard.ActViewExceptions, dashboard.ActViewEmployees, dashboard.ActEditEmployees, dashboard.ActViewAudit,
-		dashboard.ActEditPunches},
+		dashboard.ActViewExceptions, dashboard.ActViewEmployees, dashboard.ActEditEmployees, dashboard.ActManageKiosks,
+		dashboard.ActManageSites, dashboard.ActViewAudit, dashboard.ActEditPunches},
 	dashboard.RolePayroll: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewTimesheet,
 		dashboard.ActViewExceptions, dashboard.ActExport, dashboard.ActLock},
 	dashboard.RoleManager: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewWhosIn, dashboard.ActViewTimesheet,

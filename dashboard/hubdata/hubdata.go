@@ -5,12 +5,14 @@
 // attendance.Build, then the payroll summary), so a timesheet's totals are
 // the export file's.
 //
-// The hub has no site per kiosk yet: a site is a kiosk, its id the site
-// id. An employee belongs to a site's who's-in board by the kiosk of the
-// punch that set their state, and to a site's timesheet when they punched
-// at that kiosk in the period's window. The hub directory has no
-// departments either: a department-scoped manager's Filter matches no one
-// (it fails closed) until it does.
+// Sites are the hub's named sites, each with the kiosks assigned to it; a
+// kiosk with no site is a site of its own, its id the site id. The who's-in
+// board of a site lists the employees whose state was set at one of its
+// kiosks (where they are). An employee belongs to a site's timesheet and
+// exceptions by the site HR set for them on the hub, or, when none is set,
+// by having punched at one of its kiosks in the period's window. A
+// manager's department scope matches the department HR set on the hub; an
+// employee with none is seen by no department-scoped manager.
 package hubdata
 
 import (
@@ -18,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"clockface"
@@ -55,16 +58,21 @@ type PunchReads interface {
 	PunchesOf(ctx context.Context, employee string, from, to time.Time) ([]clockface.Punch, error)
 }
 
-// DirectoryReads reads the employee directory the relays upload.
+// DirectoryReads reads the employee directory the relays upload, and
+// where HR placed each employee.
 type DirectoryReads interface {
 	Employees(ctx context.Context) ([]clockface.Employee, error)
+	// Roster is number, name, site and department of everyone.
+	Roster(ctx context.Context) ([]hub.RosterEntry, error)
+	PlacementOf(ctx context.Context, number string) (hub.Placement, error)
 	// LastKiosks maps employees to the kiosk of their latest punch.
 	LastKiosks(ctx context.Context) (map[string]string, error)
 }
 
-// KioskReads lists the paired kiosks.
+// KioskReads lists the paired kiosks and the named sites.
 type KioskReads interface {
 	Kiosks(ctx context.Context) ([]hub.Kiosk, error)
+	NamedSites(ctx context.Context) ([]hub.Site, error)
 }
 
 // RecordReads reads what else the hub holds about one employee.
@@ -128,10 +136,11 @@ func (d *Data) now() attendance.Rules {
 	return r
 }
 
-// allows reports whether f lets the user see employee number n. The hub
-// has no departments: a department filter matches no one.
-func allows(f dashboard.Filter, n string) bool {
-	if len(f.Departments) > 0 {
+// allows reports whether f lets the user see employee number n of
+// department dept: a department filter matches only those departments (an
+// employee with none is in none).
+func allows(f dashboard.Filter, n, dept string) bool {
+	if len(f.Departments) > 0 && !slices.Contains(f.Departments, dept) {
 		return false
 	}
 	return f.Employee == "" || f.Employee == n
@@ -145,39 +154,85 @@ func names(people []clockface.Employee) map[string]clockface.Employee {
 	return m
 }
 
-// Sites lists one site per kiosk (revoked kiosks too: their punches stay).
+// kioskSites maps every kiosk to its site: the named site it is assigned
+// to, or its own id.
+func (d *Data) kioskSites(ctx context.Context) (map[string]string, []hub.Kiosk, error) {
+	ks, err := d.r.Kiosks(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := make(map[string]string, len(ks))
+	for _, k := range ks {
+		m[k.ID] = k.ID
+		if k.Site != "" {
+			m[k.ID] = k.Site
+		}
+	}
+	return m, ks, nil
+}
+
+// roster maps employee numbers to their roster entry.
+func (d *Data) roster(ctx context.Context) (map[string]hub.RosterEntry, error) {
+	rs, err := d.r.Roster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]hub.RosterEntry, len(rs))
+	for _, r := range rs {
+		m[r.Number] = r
+	}
+	return m, nil
+}
+
+// Sites lists the named sites, then one site per kiosk without a site
+// (revoked kiosks too: their punches stay).
 func (d *Data) Sites(ctx context.Context) ([]dashboard.Site, error) {
+	named, err := d.r.NamedSites(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ks, err := d.r.Kiosks(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]dashboard.Site, 0, len(ks))
+	out := make([]dashboard.Site, 0, len(named)+len(ks))
+	for _, s := range named {
+		out = append(out, dashboard.Site{ID: s.ID, Name: s.Name})
+	}
 	for _, k := range ks {
-		out = append(out, dashboard.Site{ID: k.ID, Name: k.ID})
+		if k.Site == "" {
+			out = append(out, dashboard.Site{ID: k.ID, Name: k.ID, Kiosk: true})
+		}
 	}
 	return out, nil
 }
 
 // WhoIsIn is attendance.States over the last MaxShift (plus the double-
-// punch window) of punches,
-// for the employees whose state was set at site's kiosk.
+// punch window) of punches, for the employees whose state was set at one
+// of site's kiosks. It reads the punches' few columns States needs and the
+// roster (number, name, site, department), not the whole directory.
 func (d *Data) WhoIsIn(ctx context.Context, site string, f dashboard.Filter) ([]dashboard.Presence, error) {
 	now := d.clock.Now()
 	ps, err := d.r.PresencePunches(ctx, now.Add(-presenceLookback(d.rules)), now.Add(time.Nanosecond))
 	if err != nil {
 		return nil, err
 	}
-	people, err := d.r.Employees(ctx)
+	sites, _, err := d.kioskSites(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dir := names(people)
+	dir, err := d.roster(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []dashboard.Presence
 	for n, st := range attendance.States(ps, now, d.rules.MaxShift) {
-		if st.KioskID != site || !allows(f, n) {
+		e := dir[n]
+		if sites[st.KioskID] != site || !allows(f, n, e.Department) {
 			continue
 		}
-		p := dashboard.Presence{Employee: n, Name: dir[n].Name, State: dashboard.PresenceOut, Since: st.Since.In(d.rules.Location), Kiosk: st.KioskID}
+		p := dashboard.Presence{Employee: n, Name: e.Name, Department: e.Department, State: dashboard.PresenceOut,
+			Since: st.Since.In(d.rules.Location), Kiosk: st.KioskID}
 		switch {
 		case st.Stale:
 		case st.Kind == clockface.PunchIn:
@@ -191,16 +246,10 @@ func (d *Data) WhoIsIn(ctx context.Context, site string, f dashboard.Filter) ([]
 		if c := presenceOrder(a.State) - presenceOrder(b.State); c != 0 {
 			return c
 		}
-		if a.Name != b.Name {
-			if a.Name < b.Name {
-				return -1
-			}
-			return 1
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
 		}
-		if a.Employee < b.Employee {
-			return -1
-		}
-		return 1
+		return strings.Compare(a.Employee, b.Employee)
 	})
 	return out, nil
 }
@@ -271,15 +320,30 @@ func (d *Data) sheetPunches(ctx context.Context) func(from, to time.Time) ([]clo
 	return func(from, to time.Time) ([]clockface.Punch, error) { return d.r.PresencePunches(ctx, from, to) }
 }
 
-// atSite is the set of employees with a punch at site's kiosk among ps.
-func atSite(ps []clockface.Punch, site string) map[string]bool {
-	m := map[string]bool{}
-	for _, p := range ps {
-		if p.KioskID == site {
-			m[p.EmployeeNumber] = true
+// members is who belongs to site in a sheet's window: those HR placed
+// there, and those placed nowhere with a punch at one of its kiosks among
+// ps. It returns their departments too, for the filter.
+func (d *Data) members(ctx context.Context, ps []clockface.Punch, site string) (map[string]string, error) {
+	sites, _, err := d.kioskSites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := d.roster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for n, e := range dir {
+		if e.Site == site {
+			m[n] = e.Department
 		}
 	}
-	return m
+	for _, p := range ps {
+		if e := dir[p.EmployeeNumber]; e.Site == "" && sites[p.KioskID] == site {
+			m[p.EmployeeNumber] = e.Department
+		}
+	}
+	return m, nil
 }
 
 func minutes(m int64) time.Duration { return time.Duration(m) * time.Minute }
@@ -297,7 +361,10 @@ func (d *Data) Timesheet(ctx context.Context, site string, p dashboard.Period, f
 		index[day.Format(time.DateOnly)] = len(ts.Days)
 		ts.Days = append(ts.Days, day)
 	}
-	here := atSite(s.punches, site)
+	here, err := d.members(ctx, s.punches, site)
+	if err != nil {
+		return dashboard.Timesheet{}, err
+	}
 	lines := map[string]payroll.Line{}
 	for _, l := range s.summary.Lines {
 		lines[l.Number] = l
@@ -307,7 +374,8 @@ func (d *Data) Timesheet(ctx context.Context, site string, p dashboard.Period, f
 		excs[e.Employee] = append(excs[e.Employee], e)
 	}
 	for _, e := range s.sheet.Employees {
-		if !here[e.Number] || !allows(f, e.Number) {
+		dept, ok := here[e.Number]
+		if !ok || !allows(f, e.Number, dept) {
 			continue
 		}
 		l := lines[e.Number]
@@ -335,10 +403,14 @@ func (d *Data) Exceptions(ctx context.Context, site string, p dashboard.Period, 
 	if err != nil {
 		return nil, err
 	}
-	here := atSite(s.punches, site)
+	here, err := d.members(ctx, s.punches, site)
+	if err != nil {
+		return nil, err
+	}
 	var out []dashboard.Exception
 	for i, e := range s.sheet.Exceptions {
-		if !here[e.Employee] || !allows(f, e.Employee) {
+		dept, ok := here[e.Employee]
+		if !ok || !allows(f, e.Employee, dept) {
 			continue
 		}
 		at := e.At.In(d.rules.Location)
@@ -349,7 +421,8 @@ func (d *Data) Exceptions(ctx context.Context, site string, p dashboard.Period, 
 	return out, nil
 }
 
-// Employees is the hub directory; Site is the kiosk of the latest punch.
+// Employees is the hub directory; Site is the site HR set, or else the
+// site of the kiosk of the latest punch.
 func (d *Data) Employees(ctx context.Context, f dashboard.Filter) ([]dashboard.DirectoryEntry, error) {
 	people, err := d.r.Employees(ctx)
 	if err != nil {
@@ -359,13 +432,26 @@ func (d *Data) Employees(ctx context.Context, f dashboard.Filter) ([]dashboard.D
 	if err != nil {
 		return nil, err
 	}
+	sites, _, err := d.kioskSites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := d.roster(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []dashboard.DirectoryEntry
 	for _, e := range people {
-		if !allows(f, e.Number) {
+		pl := dir[e.Number]
+		if !allows(f, e.Number, pl.Department) {
 			continue
 		}
-		out = append(out, dashboard.DirectoryEntry{Number: e.Number, Name: e.Name, Status: e.Status, Site: last[e.Number],
-			RestrictedToPIN: e.RestrictedToPIN, Payroll: e.Payroll})
+		site := pl.Site
+		if site == "" {
+			site = sites[last[e.Number]]
+		}
+		out = append(out, dashboard.DirectoryEntry{Number: e.Number, Name: e.Name, Status: e.Status, Site: site,
+			Department: pl.Department, RestrictedToPIN: e.RestrictedToPIN, Payroll: e.Payroll})
 	}
 	return out, nil
 }
@@ -379,7 +465,11 @@ func (d *Data) Kiosks(ctx context.Context) ([]dashboard.KioskInfo, error) {
 	}
 	out := make([]dashboard.KioskInfo, 0, len(ks))
 	for _, k := range ks {
-		out = append(out, dashboard.KioskInfo{ID: k.ID, Site: k.ID, Paired: k.CreatedAt, Revoked: k.RevokedAt,
+		site := k.Site
+		if site == "" {
+			site = k.ID
+		}
+		out = append(out, dashboard.KioskInfo{ID: k.ID, Site: site, RevokeReason: k.RevokeReason, Paired: k.CreatedAt, Revoked: k.RevokedAt,
 			LastSeen: k.LastSeen, Skew: k.LastSkew, Backlog: -1, AuditSeq: k.AuditSeq, AuditHash: k.AuditHash,
 			AuditFlags: k.AuditFlags})
 	}

@@ -34,5 +34,7 @@ func NewDashboard(ctx context.Context, db *hub.DB, cfg Config, web clockface.Clo
 	data.Exports, data.ExportRunner = exp, exp
 	emp := NewEmployees(data.Directory, db, cfg.Clock)
 	data.Directory, data.EmployeeControl = emp, emp
+	ctl := NewControls(db, d, act, cfg.Clock)
+	data.KioskControl, data.SiteControl, data.Requests = ctl, ctl, ctl
 	return dashboard.New(dashboard.Config{Store: st, Data: data, Clock: web, Log: log})
 }

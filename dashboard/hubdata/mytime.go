@@ -36,7 +36,7 @@ func (d *Data) MyPeriod(ctx context.Context, employee string, now time.Time) (da
 		if pu.Voided != nil || t.Before(s.from) || !t.Before(s.end) {
 			continue
 		}
-		mp := dashboard.MyPunch{At: t.In(d.rules.Location), Kind: string(pu.Kind), Kiosk: pu.KioskID}
+		mp := dashboard.MyPunch{ID: pu.ID, At: t.In(d.rules.Location), Kind: string(pu.Kind), Kiosk: pu.KioskID}
 		if pu.Corrected != nil {
 			mp.Corrected, mp.Original, mp.Note = true, pu.At.In(d.rules.Location), pu.Corrected.Reason
 		}
@@ -48,7 +48,11 @@ func (d *Data) MyPeriod(ctx context.Context, employee string, now time.Time) (da
 // EmployeePunches is one employee's punches in the period, voided and
 // corrected ones included (the page strikes through what was changed).
 func (d *Data) EmployeePunches(ctx context.Context, site, employee string, p dashboard.Period, f dashboard.Filter) ([]dashboard.PunchRow, error) {
-	if !allows(f, employee) {
+	pl, err := d.r.PlacementOf(ctx, employee)
+	if err != nil {
+		return nil, err
+	}
+	if !allows(f, employee, pl.Department) {
 		return nil, nil
 	}
 	loc := d.rules.Location
@@ -58,7 +62,11 @@ func (d *Data) EmployeePunches(ctx context.Context, site, employee string, p das
 	if err != nil {
 		return nil, err
 	}
-	if !atSite(ps, site)[employee] {
+	here, err := d.members(ctx, ps, site)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := here[employee]; !ok {
 		return nil, nil
 	}
 	out := make([]dashboard.PunchRow, 0, len(ps))

@@ -40,6 +40,11 @@ type Kiosk struct {
 	// AuditFlags counts batches whose audit head went back in sequence
 	// number, or named a sequence number already seen with another hash.
 	AuditFlags int64
+	// Site is the site the kiosk stands at ("" until one is assigned).
+	Site string
+	// RevokeReason is the reason given when it was revoked from the
+	// dashboard.
+	RevokeReason string
 }
 
 // AuditFlag is a batch whose audit head contradicts what the kiosk sent

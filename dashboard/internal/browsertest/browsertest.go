@@ -1,7 +1,7 @@
 // Package browsertest drives Debian's chromium with chromedp for the
 // dashboard's browser tests: a headless browser in a fresh profile, steps
 // with a deadline, text of an element, the page marker, and screenshots at
-// 1280 and 390 px. A missing chromium fails the test with how to install
+// 1920, 1280 and 390 px with a check that nothing overflows sideways. A missing chromium fails the test with how to install
 // it; these tests never skip.
 package browsertest
 
@@ -110,13 +110,48 @@ func ScreenshotDir(t testing.TB) string {
 	return t.TempDir()
 }
 
-// Shoot saves full-page screenshots of the current page at 1280 and 390 px.
+// Widths are the viewport widths every main page is shot at: a phone, a
+// laptop and a full-HD desktop.
+var Widths = []int64{1920, 1280, 390}
+
+// overflow is a script that names what sticks out past the viewport's
+// right edge, or "" when the page does not scroll sideways
+// (document.documentElement.scrollWidth <= innerWidth). Elements inside a
+// scrolling box (the tables' .scroll) are not counted: they scroll there.
+const overflow = `(() => {
+  const d = document.documentElement;
+  if (d.scrollWidth <= window.innerWidth) return "";
+  const wide = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.right <= window.innerWidth + 0.5) continue;
+    let boxed = false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === "auto" || o === "scroll" || o === "hidden") { boxed = true; break; }
+    }
+    if (!boxed) wide.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "") + " (right " + Math.round(r.right) + ")");
+    if (wide.length >= 5) break;
+  }
+  return "page is " + d.scrollWidth + " px wide: " + wide.join(", ");
+})()`
+
+// Shoot saves full-page screenshots of the current page at each of Widths,
+// named name-WIDTH.png, and fails t (going on) when the page scrolls
+// sideways at any of them.
 func Shoot(t testing.TB, ctx context.Context, dir, name string) {
 	t.Helper()
-	for _, w := range []int64{1280, 390} {
+	for _, w := range Widths {
 		Do(t, ctx, "viewport", chromedp.EmulateViewport(w, 800))
 		sctx, cancel := context.WithTimeout(ctx, Step)
-		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		wide, err := chromedp.Run(sctx, chromedp.Evaluate[string](overflow))
+		if err == nil && wide != "" {
+			t.Errorf("%s at %d px: %s", name, w, wide)
+		}
+		var png []byte
+		if err == nil {
+			png, err = chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		}
 		cancel()
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
