@@ -33,9 +33,9 @@ type Data struct {
 	// EmployeeControl terminates, restricts or lifts a restriction
 	// (the Employees screen's actions).
 	EmployeeControl EmployeeControl
-	KioskControl  KioskControl
-	SiteControl   SiteControl
-	Requests      Requests
+	KioskControl    KioskControl
+	SiteControl     SiteControl
+	Requests        Requests
 }
 
 // Filter narrows a screen to what the signed-in user may see, built by the

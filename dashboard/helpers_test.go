@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"clockface/dashboard"
-	"clockface/internal/pgtest"
 	"clockface/dashboard/store"
 	"clockface/internal/clocktest"
+	"clockface/internal/pgtest"
 )
 
 // t0 is near the real time: scs stamps session expiry with the wall clock,

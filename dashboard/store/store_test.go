@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"clockface/dashboard"
-	"clockface/internal/pgtest"
 	"clockface/dashboard/store"
 	"clockface/internal/clocktest"
+	"clockface/internal/pgtest"
 )
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)

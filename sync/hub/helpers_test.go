@@ -17,8 +17,8 @@ import (
 
 	"clockface"
 	"clockface/internal/clocktest"
-	"clockface/sync/hub"
 	"clockface/internal/pgtest"
+	"clockface/sync/hub"
 	"clockface/sync/wire"
 )
 

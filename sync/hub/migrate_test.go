@@ -15,8 +15,8 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // the raw handle on a SQLite file
 
-	"clockface/sync/hub"
 	"clockface/internal/pgtest"
+	"clockface/sync/hub"
 	"clockface/sync/wire"
 )
 

@@ -11,9 +11,9 @@ import (
 	"github.com/google/uuid"
 
 	"clockface"
+	"clockface/internal/pgtest"
 	"clockface/sync/hub"
 	"clockface/sync/hubclient"
-	"clockface/internal/pgtest"
 	"clockface/sync/outbox"
 	"clockface/sync/wire"
 )
