@@ -16,9 +16,11 @@ import (
 	"clockface/assets"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
+	"clockface/embeddings/models"
 	"clockface/embeddings/onnx"
 	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
+	"clockface/ledger"
 )
 
 // calibrationLedger enrols real faces with the ONNX engine into a ledger
@@ -209,11 +211,11 @@ func TestCheckEnrolledModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if err := checkEnrolledModel(ctx, l, onnx.Model()); err != nil {
+	if err := l.CheckEnrolledModel(ctx, onnx.Model(), models.Models()); err != nil {
 		t.Errorf("enrolled model: got %v, want nil", err)
 	}
-	err = checkEnrolledModel(ctx, l, dlib.Model())
-	if !errors.Is(err, ErrReenrol) || !strings.Contains(err.Error(), "re-enrol") || !strings.Contains(err.Error(), "5 with onnx/") {
+	err = l.CheckEnrolledModel(ctx, dlib.Model(), models.Models())
+	if !errors.Is(err, ledger.ErrReenrol) || !strings.Contains(err.Error(), "re-enrol") || !strings.Contains(err.Error(), "5 with onnx/") {
 		t.Errorf("switched model: got %v, want a re-enrol error counting the 5 onnx templates", err)
 	}
 }
@@ -223,7 +225,7 @@ func TestIdentifySwitchedModelSaysReenrol(t *testing.T) {
 	data := calibrationLedger(t)
 	_, err := calibrateRun(t, "--data", data, "--models", testmedia.Models(t), "--model", "dlib",
 		"identify", testmedia.File(t, "gocv/face.jpg"))
-	if !errors.Is(err, ErrReenrol) || !strings.Contains(err.Error(), "re-enrol every employee") {
+	if !errors.Is(err, ledger.ErrReenrol) || !strings.Contains(err.Error(), "re-enrol every employee") {
 		t.Errorf("got %v, want a re-enrol error", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"clockface"
+	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/enroll"
 	"clockface/internal/clocktest"
@@ -164,7 +165,7 @@ func TestEnrollCLIBadInput(t *testing.T) {
 		{"no source", []string{"enroll", "E1", "--signature", "X"}, "--camera N, --video FILE or IMAGE"},
 		{"two sources", []string{"enroll", "E1", "--signature", "X", "--video", "v.mp4", franck[0]}, "one frame source"},
 		{"missing video", []string{"enroll", "E1", "--signature", "X", "--video", "missing.mp4"}, "missing.mp4"},
-		{"not an image", []string{"enroll", "E1", "--signature", "X", "enroll.go"}, "not a decodable image"},
+		{"not an image", []string{"enroll", "E1", "--signature", "X", "main.go"}, "not a decodable image"},
 		{"decline new without name", []string{"enroll", "E1", "--decline"}, "give --name"},
 	}
 	for _, tt := range tests {
@@ -185,5 +186,30 @@ func TestEnrollCLIBadInput(t *testing.T) {
 				t.Fatalf("consent after bad input: got %v, want none", err)
 			}
 		})
+	}
+}
+
+// Enrolment from photos takes the photo engine's second look, as faces,
+// verify and identify do: in a crowd photo where the single HOG pass finds
+// no face, the fallback finds several, so the photo is refused for holding
+// more than one person, not for holding nobody.
+func TestEnrollPhotosUsePhotoEngine(t *testing.T) {
+	crowd := testmedia.File(t, "dlib/2008_002470.jpg")
+	plain, err := dlib.New(testmedia.Models(t), dlib.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	fs, err := embeddings.ReadFaces(plain, crowd)
+	if err != nil || len(fs) != 0 {
+		t.Fatalf("single pass on %s: got %d faces, %v; want none (pick another photo)", crowd, len(fs), err)
+	}
+	data := t.TempDir()
+	_, errOut, err := runEnrolCLI(t, data, "enroll", "E7", "--signature", "Crowd", "--samples", "1", crowd)
+	if err == nil {
+		t.Fatalf("enroll from a crowd photo: got no error, want it refused\n%s", errOut)
+	}
+	if got := errOut; !strings.Contains(got, "only one person, please") || strings.Contains(got, "no face: look at the camera") {
+		t.Errorf("stderr: got %q, want the photo refused as several faces, not as no face", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"clockface/cmd/clockface/internal/facecmd"
 	"clockface/embeddings"
 	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
@@ -36,7 +38,7 @@ func TestFacesCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []faceImageJSON
+	var got []facecmd.ImageFacesJSON
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("decode %q: %v", stdout, err)
 	}
@@ -70,7 +72,7 @@ func TestFacesEveryModel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []faceImageJSON
+			var got []facecmd.ImageFacesJSON
 			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 				t.Fatalf("decode %q: %v", stdout, err)
 			}
@@ -98,7 +100,7 @@ func TestVerifyCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got verifyJSON
+		var got facecmd.VerifyJSON
 		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 			t.Fatalf("decode %q: %v", stdout, err)
 		}
@@ -149,7 +151,7 @@ func TestIdentifyCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []identifyJSON
+	var got []facecmd.IdentifyJSON
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("decode %q: %v", stdout, err)
 	}
@@ -172,10 +174,10 @@ func TestIdentifyCommand(t *testing.T) {
 			t.Fatalf("%s: result %q (%s), want a decision", filepath.Base(g.Image), g.Result, g.Error)
 		}
 		if w.band == embeddings.Accept && *g.Band != embeddings.Accept {
-			t.Errorf("%s: got %v at %s, want accept", filepath.Base(g.Image), *g.Band, facesFmtDist(g.Distance))
+			t.Errorf("%s: got %v at %s, want accept", filepath.Base(g.Image), *g.Band, fmtDist(g.Distance))
 		}
 		if w.who == "" && *g.Band == embeddings.Accept {
-			t.Errorf("stranger %s: got accept as %s at %s", filepath.Base(g.Image), g.Owner, facesFmtDist(g.Distance))
+			t.Errorf("stranger %s: got accept as %s at %s", filepath.Base(g.Image), g.Owner, fmtDist(g.Distance))
 		}
 		if g.RunnerUp == "" || g.Margin == nil {
 			t.Errorf("%s: no runner-up or margin: %+v", filepath.Base(g.Image), g)
@@ -245,4 +247,12 @@ func facesCopy(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// fmtDist prints a distance of identify's JSON for a test message.
+func fmtDist(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", *v)
 }

@@ -4,6 +4,12 @@
 package main
 
 import (
+	"clockface/cmd/clockface/internal/cli"
+	"clockface/cmd/clockface/internal/enrollcmd"
+	"clockface/cmd/clockface/internal/facecmd"
+	"clockface/cmd/clockface/internal/kioskcmd"
+	"clockface/cmd/clockface/internal/ledgercmd"
+	"clockface/cmd/clockface/internal/synccmd"
 	"clockface/embeddings"
 	"context"
 	"encoding/json"
@@ -56,8 +62,9 @@ func main() {
 }
 
 // exitCoder lets a command choose its exit status (e.g. 2 for "no match").
-type exitCoder interface{ ExitCode() int }
+type exitCoder = cli.ExitCoder
 
+// rootCmd is the clockface command with every group's commands.
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "clockface",
@@ -65,12 +72,13 @@ func (a *app) rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(a.faceCommands()...)
-	root.AddCommand(a.ledgerCommands()...)
-	root.AddCommand(a.enrollCommands()...)
-	root.AddCommand(a.kioskCommands()...)
+	env := a.env()
+	root.AddCommand(facecmd.Commands(env)...)
+	root.AddCommand(ledgercmd.Commands(env)...)
+	root.AddCommand(enrollcmd.Commands(env)...)
+	root.AddCommand(kioskcmd.Commands(env)...)
 	root.AddCommand(a.syncCommands()...)
-	root.AddCommand(a.calibrateCommands()...)
+	root.AddCommand(synccmd.Commands(env)...)
 	return root
 }
 
@@ -154,12 +162,6 @@ func pairedZone(path string) string {
 		return ""
 	}
 	return c.TimeZone
-}
-
-// peopleTime is how a time is printed to people: in the site zone, with the
-// zone's name ("2026-03-02 08:30:00 CET", "... UTC").
-func peopleTime(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("2006-01-02 15:04:05 MST")
 }
 
 // masterKeyPath is the master key file: --master-key, then the environment,

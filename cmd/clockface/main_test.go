@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -253,67 +252,6 @@ func TestPINFromFileOrStdin(t *testing.T) {
 	}
 	if r := runCLI(t, data, "", "employee", "show", "E3"); r.code == 0 {
 		t.Errorf("E3 was added despite a bad --pin-file")
-	}
-}
-
-func TestSecretFrom(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "hr")
-	os.WriteFile(file, []byte("8080\r\nignored\n"), 0o600)
-	loose := filepath.Join(dir, "loose")
-	os.WriteFile(loose, []byte("4040\n"), 0o644)
-	t.Setenv("CLOCKFACE_TEST_PIN", "7070")
-	tests := []struct {
-		name, env, file, stdin, want, warn string
-	}{
-		{"file wins over env", "CLOCKFACE_TEST_PIN", file, "", "8080", ""},
-		{"env", "CLOCKFACE_TEST_PIN", "", "", "7070", ""},
-		{"stdin", "CLOCKFACE_TEST_PIN", "-", "9090\n", "9090", ""},
-		{"neither", "", "", "", "", ""},
-		{"loose file warns", "", loose, "", "4040", "readable by other users"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var errOut bytes.Buffer
-			a := &app{stdin: strings.NewReader(tt.stdin), stderr: &errOut}
-			got, err := a.secretFrom(tt.env, tt.file)
-			if err != nil || got != tt.want {
-				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
-			}
-			if !strings.Contains(errOut.String(), tt.warn) {
-				t.Errorf("stderr %q, want %q", errOut.String(), tt.warn)
-			}
-		})
-	}
-}
-
-func TestCheckDisplay(t *testing.T) {
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	tests := []struct {
-		name     string
-		headless bool
-		env      map[string]string
-		ok       bool
-	}{
-		{"X11", false, map[string]string{"DISPLAY": ":0"}, true},
-		{"Wayland", false, map[string]string{"WAYLAND_DISPLAY": "wayland-0"}, true},
-		{"headless", true, nil, true},
-		{"none", false, nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := checkDisplay(tt.headless, env(tt.env))
-			if tt.ok {
-				if err != nil {
-					t.Fatalf("got %v, want nil", err)
-				}
-				return
-			}
-			var ec exitCoder
-			if !errors.As(err, &ec) || ec.ExitCode() != 2 || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "--headless") {
-				t.Fatalf("got %v, want one line naming --headless with exit status 2", err)
-			}
-		})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"clockface"
 	"clockface/assets"
+	"clockface/cmd/clockface/internal/facecmd"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/internal/clocktest"
@@ -219,7 +220,7 @@ func TestIdentifyBatchNoFace(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "broken.jpg") {
 		t.Errorf("unreadable file: got %v, want an error naming it", err)
 	}
-	var got []identifyJSON
+	var got []facecmd.IdentifyJSON
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}

@@ -188,7 +188,7 @@ func TestKioskRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if relay, err := a.kioskRelay(l); err != nil || relay != nil {
+	if relay, err := a.env().KioskRelay(l); err != nil || relay != nil {
 		t.Fatalf("unpaired: got %v, %v; want no relay and no error", relay, err)
 	}
 
@@ -225,13 +225,13 @@ func TestKioskRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cred.Save(a.credentialPath()); err != nil {
+	if err := cred.Save(a.env().CredentialPath()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.AddEmployee(ctx, clockface.Employee{Number: "E1", Name: "Ann"}, "1357"); err != nil {
 		t.Fatal(err)
 	}
-	relay, err := a.kioskRelay(l)
+	relay, err := a.env().KioskRelay(l)
 	if err != nil || relay == nil {
 		t.Fatalf("paired: got %v, %v; want a relay", relay, err)
 	}

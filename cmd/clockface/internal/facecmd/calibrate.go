@@ -1,4 +1,4 @@
-package main
+package facecmd
 
 import (
 	"context"
@@ -9,20 +9,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings"
 	"clockface/embeddings/models"
 	"clockface/ledger"
 )
-
-// calibrateCommands is calibrate: this deployment's measured accuracy.
-func (a *app) calibrateCommands() []*cobra.Command {
-	return []*cobra.Command{a.calibrateCmd()}
-}
 
 // knownModels are the models of every registered profile: what templates
 // can be made with.
@@ -50,105 +45,61 @@ its review distance): punch them by PIN, or by badge plus face, not by face
 alone. Without --apply nothing is written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			models, onlyEnrolled := knownModels(), true
-			if cmd.Flags().Changed("model") {
-				m, err := modelNamed(a.modelName)
-				if err != nil {
-					return err
-				}
-				models, onlyEnrolled = []embeddings.Model{m}, false
-			}
-			db := filepath.Join(a.dataDir, "ledger.db")
-			if _, err := os.Stat(db); err != nil {
-				return fmt.Errorf("calibrate: no ledger at %s: enrol employees first (or pass --data)", db)
-			}
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				reps, err := calibrateLedger(cmd.Context(), l, models, onlyEnrolled)
-				if err != nil {
-					return err
-				}
-				if len(reps) == 0 {
-					return errors.New("calibrate: nobody is enrolled with any model")
-				}
-				if err := siteCalibrate(cmd.Context(), l, reps, apply, lookalikes); err != nil {
-					return err
-				}
-				changes, err := l.CalibrationChanges(cmd.Context())
-				if err != nil {
-					return fmt.Errorf("calibrate: %w", err)
-				}
-				if a.jsonOut {
-					return writeCalibrationJSON(a.stdout, reps, changes)
-				}
-				writeCalibration(a.stdout, reps)
-				writeSite(a.stdout, reps, changes)
-				return nil
-			})
+			return a.runCalibrate(cmd.Context(), cmd.Flags().Changed("model"), apply, lookalikes)
 		},
 	}
 	cmd.Flags().BoolVar(&apply, "apply", false, "measure every pair of enrolled people again and store the site calibration (audited)")
 	cmd.Flags().BoolVar(&lookalikes, "lookalikes", false, "list the pairs of employees the model cannot tell apart well, for HR")
-	a.ledgerFlags(cmd)
-	a.modelFlag(cmd)
-	a.jsonFlag(cmd)
+	a.LedgerFlags(cmd)
+	a.ModelFlag(cmd)
+	a.JSONFlag(cmd)
 	return cmd
 }
 
-// siteJSON is a model's self-calibration as calibrate shows it.
-type siteJSON struct {
-	Measured  bool                       `json:"measured"`
-	Impostors embeddings.ImpostorSummary `json:"impostors"`
-	Headroom  float64                    `json:"headroom"`
-	Shipped   embeddings.Thresholds      `json:"shipped"`
-	Effective embeddings.Thresholds      `json:"effective"`
-	// Applied says --apply ran; Changed that it changed the stored row.
-	Applied bool `json:"applied,omitempty"`
-	Changed bool `json:"changed,omitempty"`
-}
-
-// siteCalibrate fills each report's site calibration (after --apply, if
-// given) and, with lookalikes, its look-alike pairs.
-func siteCalibrate(ctx context.Context, l *ledger.Ledger, reps []modelCalibration, apply, lookalikes bool) error {
-	for i := range reps {
-		mc := &reps[i]
-		p, err := embeddings.ProfileFor(mc.Model)
+// runCalibrate is calibrate: every registered model somebody is enrolled
+// with, or only --model when oneModel is set.
+func (a *app) runCalibrate(ctx context.Context, oneModel, apply, lookalikes bool) error {
+	models, onlyEnrolled := knownModels(), true
+	if oneModel {
+		m, err := modelNamed(a.ModelName)
 		if err != nil {
-			return fmt.Errorf("calibrate: %w", err)
+			return err
 		}
-		site := &siteJSON{Headroom: p.SiteHeadroom, Shipped: p.Thresholds}
-		if apply && mc.Report != nil {
-			_, _, changed, err := l.ApplyCalibration(ctx, mc.Model, actor())
-			if err != nil {
-				return fmt.Errorf("calibrate: %w", err)
-			}
-			site.Applied, site.Changed = true, changed
-		}
-		c, ok, err := l.SiteCalibration(ctx, mc.Model)
-		if err != nil {
-			return fmt.Errorf("calibrate: %w", err)
-		}
-		site.Measured, site.Impostors = ok, c.Impostors
-		site.Effective = embeddings.SiteThresholds(p.Thresholds, c.Impostors, p.SiteHeadroom)
-		mc.Site = site
-		if lookalikes && mc.Report != nil {
-			ts, err := l.TemplatesAs(ctx, actor(), mc.Model)
-			if err != nil {
-				return fmt.Errorf("calibrate: %w", err)
-			}
-			pairs, err := embeddings.Lookalikes(ts, p.Thresholds.Review)
-			if err != nil {
-				return fmt.Errorf("calibrate: %w", err)
-			}
-			mc.Lookalikes = &pairs
-		}
+		models, onlyEnrolled = []embeddings.Model{m}, false
 	}
-	return nil
+	db := filepath.Join(a.DataDir, "ledger.db")
+	if _, err := os.Stat(db); err != nil {
+		return fmt.Errorf("calibrate: no ledger at %s: enrol employees first (or pass --data)", db)
+	}
+	return a.WithLedger(ctx, func(l *ledger.Ledger) error {
+		// A person runs calibrate: the reads are audited.
+		reps, err := l.CalibrateModels(ctx, cli.Actor(), models, onlyEnrolled)
+		if err != nil {
+			return err
+		}
+		if len(reps) == 0 {
+			return errors.New("calibrate: nobody is enrolled with any model")
+		}
+		if err := l.SiteCalibrate(ctx, cli.Actor(), reps, apply, lookalikes); err != nil {
+			return err
+		}
+		changes, err := l.CalibrationChanges(ctx)
+		if err != nil {
+			return fmt.Errorf("calibrate: %w", err)
+		}
+		if a.JSONOut {
+			return writeCalibrationJSON(a.Stdout, reps, changes)
+		}
+		writeCalibration(a.Stdout, reps)
+		writeSite(a.Stdout, reps, changes)
+		return nil
+	})
 }
 
 // lookalikeAdvice is what HR is told about a look-alike pair.
 const lookalikeAdvice = "the face model cannot tell these employees apart reliably: have them punch by PIN, or by badge plus face, not by face alone"
 
-func writeSite(w io.Writer, reps []modelCalibration, changes []ledger.AuditEntry) {
+func writeSite(w io.Writer, reps []ledger.ModelCalibration, changes []ledger.AuditEntry) {
 	for _, mc := range reps {
 		s := mc.Site
 		if s == nil {
@@ -206,96 +157,9 @@ func modelNamed(name string) (embeddings.Model, error) {
 	return p.Model, err
 }
 
-// modelCalibration is one model's report, or why there is none.
-type modelCalibration struct {
-	Model  embeddings.Model      `json:"model"`
-	Report *embeddings.Report    `json:"report,omitempty"`
-	Th     embeddings.Thresholds `json:"thresholds"`
-	Skip   string                `json:"skipped,omitempty"`
-	// Site is the self-calibration; Lookalikes the pairs for HR (with
-	// --lookalikes).
-	Site       *siteJSON          `json:"site,omitempty"`
-	Lookalikes *[]embeddings.Pair `json:"lookalikes,omitempty"`
-}
-
-// calibrateLedger reports on each model's enrolled templates; with
-// onlyEnrolled, models nobody is enrolled with are left out.
-func calibrateLedger(ctx context.Context, l *ledger.Ledger, models []embeddings.Model, onlyEnrolled bool) ([]modelCalibration, error) {
-	var out []modelCalibration
-	for _, m := range models {
-		// A person runs calibrate: the read is audited.
-		ts, err := l.TemplatesAs(ctx, actor(), m)
-		if err != nil {
-			return nil, fmt.Errorf("calibrate %s: %w", m, err)
-		}
-		if len(ts) == 0 && onlyEnrolled {
-			continue
-		}
-		th, err := embeddings.ThresholdsFor(m)
-		if err != nil {
-			return nil, fmt.Errorf("calibrate: %w", err)
-		}
-		mc := modelCalibration{Model: m, Th: th}
-		switch {
-		case len(ts) == 0:
-			mc.Skip = "nobody is enrolled with this model"
-		case len(ts) == 1:
-			mc.Skip = "only one employee is enrolled with this model: there are no impostor pairs to measure"
-		default:
-			r, err := embeddings.Calibrate(ts, th)
-			if err != nil {
-				return nil, fmt.Errorf("calibrate %s: %w", m, err)
-			}
-			mc.Report = &r
-		}
-		out = append(out, mc)
-	}
-	return out, nil
-}
-
-// ErrReenrol says the ledger holds templates of another model only: every
-// employee has to be enrolled again with the model now selected.
-var ErrReenrol = errors.New("re-enrol employees with the selected model")
-
-// checkEnrolledModel fails with a message that says "re-enrol" when
-// nobody has a template of model m but some have one of another model:
-// templates of different models are never compared, so switching --model
-// means enrolling everyone again.
-func checkEnrolledModel(ctx context.Context, l *ledger.Ledger, m embeddings.Model) error {
-	ts, err := l.Templates(ctx, m)
-	if err != nil {
-		return fmt.Errorf("check model: %w", err)
-	}
-	if len(ts) > 0 {
-		return nil
-	}
-	var others []string
-	for _, o := range knownModels() {
-		if o.Name == m.Name && o.Version == m.Version {
-			continue
-		}
-		ots, err := l.Templates(ctx, o)
-		if err != nil {
-			return fmt.Errorf("check model: %w", err)
-		}
-		if len(ots) > 0 {
-			others = append(others, fmt.Sprintf("%d with %s", len(ots), o))
-		}
-	}
-	if len(others) == 0 {
-		return nil
-	}
-	name := m.Name
-	if p, err := embeddings.ProfileFor(m); err == nil {
-		name = p.Name
-	}
-	return fmt.Errorf("no employee is enrolled with model %s, but %s: templates of different models are never compared, so switching to --model %s means you must re-enrol every employee (or go back to the enrolled model): %w",
-		m, strings.Join(others, ", "), name, ErrReenrol)
-}
-
 func pct(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) }
 
-func writeCalibration(w io.Writer, reps []modelCalibration) {
+func writeCalibration(w io.Writer, reps []ledger.ModelCalibration) {
 	for i, mc := range reps {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -333,21 +197,21 @@ func writeCalibration(w io.Writer, reps []modelCalibration) {
 	}
 }
 
-func writeCalibrationJSON(w io.Writer, reps []modelCalibration, changes []ledger.AuditEntry) error {
+func writeCalibrationJSON(w io.Writer, reps []ledger.ModelCalibration, changes []ledger.AuditEntry) error {
 	// AUC is NaN without pairs of both kinds; JSON has no NaN.
 	type report struct {
 		*embeddings.Report
 		AUC *float64 `json:"auc"`
 	}
 	type entry struct {
-		modelCalibration
+		ledger.ModelCalibration
 		Report *report `json:"report,omitempty"`
 		// Changes are the audit entries of this model's calibration changes.
 		Changes []ledger.AuditEntry `json:"calibration_changes"`
 	}
 	out := make([]entry, len(reps))
 	for i, mc := range reps {
-		out[i].modelCalibration = mc
+		out[i].ModelCalibration = mc
 		out[i].Changes = changesOf(changes, mc.Model)
 		if mc.Report != nil {
 			r := &report{Report: mc.Report}
