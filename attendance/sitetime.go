@@ -1,6 +1,7 @@
 package attendance
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -45,4 +46,24 @@ func (st Status) Text(loc *time.Location) string {
 		return what + " (never punched here)"
 	}
 	return what + " since " + at(st.Since)
+}
+
+// ParsePeriod reads a pay period typed as inclusive dates (YYYY-MM-DD,
+// from --from and --to) in the site zone loc, as [from, to+1 day).
+func ParsePeriod(from, to string, loc *time.Location) (Period, error) {
+	if from == "" || to == "" {
+		return Period{}, errors.New("--from and --to are required (YYYY-MM-DD)")
+	}
+	f, err := time.ParseInLocation(time.DateOnly, from, loc)
+	if err != nil {
+		return Period{}, fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
+	}
+	t, err := time.ParseInLocation(time.DateOnly, to, loc)
+	if err != nil {
+		return Period{}, fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
+	}
+	if t.Before(f) {
+		return Period{}, fmt.Errorf("--to %s is before --from %s", to, from)
+	}
+	return Period{From: f, To: t.AddDate(0, 0, 1)}, nil
 }

@@ -63,3 +63,36 @@ func TestStatusText(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePeriod(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		from, to string
+		want     attendance.Period
+		wantErr  string
+	}{
+		{"2026-03-01", "2026-03-15", attendance.Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, la), To: time.Date(2026, 3, 16, 0, 0, 0, 0, la)}, ""},
+		{"2026-03-02", "2026-03-02", attendance.Period{From: time.Date(2026, 3, 2, 0, 0, 0, 0, la), To: time.Date(2026, 3, 3, 0, 0, 0, 0, la)}, ""},
+		{"", "2026-03-15", attendance.Period{}, "--from and --to are required"},
+		{"March", "2026-03-15", attendance.Period{}, "--from: want YYYY-MM-DD"},
+		{"2026-03-01", "15/03/2026", attendance.Period{}, "--to: want YYYY-MM-DD"},
+		{"2026-03-15", "2026-03-01", attendance.Period{}, "--to 2026-03-01 is before --from 2026-03-15"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+"_"+tt.to, func(t *testing.T) {
+			got, err := attendance.ParsePeriod(tt.from, tt.to, la)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, %v; want an error saying %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !got.From.Equal(tt.want.From) || !got.To.Equal(tt.want.To) {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}

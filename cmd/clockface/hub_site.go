@@ -25,67 +25,13 @@ import (
 // siteZone is the site's time zone: flag, then the hub's `hub config set
 // tz`, then $CLOCKFACE_TZ. "" if none: the machine's zone is never used.
 func siteZone(ctx context.Context, flag string, st hub.Settings) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	if st != nil {
-		tz, err := st.Setting(ctx, hub.SettingTZ)
-		if err != nil || tz != "" {
-			return tz, err
-		}
-	}
-	return os.Getenv("CLOCKFACE_TZ"), nil
+	return hub.SiteZone(ctx, st, flag, os.Getenv("CLOCKFACE_TZ"))
 }
 
 // siteRules are the rule set (flag if given, then the hub's `rules`
 // setting, then flsa) in the site's zone, Now from the app's clock.
 func (a *app) siteRules(ctx context.Context, st hub.Settings, tzFlag, rulesFlag string) (attendance.Rules, error) {
-	tz, err := siteZone(ctx, tzFlag, st)
-	if err != nil {
-		return attendance.Rules{}, err
-	}
-	if tz == "" {
-		return attendance.Rules{}, errors.New("no site time zone: run `clockface hub config set tz ZONE` (e.g. America/Los_Angeles), or give --tz or CLOCKFACE_TZ")
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return attendance.Rules{}, fmt.Errorf("time zone %q: %w", tz, err)
-	}
-	name := rulesFlag
-	if name == "" && st != nil {
-		if name, err = st.Setting(ctx, hub.SettingRules); err != nil {
-			return attendance.Rules{}, err
-		}
-	}
-	if name == "" {
-		name = "flsa"
-	}
-	r, err := attendance.RuleSet(name)
-	if err != nil {
-		return attendance.Rules{}, fmt.Errorf("--rules: %w", err)
-	}
-	r.Location, r.Now = loc, a.clock.Now()
-	return r, nil
-}
-
-// parsePeriod reads --from and --to (inclusive dates) in the site's zone
-// as [from, to+1 day).
-func parsePeriod(from, to string, loc *time.Location) (attendance.Period, error) {
-	if from == "" || to == "" {
-		return attendance.Period{}, errors.New("--from and --to are required (YYYY-MM-DD)")
-	}
-	f, err := time.ParseInLocation(time.DateOnly, from, loc)
-	if err != nil {
-		return attendance.Period{}, fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
-	}
-	t, err := time.ParseInLocation(time.DateOnly, to, loc)
-	if err != nil {
-		return attendance.Period{}, fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
-	}
-	if t.Before(f) {
-		return attendance.Period{}, fmt.Errorf("--to %s is before --from %s", to, from)
-	}
-	return attendance.Period{From: f, To: t.AddDate(0, 0, 1)}, nil
+	return hub.SiteRules(ctx, st, tzFlag, os.Getenv("CLOCKFACE_TZ"), rulesFlag, a.clock.Now())
 }
 
 func actorFlag(c *cobra.Command, v *string) {
@@ -296,22 +242,14 @@ func safe(s string) string {
 
 func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	c := &cobra.Command{Use: "period", Short: "Approve employees' periods, lock periods, list both"}
-	var from, to, tz, who string
+	var f periodFlags
 	approve := &cobra.Command{
 		Use:   "approve EMPLOYEE",
 		Short: "Record that you accepted EMPLOYEE's timesheet for --from to --to (an edit in it withdraws the approval)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return open.with(cmd.Context(), func(st *hub.DB) error {
-				r, err := a.siteRules(cmd.Context(), st, tz, "")
-				if err != nil {
-					return err
-				}
-				p, err := parsePeriod(from, to, r.Location)
-				if err != nil {
-					return err
-				}
-				if err := st.Approve(cmd.Context(), attendance.Approval{Employee: args[0], Period: p, Approver: actorOr(who), At: a.clock.Now()}); err != nil {
+			return a.inPeriod(cmd.Context(), open, f, func(st *hub.DB, p attendance.Period) error {
+				if err := st.Approve(cmd.Context(), attendance.Approval{Employee: args[0], Period: p, Approver: actorOr(f.who), At: a.clock.Now()}); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "approved %s for %s\n", args[0], p)
@@ -324,16 +262,8 @@ func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 		Short: "Lock --from to --to: punches in it can no longer be added, corrected or voided (except with --adjust)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return open.with(cmd.Context(), func(st *hub.DB) error {
-				r, err := a.siteRules(cmd.Context(), st, tz, "")
-				if err != nil {
-					return err
-				}
-				p, err := parsePeriod(from, to, r.Location)
-				if err != nil {
-					return err
-				}
-				if err := st.Lock(cmd.Context(), attendance.Lock{Period: p, By: actorOr(who), At: a.clock.Now()}); err != nil {
+			return a.inPeriod(cmd.Context(), open, f, func(st *hub.DB, p attendance.Period) error {
+				if err := st.Lock(cmd.Context(), attendance.Lock{Period: p, By: actorOr(f.who), At: a.clock.Now()}); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "locked %s\n", p)
@@ -342,12 +272,42 @@ func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 		},
 	}
 	for _, cc := range []*cobra.Command{approve, lock} {
-		cc.Flags().StringVar(&from, "from", "", "first day, YYYY-MM-DD (in the site's zone)")
-		cc.Flags().StringVar(&to, "to", "", "last day (inclusive), YYYY-MM-DD")
-		cc.Flags().StringVar(&tz, "tz", "", "the site's zone (default: hub config tz, then CLOCKFACE_TZ)")
-		actorFlag(cc, &who)
+		f.register(cc)
 		addDB(cc)
 	}
+	c.AddCommand(approve, lock, a.hubPeriodListCmd(addDB, open))
+	return c
+}
+
+// periodFlags are `hub period approve|lock`'s flags.
+type periodFlags struct{ from, to, tz, who string }
+
+func (f *periodFlags) register(cc *cobra.Command) {
+	cc.Flags().StringVar(&f.from, "from", "", "first day, YYYY-MM-DD (in the site's zone)")
+	cc.Flags().StringVar(&f.to, "to", "", "last day (inclusive), YYYY-MM-DD")
+	cc.Flags().StringVar(&f.tz, "tz", "", "the site's zone (default: hub config tz, then CLOCKFACE_TZ)")
+	actorFlag(cc, &f.who)
+}
+
+// inPeriod runs do with the open hub store and the period --from to --to
+// in the site's zone.
+func (a *app) inPeriod(ctx context.Context, open storeOpener, f periodFlags, do func(*hub.DB, attendance.Period) error) error {
+	return open.with(ctx, func(st *hub.DB) error {
+		r, err := a.siteRules(ctx, st, f.tz, "")
+		if err != nil {
+			return err
+		}
+		p, err := attendance.ParsePeriod(f.from, f.to, r.Location)
+		if err != nil {
+			return err
+		}
+		return do(st, p)
+	})
+}
+
+// hubPeriodListCmd is `hub period list`.
+func (a *app) hubPeriodListCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
+	var tz string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List locked periods and approvals",
@@ -359,8 +319,7 @@ func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 	list.Flags().StringVar(&tz, "tz", "", "the site's zone for dates (default: hub config tz, then CLOCKFACE_TZ)")
 	addDB(list)
 	a.jsonFlag(list)
-	c.AddCommand(approve, lock, list)
-	return c
+	return list
 }
 
 // periodRow is one line of `hub period list`.
