@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"clockface/cmd/clockface/internal/clitest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,47 +16,9 @@ import (
 	"clockface"
 )
 
-// cliArgs orders a test's arguments for cobra now that every flag lives on
-// the commands that use it: the command words first, then the rest as
-// given, then each defaults pair (--flag value) that the command has and
-// args does not set.
+// cliArgs orders a test's arguments for the root command (clitest.Args).
 func cliArgs(args []string, defaults ...string) []string {
-	cur := (&app{}).rootCmd()
-	var path, rest []string
-	for _, tok := range args {
-		if c := childNamed(cur, tok); c != nil {
-			path, cur = append(path, tok), c
-			continue
-		}
-		rest = append(rest, tok)
-	}
-	out := append(path, rest...)
-	for i := 0; i+1 < len(defaults); i += 2 {
-		name := strings.TrimPrefix(defaults[i], "--")
-		if cur.Flags().Lookup(name) == nil || hasFlag(args, name) {
-			continue
-		}
-		out = append(out, defaults[i], defaults[i+1])
-	}
-	return out
-}
-
-func childNamed(c *cobra.Command, name string) *cobra.Command {
-	for _, sub := range c.Commands() {
-		if sub.Name() == name {
-			return sub
-		}
-	}
-	return nil
-}
-
-func hasFlag(args []string, name string) bool {
-	for _, a := range args {
-		if a == "--"+name || strings.HasPrefix(a, "--"+name+"=") {
-			return true
-		}
-	}
-	return false
+	return clitest.Args((&app{}).rootCmd(), args, defaults...)
 }
 
 // sharedFlags are the flags several commands take; each command must list

@@ -1,4 +1,4 @@
-package main
+package facecmd_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"clockface"
 	"clockface/assets"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/embeddings/models"
@@ -31,8 +32,8 @@ func calibrationLedger(t *testing.T) (dataDir string) {
 	t.Helper()
 	ctx := context.Background()
 	dataDir = t.TempDir()
-	a := &app{dataDir: dataDir, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
-	l, err := a.openLedger(ctx)
+	a := &cli.App{DataDir: dataDir, KioskID: "test", Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	l, err := a.OpenLedger(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +105,8 @@ func calibrationLedger(t *testing.T) (dataDir string) {
 func calibrateRun(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
-	root := a.rootCmd()
+	a := &cli.App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	root := root(a)
 	root.SetArgs(cliArgs(args))
 	root.SetOut(&errOut)
 	root.SetErr(&errOut)
@@ -180,8 +181,8 @@ func TestCalibrateCommand(t *testing.T) {
 
 func TestCalibrateNoLedger(t *testing.T) {
 	empty := t.TempDir()
-	a := &app{dataDir: empty, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
-	l, err := a.openLedger(context.Background())
+	a := &cli.App{DataDir: empty, KioskID: "test", Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	l, err := a.OpenLedger(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,9 +205,9 @@ func TestCalibrateNoLedger(t *testing.T) {
 // check says to re-enrol.
 func TestCheckEnrolledModel(t *testing.T) {
 	data := calibrationLedger(t)
-	a := &app{dataDir: data, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	a := &cli.App{DataDir: data, KioskID: "test", Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
 	ctx := context.Background()
-	l, err := a.openLedger(ctx)
+	l, err := a.OpenLedger(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

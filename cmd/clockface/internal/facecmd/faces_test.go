@@ -1,4 +1,4 @@
-package main
+package facecmd_test
 
 import (
 	"bytes"
@@ -13,18 +13,30 @@ import (
 	"testing"
 	"time"
 
+	"clockface/cmd/clockface/internal/cli"
+	"clockface/cmd/clockface/internal/clitest"
 	"clockface/cmd/clockface/internal/facecmd"
 	"clockface/embeddings"
 	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
+
+	"github.com/spf13/cobra"
 )
+
+// root is a clockface root command with this group's commands on a.
+func root(a *cli.App) *cobra.Command { return clitest.Root(facecmd.Commands(a)...) }
+
+// cliArgs orders a test's arguments for this group's commands.
+func cliArgs(args []string, defaults ...string) []string {
+	return clitest.Args(root(&cli.App{}), args, defaults...)
+}
 
 // facesRun runs the CLI in-process, as main does, against the real models.
 func facesRun(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
-	root := a.rootCmd()
+	a := &cli.App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	root := root(a)
 	root.SetArgs(cliArgs(args, "--models", testmedia.Models(t), "--data", t.TempDir()))
 	root.SetOut(&errOut)
 	root.SetErr(&errOut)
