@@ -26,6 +26,7 @@ func TestPurePackagesStayPure(t *testing.T) {
 		"clockface",
 		"clockface/attendance",
 		"clockface/payroll",
+		"clockface/payrun",
 		"clockface/kiosk/flow",
 		"clockface/kiosk/frames",
 		"clockface/kiosk/liveness",

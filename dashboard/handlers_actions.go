@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -253,6 +254,16 @@ type exportData struct {
 	Preview *ExportPreview
 }
 
+// ExportBlocked is ExportRunner.Run's refusal: the preview whose Blocking
+// list stops the export. Nothing was recorded; the page shows the list.
+type ExportBlocked struct {
+	Preview ExportPreview
+}
+
+func (e *ExportBlocked) Error() string {
+	return fmt.Sprintf("export refused: %d blocking exception(s)", len(e.Preview.Blocking))
+}
+
 func (h *Handler) exportPreview(c *call) {
 	if h.data.ExportRunner == nil || h.data.Timesheets == nil {
 		c.notConnected()
@@ -280,6 +291,11 @@ func (h *Handler) exportRun(c *call) {
 		return
 	}
 	f, err := h.data.ExportRunner.Run(c.ctx(), p, c.r.PostFormValue("format"), c.actor())
+	var blocked *ExportBlocked
+	if errors.As(err, &blocked) {
+		c.page("exportpreview", "nav.export", exportData{Preview: &blocked.Preview}, http.StatusConflict, "", "")
+		return
+	}
 	if err != nil {
 		c.internal(err)
 		return

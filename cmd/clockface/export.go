@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"clockface/attendance"
 	"clockface/ledger"
 	"clockface/payroll"
+	"clockface/payrun"
 	"clockface/sync/hub"
 )
 
@@ -56,8 +56,8 @@ totals and the file's bytes: hub export list / get), and a re-export of the
 same period and format first prints what changed since the last one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			read := func(ctx context.Context, fn func(hub.ExportReads, exportRecorder) error) error {
-				return open.with(ctx, func(st *hub.DB) error { return fn(st, st) })
+			read := func(ctx context.Context, fn func(payrun.Source, payrun.Book, payrun.Settings) error) error {
+				return open.with(ctx, func(st *hub.DB) error { return fn(st, st, st) })
 			}
 			if f.fromLedger {
 				read = a.withLedgerReads
@@ -97,87 +97,50 @@ same period and format first prints what changed since the last one.`,
 	return c
 }
 
-// exportPlan is a checked export: the period [from, end) between local
-// midnights in the site's zone, the rules and the payroll settings.
-type exportPlan struct {
-	from, end time.Time
-	rules     attendance.Rules
-	cfg       payroll.Config
-}
-
-// planExport checks the flags before anything is read. site holds the
-// hub's settings (nil for --from-ledger).
-func (a *app) planExport(ctx context.Context, cmd *cobra.Command, f exportFlags, site hub.Settings) (exportPlan, error) {
+// planExport checks the flags before anything is read: the site's rules
+// (payrun.SiteRules over site, the hub's settings; nil for --from-ledger),
+// the period and the payroll settings.
+func (a *app) planExport(ctx context.Context, cmd *cobra.Command, f exportFlags, site payrun.Settings) (payrun.Plan, error) {
 	if f.out == "" {
-		return exportPlan{}, errors.New("--out is required")
-	}
-	if site != nil {
-		var err error
-		if f.tz, err = siteZone(ctx, f.tz, site); err != nil {
-			return exportPlan{}, err
-		}
-		if f.rules == "" {
-			if f.rules, err = site.Setting(ctx, hub.SettingRules); err != nil {
-				return exportPlan{}, err
-			}
-		}
-	}
-	if f.rules == "" {
-		f.rules = "flsa"
-	}
-	rules, err := a.exportRules(f)
-	if err != nil {
-		return exportPlan{}, err
-	}
-	from, err := time.ParseInLocation(time.DateOnly, f.from, rules.Location)
-	if err != nil {
-		return exportPlan{}, fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
-	}
-	to, err := time.ParseInLocation(time.DateOnly, f.to, rules.Location)
-	if err != nil {
-		return exportPlan{}, fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
-	}
-	if to.Before(from) {
-		return exportPlan{}, fmt.Errorf("--to %s is before --from %s", f.to, f.from)
-	}
-	cfg, err := exportConfig(cmd, f)
-	if err != nil {
-		return exportPlan{}, err
-	}
-	return exportPlan{from: from, end: to.AddDate(0, 0, 1), rules: rules, cfg: cfg}, nil
-}
-
-// exportRules are the named rule set in the site's zone, with the flags'
-// changes. The zone is required: the machine's own is never guessed.
-func (a *app) exportRules(f exportFlags) (attendance.Rules, error) {
-	tz := f.tz
-	if tz == "" {
-		tz = os.Getenv("CLOCKFACE_TZ")
-	}
-	if tz == "" {
-		return attendance.Rules{}, errors.New("--tz is required: the site's IANA time zone (e.g. America/Los_Angeles), or set CLOCKFACE_TZ, or on the hub `clockface hub config set tz ZONE`")
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return attendance.Rules{}, fmt.Errorf("--tz: %w", err)
-	}
-	rules, err := attendance.RuleSet(f.rules)
-	if err != nil {
-		return attendance.Rules{}, fmt.Errorf("--rules: %w", err)
+		return payrun.Plan{}, errors.New("--out is required")
 	}
 	ws, err := parseWeekday(f.weekStart)
 	if err != nil {
-		return attendance.Rules{}, err
+		return payrun.Plan{}, err
 	}
-	rules.Location, rules.Now, rules.WeekStart = loc, a.clock.Now(), ws
-	rules.Rounding = time.Duration(f.rounding) * time.Minute
-	if f.dailyOT != 0 {
-		rules.DailyOT = f.dailyOT
+	rules, err := payrun.SiteRules(ctx, site, payrun.RuleSpec{TZ: f.tz, FallbackTZ: os.Getenv("CLOCKFACE_TZ"), Rules: f.rules,
+		WeekStart: ws, Rounding: time.Duration(f.rounding) * time.Minute, DailyOT: f.dailyOT, DoubleTime: f.doubleTime,
+		Now: a.clock.Now()})
+	var fe *payrun.FieldError
+	switch {
+	case errors.Is(err, payrun.ErrNoZone):
+		return payrun.Plan{}, errors.New("--tz is required: the site's IANA time zone (e.g. America/Los_Angeles), or set CLOCKFACE_TZ, or on the hub `clockface hub config set tz ZONE`")
+	case errors.As(err, &fe):
+		return payrun.Plan{}, fmt.Errorf("--%s: %w", fe.Field, fe.Err)
+	case err != nil:
+		return payrun.Plan{}, err
 	}
-	if f.doubleTime != 0 {
-		rules.DoubleTime = f.doubleTime
+	from, err := time.ParseInLocation(time.DateOnly, f.from, rules.Location)
+	if err != nil {
+		return payrun.Plan{}, fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
 	}
-	return rules, nil
+	to, err := time.ParseInLocation(time.DateOnly, f.to, rules.Location)
+	if err != nil {
+		return payrun.Plan{}, fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
+	}
+	period, err := payrun.Days(from, to, rules.Location)
+	if err != nil {
+		return payrun.Plan{}, fmt.Errorf("--to %s is before --from %s", f.to, f.from)
+	}
+	cfg, err := exportConfig(cmd, f)
+	if err != nil {
+		return payrun.Plan{}, err
+	}
+	id := f.exportID
+	if id == "" {
+		id = uuid.Must(uuid.NewV7()).String()
+	}
+	return payrun.Plan{Period: period, Rules: rules, Payroll: cfg, ExportID: id}, nil
 }
 
 // exportConfig is the payroll config file with the flags laid over it.
@@ -211,18 +174,9 @@ func exportConfig(cmd *cobra.Command, f exportFlags) (payroll.Config, error) {
 	return cfg, nil
 }
 
-// exportRecorder is the hub's side of an export: settings, adjustments
-// from locked periods, and the export record.
-type exportRecorder interface {
-	hub.Settings
-	Adjustments(ctx context.Context, from, to time.Time) ([]attendance.Adjustment, error)
-	CarriedOut(ctx context.Context, from, to time.Time) ([]attendance.Adjustment, error)
-	hub.Exports
-}
-
 // exportReader opens an export's source, hands it to f and closes it. The
-// recorder is nil for --from-ledger (no settings, nothing recorded).
-type exportReader func(ctx context.Context, f func(hub.ExportReads, exportRecorder) error) error
+// book and the settings are nil for --from-ledger (nothing recorded).
+type exportReader func(ctx context.Context, f func(payrun.Source, payrun.Book, payrun.Settings) error) error
 
 // exportOutput is what --json prints: the payroll result, the export id,
 // the changes since the last export of the period and format, and the
@@ -255,92 +209,52 @@ func (o exportOutput) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// runExport reads the whole workweeks the period needs, computes the
-// timesheets, adds the adjustments carried into the period, prints what
-// changed since the last export, writes the file, records the export and
-// prints the result.
+// runExport prepares the pay run (payrun.Prepare: the whole workweeks the
+// period needs, the adjustments carried into it), prints what changed
+// since the last export, writes the file, records the export and prints
+// the result.
 func (a *app) runExport(cmd *cobra.Command, f exportFlags, read exportReader) error {
 	ctx := cmd.Context()
-	return read(ctx, func(st hub.ExportReads, rec exportRecorder) error {
-		var site hub.Settings
-		if rec != nil {
-			site = rec
-		}
+	return read(ctx, func(src payrun.Source, book payrun.Book, site payrun.Settings) error {
 		p, err := a.planExport(ctx, cmd, f, site)
 		if err != nil {
 			return err
 		}
-		qFrom, qTo, err := attendance.Window(p.from, p.end, p.rules)
+		run, err := payrun.Prepare(ctx, src, book, p)
+		if errors.Is(err, payrun.ErrExportExists) {
+			return fmt.Errorf("--export-id %s: an export with this id is already recorded", p.ExportID)
+		}
 		if err != nil {
 			return err
 		}
-		punches, err := st.PunchesBetween(ctx, qFrom, qTo)
-		if err != nil {
-			return err
-		}
-		people, err := st.Employees(ctx)
-		if err != nil {
-			return err
-		}
-		sheet, err := attendance.Build(punches, p.from, p.end, p.rules)
-		if err != nil {
-			return err
-		}
-		exportID := f.exportID
-		if exportID == "" {
-			exportID = uuid.Must(uuid.NewV7()).String()
-		}
-		out := exportOutput{ExportID: exportID}
-		var last hub.ExportRecord
-		var hasLast bool
-		if rec != nil {
-			if _, _, err := rec.ExportFile(ctx, exportID); err == nil {
-				return fmt.Errorf("--export-id %s: an export with this id is already recorded", exportID)
-			}
-			if out.Adjustments, err = rec.Adjustments(ctx, p.from, p.end); err != nil {
-				return err
-			}
-			// A locked period's file stays as exported: what was carried
-			// out of it is paid in the period it was carried into.
-			if out.CarriedOut, err = rec.CarriedOut(ctx, p.from, p.end); err != nil {
-				return err
-			}
-			sheet = withAdjustments(sheet, out.Adjustments, 1)
-			sheet = withAdjustments(sheet, out.CarriedOut, -1)
-			period := attendance.Period{From: p.from, To: p.end}
-			if last, hasLast, err = rec.LastExport(ctx, period, string(p.cfg.Format)); err != nil {
-				return err
-			}
-			if hasLast {
-				for _, c := range attendance.Diff(last.Sheet(p.rules.Location), sheet) {
-					out.Changes = append(out.Changes, safe(c.String()))
-				}
-			}
+		loc := p.Rules.Location
+		out := exportOutput{ExportID: p.ExportID, Adjustments: run.Adjustments, CarriedOut: run.CarriedOut}
+		for _, c := range run.Changes {
+			out.Changes = append(out.Changes, safe(c.String()))
 		}
 		if !a.jsonOut {
 			for _, adj := range out.Adjustments {
-				fmt.Fprintf(a.stdout, "adjustment: %s\n", adjustmentText(adj, p.rules.Location))
+				fmt.Fprintf(a.stdout, "adjustment: %s\n", adjustmentText(adj, loc))
 			}
 			for _, adj := range out.CarriedOut {
-				fmt.Fprintf(a.stdout, "carried out (not in this file): %s\n", adjustmentText(adj, p.rules.Location))
+				fmt.Fprintf(a.stdout, "carried out (not in this file): %s\n", adjustmentText(adj, loc))
 			}
-			if hasLast {
+			if last := run.Last; run.HasLast {
 				if len(out.Changes) == 0 {
-					fmt.Fprintf(a.stdout, "no change since export %s (%s by %s)\n", last.ID, peopleTime(last.At, p.rules.Location), safe(last.By))
+					fmt.Fprintf(a.stdout, "no change since export %s (%s by %s)\n", last.ID, peopleTime(last.At, loc), safe(last.By))
 				} else {
-					fmt.Fprintf(a.stdout, "changed since export %s (%s by %s):\n", last.ID, peopleTime(last.At, p.rules.Location), safe(last.By))
+					fmt.Fprintf(a.stdout, "changed since export %s (%s by %s):\n", last.ID, peopleTime(last.At, loc), safe(last.By))
 					for _, c := range out.Changes {
 						fmt.Fprintf(a.stdout, "  %s\n", c)
 					}
 				}
 			}
 		}
-		in := payroll.Input{Sheet: sheet, Directory: directory(people), ExportID: exportID, Blocked: blockedSet(sheet)}
-		if out.Result, err = payroll.Export(f.out, in, p.cfg); err != nil {
+		if out.Result, err = payroll.Export(f.out, run.Input(), p.Payroll); err != nil {
 			return err
 		}
-		if rec != nil {
-			if err := a.recordExport(ctx, rec, f, p, sheet, exportID, out.Result); err != nil {
+		if book != nil {
+			if err := a.recordExport(ctx, book, f, run, out.Result); err != nil {
 				return err
 			}
 		}
@@ -353,72 +267,33 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags, read exportReader) er
 
 // recordExport stores the export: its bytes as written (read back and
 // checked against the SHA-256 the writer computed) and the totals.
-func (a *app) recordExport(ctx context.Context, rec exportRecorder, f exportFlags, p exportPlan, sheet attendance.Sheet, id string, res payroll.Result) error {
+func (a *app) recordExport(ctx context.Context, book payrun.Book, f exportFlags, run *payrun.Run, res payroll.Result) error {
 	data, err := os.ReadFile(res.File)
 	if err != nil {
 		return fmt.Errorf("record export: read back %s: %w", res.File, err)
 	}
-	r := hub.ExportRecord{ID: id, FileName: filepath.Base(res.File), Totals: hub.Totals(sheet),
-		ExportRecord: attendance.ExportRecord{By: actorOr(f.actor), At: a.clock.Now(), Period: attendance.Period{From: p.from, To: p.end},
-			Format: string(p.cfg.Format), Rules: p.rules.Name, SHA256: res.SHA256}}
-	if err := rec.RecordExport(ctx, r, data); err != nil {
+	r := run.Record(actorOr(f.actor), a.clock.Now(), filepath.Base(res.File), data)
+	if r.SHA256 != res.SHA256 {
+		return fmt.Errorf("record export: %s changed after it was written (the file was written; it is not in the export record)", res.File)
+	}
+	if err := book.RecordExport(ctx, r, data); err != nil {
 		return fmt.Errorf("%w (the file %s was written; it is not in the export record)", err, res.File)
 	}
 	return nil
 }
 
-// withAdjustments adds (sign 1) or takes away (sign -1) each adjustment's
-// hours to or from its employee's period totals (an employee without
-// punches in the period gets a line of their own), so the file pays what
-// is due in it. Days are left as worked.
-func withAdjustments(sh attendance.Sheet, adjs []attendance.Adjustment, sign time.Duration) attendance.Sheet {
-	if len(adjs) == 0 {
-		return sh
-	}
-	emps := slices.Clone(sh.Employees)
-	for _, adj := range adjs {
-		i, ok := slices.BinarySearchFunc(emps, adj.Employee, func(e attendance.Employee, n string) int { return strings.Compare(e.Number, n) })
-		if !ok {
-			emps = slices.Insert(emps, i, attendance.Employee{Number: adj.Employee})
-		}
-		e := &emps[i]
-		e.Hours.Regular += sign * adj.Delta.Regular
-		e.Hours.Overtime += sign * adj.Delta.Overtime
-		e.Hours.Double += sign * adj.Delta.Double
-	}
-	sh.Employees = emps
-	return sh
-}
-
-func directory(people []clockface.Employee) map[string]clockface.Employee {
-	dir := make(map[string]clockface.Employee, len(people))
-	for _, p := range people {
-		dir[p.Number] = p
-	}
-	return dir
-}
-
-// blockedSet reports the employees with a blocking exception in sheet.
-func blockedSet(sheet attendance.Sheet) func(string) bool {
-	blocked := map[string]bool{}
-	for _, e := range sheet.Blocking() {
-		blocked[e.Employee] = true
-	}
-	return func(n string) bool { return blocked[n] }
-}
-
 // withLedgerReads runs f on this kiosk's own ledger (export --from-ledger):
 // nothing is recorded.
-func (a *app) withLedgerReads(ctx context.Context, f func(hub.ExportReads, exportRecorder) error) error {
+func (a *app) withLedgerReads(ctx context.Context, f func(payrun.Source, payrun.Book, payrun.Settings) error) error {
 	l, err := a.openLedger(ctx)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	return f(ledgerReads{l}, nil)
+	return f(ledgerReads{l}, nil, nil)
 }
 
-// ledgerReads gives the ledger the hub's export reads.
+// ledgerReads gives the ledger the pay run's reads.
 type ledgerReads struct{ l *ledger.Ledger }
 
 // PunchesBetween returns the ledger's punches with effective time in

@@ -13,6 +13,7 @@ import (
 	"clockface"
 	"clockface/attendance"
 	"clockface/internal/atomicfile"
+	"clockface/payrun"
 	"clockface/sync/hub"
 )
 
@@ -165,7 +166,7 @@ func signedHours(d time.Duration) string {
 }
 
 // hubExportCmd is `hub export list` and `hub export get ID --out FILE`
-// (the recorded bytes, exactly).
+// (the recorded bytes, exactly, checked against their SHA-256 first).
 func (a *app) hubExportCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	c := &cobra.Command{Use: "export", Short: "Recorded payroll exports: list them, download one again"}
 	list := &cobra.Command{
@@ -203,7 +204,7 @@ func (a *app) hubExportCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 				return errors.New("--out is required")
 			}
 			return open.with(cmd.Context(), func(st *hub.DB) error {
-				r, data, err := st.ExportFile(cmd.Context(), args[0])
+				r, data, err := payrun.Download(cmd.Context(), st, args[0])
 				if err != nil {
 					return err
 				}

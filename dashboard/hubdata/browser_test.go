@@ -2,8 +2,14 @@ package hubdata_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"clockface"
@@ -49,8 +55,9 @@ func signIn(t *testing.T, ctx context.Context, base, email string) {
 // TestBrowserOnRealHub drives chromium against a real hub (the kiosk API
 // and the dashboard on one TLS listener) fed by two kiosks' real syncs, on
 // both stores: who's in, the timesheet's totals, the exceptions page, an
-// employee's own time, and a manager refused another site; screenshots of
-// each page at 1280 and 390 px.
+// employee's own time, a manager refused another site, and a payroll
+// export run and downloaded (exportAndDownload); screenshots of each page
+// at 1280 and 390 px.
 func TestBrowserOnRealHub(t *testing.T) {
 	for _, kind := range backends {
 		t.Run(kind, func(t *testing.T) {
@@ -129,6 +136,94 @@ func TestBrowserOnRealHub(t *testing.T) {
 				t.Errorf("my time has %d records download links, want 1", n)
 			}
 			browsertest.Shoot(t, emp, shots, kind+"-my-time")
+
+			exportAndDownload(t, r, ctx, shots, kind)
 		})
 	}
+}
+
+// exportAndDownload is the payroll export in the browser on the real hub,
+// as the owner: the export page; a preview of 16-30 November refused for
+// the blocking exceptions; HR's repairs; the preview again with the
+// export's totals; Run, which downloads the file; then the history row,
+// whose SHA-256 is the downloaded file's, and whose record holds exactly
+// its bytes.
+func exportAndDownload(t *testing.T, r *rig, ctx context.Context, shots, kind string) {
+	base := r.srv.URL
+	preview := func(what string) {
+		browsertest.Do(t, ctx, what, chromedp.Navigate(base+"/export"), browsertest.OnPage("export"),
+			chromedp.SetValue(chromedp.CSS(`select[name=format]`), "generic"),
+			chromedp.SetValue(chromedp.CSS(`input[name=date]`), "2026-11-20"),
+			chromedp.Click(chromedp.CSS(`form[action="/export/preview"] button`)),
+			browsertest.OnPage("exportpreview"))
+	}
+	browsertest.Do(t, ctx, "export page", chromedp.Navigate(base+"/export"), browsertest.OnPage("export"))
+	if n := browsertest.Count(t, ctx, "tr[data-export]"); n != 0 {
+		t.Errorf("export history has %d rows before any export, want 0", n)
+	}
+	browsertest.Shoot(t, ctx, shots, kind+"-export")
+
+	preview("blocked preview")
+	if n, run := browsertest.Count(t, ctx, "#blocking li"), browsertest.Count(t, ctx, `form[action="/export/run"]`); n != 3 || run != 0 {
+		t.Errorf("blocked preview: %d blocking exceptions and %d run forms, want 3 and none", n, run)
+	}
+	browsertest.Shoot(t, ctx, shots, kind+"-export-blocked")
+
+	repair(t, r)
+	preview("preview")
+	for emp, want := range map[string]string{"E1": "19:30", "E2": "14:25", "E3": "11:00"} {
+		if got := browsertest.Text(t, ctx, `tr[data-employee="`+emp+`"] td.total`); got != want {
+			t.Errorf("preview total of %s: %q, want %q", emp, got, want)
+		}
+	}
+	browsertest.Shoot(t, ctx, shots, kind+"-export-preview")
+
+	dir := t.TempDir()
+	dctx, cancel := context.WithTimeout(ctx, browsertest.Step)
+	defer cancel()
+	progress := chromedp.Events(dctx, browser.DownloadProgress)
+	browsertest.Do(t, ctx, "run the export",
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+				Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &[]bool{true}[0]})
+			return err
+		}),
+		chromedp.Click(chromedp.CSS(`form[action="/export/run"] button`)))
+	var file []byte
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("download: %v", err)
+		}
+		if ev.State == browser.DownloadProgressStateCanceled {
+			t.Fatal("download canceled")
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			if file, err = os.ReadFile(filepath.Join(dir, ev.GUID)); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if !strings.HasPrefix(string(file), "employee_number,") {
+		t.Fatalf("downloaded %q, want the generic payroll file", file)
+	}
+
+	browsertest.Do(t, ctx, "export history", chromedp.Navigate(base+"/export"), browsertest.OnPage("export"))
+	if n := browsertest.Count(t, ctx, "tr[data-export]"); n != 1 {
+		t.Fatalf("export history has %d rows, want the run", n)
+	}
+	row, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`(r => [r.dataset.export, r.querySelector("code").dataset.sha256])(document.querySelector("tr[data-export]"))`))
+	if err != nil || len(row) != 2 {
+		t.Fatalf("history row: %v %v", row, err)
+	}
+	sum := sha256.Sum256(file)
+	if got := hex.EncodeToString(sum[:]); got != row[1] {
+		t.Errorf("downloaded file's SHA-256 %s, history row's %s", got, row[1])
+	}
+	rec, data, err := r.st.ExportFile(context.Background(), row[0])
+	if err != nil || string(data) != string(file) || rec.SHA256 != row[1] || rec.By != "owner@example.com" {
+		t.Errorf("recorded export %s: %+v, %d bytes, %v; want the downloaded %d bytes by owner@example.com", row[0], rec, len(data), err, len(file))
+	}
+	browsertest.Shoot(t, ctx, shots, kind+"-export-history")
 }

@@ -7,6 +7,7 @@ import (
 	"clockface"
 	"clockface/dashboard"
 	"clockface/dashboard/store"
+	"clockface/payroll"
 	"clockface/sync/hub"
 )
 
@@ -29,5 +30,7 @@ func NewDashboard(ctx context.Context, db *hub.DB, cfg Config, web clockface.Clo
 	data := d.Dashboard()
 	act := NewActions(db, cfg.Clock, cfg.Rules)
 	data.PunchEditor, data.PeriodControl = act, act
+	exp := NewExports(db, cfg.Clock, cfg.Rules, payroll.DefaultConfig())
+	data.Exports, data.ExportRunner = exp, exp
 	return dashboard.New(dashboard.Config{Store: st, Data: data, Clock: web, Log: log})
 }

@@ -9,66 +9,22 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"clockface/attendance"
+	"clockface/payrun"
 )
 
-// ExportRecord is a recorded payroll export: who wrote which file for
-// which period and format, when, its SHA-256, and each employee's hours as
-// exported (for the diff a re-export prints). The file's bytes are kept,
-// so the same file can be downloaded again (ExportFile).
-type ExportRecord struct {
-	ID string
-	attendance.ExportRecord
-	FileName string          // base name the file was written under
-	Totals   []EmployeeTotal // per employee, as paid in the file
-}
+// ExportRecord is a recorded payroll export (payrun.Record): who wrote
+// which file for which period and format, when, its SHA-256, and each
+// employee's hours as exported. The file's bytes are kept, so the same
+// file can be downloaded again (ExportFile).
+type ExportRecord = payrun.Record
 
 // EmployeeTotal is one employee's exported hours, with each workday.
-type EmployeeTotal struct {
-	Number     string           `json:"number"`
-	Hours      attendance.Hours `json:"hours"`
-	Days       []attendance.Day `json:"days,omitempty"`
-	Exceptions int              `json:"exceptions,omitempty"`
-}
+type EmployeeTotal = payrun.Total
 
 // Totals are a sheet's per-employee totals, for an export record.
-func Totals(sh attendance.Sheet) []EmployeeTotal {
-	excs := map[string]int{}
-	for _, e := range sh.Exceptions {
-		excs[e.Employee]++
-	}
-	out := make([]EmployeeTotal, 0, len(sh.Employees))
-	for _, e := range sh.Employees {
-		out = append(out, EmployeeTotal{Number: e.Number, Hours: e.Hours, Days: e.Days, Exceptions: excs[e.Number]})
-		delete(excs, e.Number)
-	}
-	for n, c := range excs { // exceptions of people with no hours in the sheet
-		out = append(out, EmployeeTotal{Number: n, Exceptions: c})
-	}
-	return out
-}
-
-// Sheet rebuilds the recorded totals as a sheet in the site's zone loc,
-// for attendance.Diff against a new one: employees, hours, days and
-// exception counts only.
-func (r ExportRecord) Sheet(loc *time.Location) attendance.Sheet {
-	sh := attendance.Sheet{From: r.Period.From.In(loc), To: r.Period.To.In(loc)}
-	for _, t := range r.Totals {
-		if t.Hours != (attendance.Hours{}) || len(t.Days) > 0 {
-			days := make([]attendance.Day, len(t.Days))
-			for i, d := range t.Days {
-				days[i] = attendance.Day{Date: d.Date.In(loc), Hours: d.Hours}
-			}
-			sh.Employees = append(sh.Employees, attendance.Employee{Number: t.Number, Hours: t.Hours, Days: days})
-		}
-		for range t.Exceptions {
-			sh.Exceptions = append(sh.Exceptions, attendance.Exception{Employee: t.Number})
-		}
-	}
-	return sh
-}
+func Totals(sh attendance.Sheet) []EmployeeTotal { return payrun.Totals(sh) }
 
 // Exports is the export record.
 type Exports interface {
@@ -84,7 +40,10 @@ type Exports interface {
 	ExportFile(ctx context.Context, id string) (ExportRecord, []byte, error)
 }
 
-var _ Exports = (*DB)(nil)
+var (
+	_ Exports     = (*DB)(nil)
+	_ payrun.Book = (*DB)(nil)
+)
 
 // ErrUnknownExport: no export has this id.
 var ErrUnknownExport = errors.New("unknown export")
