@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"clockface"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/enroll"
@@ -33,8 +34,8 @@ func runEnrolCLI(t *testing.T, data string, args ...string) (string, string, err
 func runEnrolCLIStdin(t *testing.T, data, stdin string, args ...string) (string, string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	a := &app{stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr, clock: clocktest.New(enrolT0)}
-	root := a.rootCmd()
+	a := &cli.App{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Clock: clocktest.New(enrolT0)}
+	root := rootCmd(a)
 	root.SetArgs(cliArgs(args, "--data", data, "--master-key", filepath.Join(data, "keys", "master.key"), "--models", testmedia.Models(t), "--kiosk-id", "cli-test"))
 	root.SetOut(&stderr)
 	root.SetErr(&stderr)
@@ -69,7 +70,7 @@ func TestEnrollCLI(t *testing.T) {
 
 	// The same face under another number: exit status 3, naming E1.
 	_, _, err = runEnrolCLI(t, data, "enroll", "E2", "--signature", "Someone Else", franck[6], franck[7], franck[8], franck[9], franck[10], franck[0])
-	var ec exitCoder
+	var ec cli.ExitCoder
 	if !errors.Is(err, enroll.ErrDuplicate) || !errors.As(err, &ec) || ec.ExitCode() != 3 || !strings.Contains(err.Error(), "E1") {
 		t.Fatalf("duplicate: got %v, want exit 3 naming E1", err)
 	}
@@ -118,8 +119,8 @@ func TestEnrollCLI(t *testing.T) {
 		t.Fatalf("decline: got %+v (%v), want declined without consent", declined, err)
 	}
 
-	a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: clocktest.New(enrolT0)}
-	l, err := a.openLedger(context.Background())
+	a := &cli.App{DataDir: data, KeyFile: filepath.Join(data, "keys", "master.key"), KioskID: "cli-test", Clock: clocktest.New(enrolT0)}
+	l, err := a.OpenLedger(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +177,8 @@ func TestEnrollCLIBadInput(t *testing.T) {
 				t.Fatalf("got %v, want an error saying %q", err, tt.want)
 			}
 			// Nothing was recorded: no consent for E1.
-			a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: clocktest.New(enrolT0)}
-			l, err := a.openLedger(context.Background())
+			a := &cli.App{DataDir: data, KeyFile: filepath.Join(data, "keys", "master.key"), KioskID: "cli-test", Clock: clocktest.New(enrolT0)}
+			l, err := a.OpenLedger(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}

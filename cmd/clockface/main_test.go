@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/cmd/clockface/internal/clitest"
 	"os"
 	"os/exec"
@@ -18,7 +19,7 @@ import (
 
 // cliArgs orders a test's arguments for the root command (clitest.Args).
 func cliArgs(args []string, defaults ...string) []string {
-	return clitest.Args((&app{}).rootCmd(), args, defaults...)
+	return clitest.Args(rootCmd(&cli.App{}), args, defaults...)
 }
 
 // sharedFlags are the flags several commands take; each command must list
@@ -86,7 +87,7 @@ func TestFlagsOnlyWhereUsed(t *testing.T) {
 		"verify":              with(ledger, []string{"models", "model", "json"}),
 		"withdraw":            with(ledger, []string{"json"}),
 	}
-	root := (&app{}).rootCmd()
+	root := rootCmd(&cli.App{})
 	if root.PersistentFlags().HasFlags() {
 		t.Errorf("root has persistent flags; every flag belongs to the commands that use it")
 	}
@@ -138,7 +139,7 @@ func walkCommands(c *cobra.Command, f func(*cobra.Command)) {
 // shell history. Secrets come from stdin, a file (--*-pin-file) or the
 // environment.
 func TestNoSecretFlag(t *testing.T) {
-	walkCommands((&app{}).rootCmd(), func(c *cobra.Command) {
+	walkCommands(rootCmd(&cli.App{}), func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
 			n := strings.ToLower(f.Name)
 			secret := strings.Contains(n, "pin") || strings.Contains(n, "password") || strings.Contains(n, "secret")
@@ -164,10 +165,10 @@ func TestNoSecretFlag(t *testing.T) {
 func TestHelpShowsNoSecret(t *testing.T) {
 	const hrPIN = "739152"
 	t.Setenv("CLOCKFACE_HR_PIN", hrPIN)
-	walkCommands((&app{}).rootCmd(), func(c *cobra.Command) {
+	walkCommands(rootCmd(&cli.App{}), func(c *cobra.Command) {
 		var out bytes.Buffer
-		a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &out, clock: clockface.SystemClock{}}
-		root := a.rootCmd()
+		a := &cli.App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Clock: clockface.SystemClock{}}
+		root := rootCmd(a)
 		root.SetOut(&out)
 		root.SetErr(&out)
 		path := strings.Fields(c.CommandPath())[1:]

@@ -210,3 +210,12 @@ func defaultKioskID() string {
 	}
 	return "kiosk"
 }
+
+// ParseKind is a --kind value: a punch kind as people type it.
+func ParseKind(s string) (clockface.PunchKind, error) {
+	k, err := clockface.ParsePunchKind(s)
+	if err != nil {
+		return "", fmt.Errorf("--kind: %w", err)
+	}
+	return k, nil
+}

@@ -261,7 +261,7 @@ UTC).`,
 			}
 			var k clockface.PunchKind
 			if kind != "" {
-				if k, err = parseKind(kind); err != nil {
+				if k, err = cli.ParseKind(kind); err != nil {
 					return fmt.Errorf("punch: %w", err)
 				}
 			}
@@ -319,15 +319,6 @@ func sinceOf(st attendance.Status) *time.Time {
 	return &st.Since
 }
 
-// parseKind is --kind.
-func parseKind(s string) (clockface.PunchKind, error) {
-	k, err := clockface.ParsePunchKind(s)
-	if err != nil {
-		return "", fmt.Errorf("--kind: %w", err)
-	}
-	return k, nil
-}
-
 // punchAddCmd is `punch add EMPLOYEE`.
 func (a *app) punchAddCmd() *cobra.Command {
 	var at, kind, reason string
@@ -349,7 +340,7 @@ is added and flagged.`,
 			if err != nil {
 				return fmt.Errorf("punch add: --at %w", err)
 			}
-			k, err := parseKind(kind)
+			k, err := cli.ParseKind(kind)
 			if err != nil {
 				return fmt.Errorf("punch add: %w", err)
 			}
@@ -439,7 +430,7 @@ func punchChange(at, oldAt, kind string, loc *time.Location) (ledger.PunchChange
 		}
 	}
 	if kind != "" {
-		if c.Kind, err = parseKind(kind); err != nil {
+		if c.Kind, err = cli.ParseKind(kind); err != nil {
 			return c, fmt.Errorf("punch correct: %w", err)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package hubcmd
 
 import (
 	"bufio"
@@ -30,7 +30,7 @@ func (a *app) hubUserCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE:  func(cmd *cobra.Command, args []string) error { return a.addUser(cmd.Context(), args[0], f) },
 	}
-	a.dataFlag(add) // DATA/hub.db is the default --db
+	a.DataFlag(add) // DATA/hub.db is the default --db
 	add.Flags().StringVar(&f.db, "db", "", "hub database: postgres://… URL or SQLite file (default DATA/hub.db)")
 	add.Flags().StringVar(&f.pgSchema, "pg-schema", "", "PostgreSQL schema to use (created if missing)")
 	add.Flags().StringVar(&f.role, "role", "", "owner, hr, payroll, manager or employee")
@@ -76,38 +76,38 @@ func (a *app) addUser(ctx context.Context, rawEmail string, f userFlags) error {
 	}
 	path := f.db
 	if path == "" {
-		if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+		if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
 			return fmt.Errorf("data folder: %w", err)
 		}
-		path = filepath.Join(a.dataDir, "hub.db")
+		path = filepath.Join(a.DataDir, "hub.db")
 	}
-	st, err := store.Open(ctx, path, f.pgSchema, a.clock)
+	st, err := store.Open(ctx, path, f.pgSchema, a.Clock)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	nu, err := st.AddUser(ctx, dashboard.User{Email: email, Role: r, Scope: scope, Lang: f.lang, PasswordHash: hash},
-		dashboard.Audit{Actor: "cli", Action: dashboard.AuditUserAdded, At: a.clock.Now()})
+		dashboard.Audit{Actor: "cli", Action: dashboard.AuditUserAdded, At: a.Clock.Now()})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "added %s (%s) as %s\n", nu.Email, nu.ID, nu.Role)
+	fmt.Fprintf(a.Stdout, "added %s (%s) as %s\n", nu.Email, nu.ID, nu.Role)
 	return nil
 }
 
 // readPassword reads a password: twice without echo on a terminal, else
 // the first line of stdin.
 func (a *app) readPassword() (string, error) {
-	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(a.stderr, "password: ")
+	if f, ok := a.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(a.Stderr, "password: ")
 		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(a.stderr)
+		fmt.Fprintln(a.Stderr)
 		if err != nil {
 			return "", fmt.Errorf("read password: %w", err)
 		}
-		fmt.Fprint(a.stderr, "again: ")
+		fmt.Fprint(a.Stderr, "again: ")
 		b2, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(a.stderr)
+		fmt.Fprintln(a.Stderr)
 		if err != nil {
 			return "", fmt.Errorf("read password: %w", err)
 		}
@@ -116,7 +116,7 @@ func (a *app) readPassword() (string, error) {
 		}
 		return string(b), nil
 	}
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	line, err := bufio.NewReader(a.Stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return "", errors.New("no password on stdin (pipe it in: echo PASSWORD | clockface hub user add ...)")
 	}

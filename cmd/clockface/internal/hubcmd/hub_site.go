@@ -1,6 +1,7 @@
-package main
+package hubcmd
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,8 @@ import (
 
 	"clockface"
 	"clockface/attendance"
+	"clockface/cmd/clockface/internal/cli"
+	"clockface/payrun"
 	"clockface/sync/hub"
 )
 
@@ -22,16 +25,23 @@ import (
 // `hub period`, `hub punch` and `hub export list|get`. Each edit is audited
 // in the hub's own hash-chained log with --actor (default: the OS user).
 
-// siteZone is the site's time zone: flag, then the hub's `hub config set
-// tz`, then $CLOCKFACE_TZ. "" if none: the machine's zone is never used.
-func siteZone(ctx context.Context, flag string, st hub.Settings) (string, error) {
-	return hub.SiteZone(ctx, st, flag, os.Getenv("CLOCKFACE_TZ"))
-}
-
 // siteRules are the rule set (flag if given, then the hub's `rules`
-// setting, then flsa) in the site's zone, Now from the app's clock.
-func (a *app) siteRules(ctx context.Context, st hub.Settings, tzFlag, rulesFlag string) (attendance.Rules, error) {
-	return hub.SiteRules(ctx, st, tzFlag, os.Getenv("CLOCKFACE_TZ"), rulesFlag, a.clock.Now())
+// setting, then flsa) in the site's zone (flag, then the hub's `hub config
+// set tz`, then $CLOCKFACE_TZ; the machine's zone is never used), Now from
+// the app's clock: payrun.SiteRules, with the CLI's messages.
+func (a *app) siteRules(ctx context.Context, st payrun.Settings, tzFlag, rulesFlag string) (attendance.Rules, error) {
+	env := os.Getenv("CLOCKFACE_TZ")
+	r, err := payrun.SiteRules(ctx, st, payrun.RuleSpec{TZ: tzFlag, FallbackTZ: env, Rules: rulesFlag, Now: a.Clock.Now()})
+	var fe *payrun.FieldError
+	switch {
+	case errors.Is(err, payrun.ErrNoZone):
+		return r, errors.New("no site time zone: run `clockface hub config set tz ZONE` (e.g. America/Los_Angeles), or give --tz or CLOCKFACE_TZ")
+	case errors.As(err, &fe) && fe.Field == "rules":
+		return r, fmt.Errorf("--rules: %w", fe.Err)
+	case errors.As(err, &fe):
+		return r, fmt.Errorf("time zone %q: %w", cmp.Or(tzFlag, env), fe.Err)
+	}
+	return r, err
 }
 
 func actorFlag(c *cobra.Command, v *string) {
@@ -42,7 +52,7 @@ func actorOr(v string) string {
 	if v != "" {
 		return v
 	}
-	return actor()
+	return cli.Actor()
 }
 
 func (a *app) hubConfigCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
@@ -54,10 +64,10 @@ func (a *app) hubConfigCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return open.with(cmd.Context(), func(st *hub.DB) error {
-				if err := st.SetSetting(cmd.Context(), args[0], args[1], actorOr(who), a.clock.Now()); err != nil {
+				if err := st.SetSetting(cmd.Context(), args[0], args[1], actorOr(who), a.Clock.Now()); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%s = %s\n", args[0], args[1])
+				fmt.Fprintf(a.Stdout, "%s = %s\n", args[0], args[1])
 				return nil
 			})
 		},
@@ -74,22 +84,22 @@ func (a *app) hubConfigCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return json.NewEncoder(a.stdout).Encode(all)
+				if a.JSONOut {
+					return json.NewEncoder(a.Stdout).Encode(all)
 				}
 				for _, k := range hub.SettingKeys() {
 					v, ok := all[k]
 					if !ok {
 						v = "(not set)"
 					}
-					fmt.Fprintf(a.stdout, "%s = %s\n", k, v)
+					fmt.Fprintf(a.Stdout, "%s = %s\n", k, v)
 				}
 				return nil
 			})
 		},
 	}
 	addDB(list)
-	a.jsonFlag(list)
+	a.JSONFlag(list)
 	c.AddCommand(set, list)
 	return c
 }
@@ -106,7 +116,7 @@ func (a *app) hubAuditCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "hub audit log intact: %d entries\n", n)
+				fmt.Fprintf(a.Stdout, "hub audit log intact: %d entries\n", n)
 				return nil
 			})
 		},
@@ -122,10 +132,10 @@ func (a *app) hubAuditCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return json.NewEncoder(a.stdout).Encode(es)
+				if a.JSONOut {
+					return json.NewEncoder(a.Stdout).Encode(es)
 				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SEQ\tAT\tACTOR\tACTION\tSUBJECT\tDETAIL")
 				for _, e := range es {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Action, e.Subject, e.Detail)
@@ -135,7 +145,7 @@ func (a *app) hubAuditCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		},
 	}
 	addDB(list)
-	a.jsonFlag(list)
+	a.JSONFlag(list)
 	c.AddCommand(verify, list)
 	return c
 }
@@ -179,7 +189,7 @@ func (a *app) hubEmployeeCmd(addDB func(*cobra.Command), open storeOpener) *cobr
 				return errors.New("nothing to set: give --first, --last, --adp-file, --paychex-id, --gusto-id or --qb-name")
 			}
 			return open.with(cmd.Context(), func(st *hub.DB) error {
-				e, err := st.SetEmployeeFields(cmd.Context(), args[0], fields, actorOr(who), a.clock.Now())
+				e, err := st.SetEmployeeFields(cmd.Context(), args[0], fields, actorOr(who), a.Clock.Now())
 				if err != nil {
 					return err
 				}
@@ -192,7 +202,7 @@ func (a *app) hubEmployeeCmd(addDB func(*cobra.Command), open storeOpener) *cobr
 	}
 	addDB(set)
 	actorFlag(set, &who)
-	a.jsonFlag(set)
+	a.JSONFlag(set)
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the hub's directory with names and payroll ids",
@@ -208,7 +218,7 @@ func (a *app) hubEmployeeCmd(addDB func(*cobra.Command), open storeOpener) *cobr
 		},
 	}
 	addDB(list)
-	a.jsonFlag(list)
+	a.JSONFlag(list)
 	c.AddCommand(set, list)
 	return c
 }
@@ -218,10 +228,10 @@ func (a *app) printEmployees(es []clockface.Employee) error {
 	for i, e := range es {
 		rows[i] = employeeRow{e.Number, e.Name, string(e.Status), e.FirstName, e.LastName, e.Payroll}
 	}
-	if a.jsonOut {
-		return json.NewEncoder(a.stdout).Encode(rows)
+	if a.JSONOut {
+		return json.NewEncoder(a.Stdout).Encode(rows)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NUMBER\tNAME\tSTATUS\tFIRST\tLAST\tADP FILE #\tPAYCHEX ID\tGUSTO ID\tQUICKBOOKS NAME")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safe(r.Number), safe(r.Name), r.Status, safe(r.FirstName), safe(r.LastName),
@@ -249,10 +259,10 @@ func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.inPeriod(cmd.Context(), open, f, func(st *hub.DB, p attendance.Period) error {
-				if err := st.Approve(cmd.Context(), attendance.Approval{Employee: args[0], Period: p, Approver: actorOr(f.who), At: a.clock.Now()}); err != nil {
+				if err := st.Approve(cmd.Context(), attendance.Approval{Employee: args[0], Period: p, Approver: actorOr(f.who), At: a.Clock.Now()}); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "approved %s for %s\n", args[0], p)
+				fmt.Fprintf(a.Stdout, "approved %s for %s\n", args[0], p)
 				return nil
 			})
 		},
@@ -263,10 +273,10 @@ func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.inPeriod(cmd.Context(), open, f, func(st *hub.DB, p attendance.Period) error {
-				if err := st.Lock(cmd.Context(), attendance.Lock{Period: p, By: actorOr(f.who), At: a.clock.Now()}); err != nil {
+				if err := st.Lock(cmd.Context(), attendance.Lock{Period: p, By: actorOr(f.who), At: a.Clock.Now()}); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "locked %s\n", p)
+				fmt.Fprintf(a.Stdout, "locked %s\n", p)
 				return nil
 			})
 		},
@@ -318,7 +328,7 @@ func (a *app) hubPeriodListCmd(addDB func(*cobra.Command), open storeOpener) *co
 	}
 	list.Flags().StringVar(&tz, "tz", "", "the site's zone for dates (default: hub config tz, then CLOCKFACE_TZ)")
 	addDB(list)
-	a.jsonFlag(list)
+	a.JSONFlag(list)
 	return list
 }
 
@@ -355,13 +365,13 @@ func (a *app) listPeriods(ctx context.Context, st *hub.DB, tz string) error {
 		rows = append(rows, periodRow{"approval", day(ap.Period.From), last(ap.Period.To), ap.Employee, ap.Approver, ap.At})
 	}
 	slices.SortStableFunc(rows, func(x, y periodRow) int { return strings.Compare(x.From, y.From) })
-	if a.jsonOut {
-		return json.NewEncoder(a.stdout).Encode(rows)
+	if a.JSONOut {
+		return json.NewEncoder(a.Stdout).Encode(rows)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHAT\tFROM\tTO\tEMPLOYEE\tBY\tAT")
 	for _, p := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.What, p.From, p.To, safe(p.Employee), safe(p.By), peopleTime(p.At, r.Location))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.What, p.From, p.To, safe(p.Employee), safe(p.By), cli.PeopleTime(p.At, r.Location))
 	}
 	return tw.Flush()
 }

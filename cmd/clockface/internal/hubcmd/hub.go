@@ -1,4 +1,4 @@
-package main
+package hubcmd
 
 import (
 	"context"
@@ -17,33 +17,35 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/internal/termsafe"
 	"clockface/sync/hub"
 	"clockface/sync/wire"
 )
 
-// syncCommands are the hub, the kiosk's relay and payroll export:
+// Commands are the hub and payroll export:
 //
 //	clockface hub serve [--db URL|FILE] [--addr] [--tls-self-signed DIR | --insecure-behind-proxy]
 //	clockface hub kiosk pair|revoke|list
-//	clockface sync [pair --hub URL --code CODE [--ca FILE]]
+//	clockface hub user|config|employee|punch|period|audit|export ...
 //	clockface export --from D --to D --format F --out FILE
-func (a *app) syncCommands() []*cobra.Command {
+func Commands(env *cli.App) []*cobra.Command {
+	a := &app{env}
 	var db, pgSchema string
 	addDB := func(c *cobra.Command) {
 		c.Flags().StringVar(&db, "db", "", "hub database: postgres://… URL or SQLite file (default DATA/hub.db)")
 		c.Flags().StringVar(&pgSchema, "pg-schema", "", "PostgreSQL schema to use (created if missing)")
 		if c.Flags().Lookup("data") == nil {
-			a.dataFlag(c) // DATA/hub.db is the default --db
+			a.DataFlag(c) // DATA/hub.db is the default --db
 		}
 	}
 	openStore := func(ctx context.Context) (*hub.DB, error) {
 		path := db
 		if path == "" {
-			if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+			if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
 				return nil, fmt.Errorf("data folder: %w", err)
 			}
-			path = filepath.Join(a.dataDir, "hub.db")
+			path = filepath.Join(a.DataDir, "hub.db")
 		}
 		return hub.Open(ctx, path, pgSchema)
 	}
@@ -53,7 +55,7 @@ func (a *app) syncCommands() []*cobra.Command {
 	openExisting := func(ctx context.Context) (*hub.DB, error) {
 		path := db
 		if path == "" {
-			path = filepath.Join(a.dataDir, "hub.db")
+			path = filepath.Join(a.DataDir, "hub.db")
 		}
 		if !hub.IsPostgresURL(path) {
 			if _, err := os.Stat(path); err != nil {
@@ -136,7 +138,7 @@ type hubServeOptions struct {
 
 // serveHub runs the hub's API on st until ctx ends.
 func (a *app) serveHub(ctx context.Context, st hub.ServerStore, o hubServeOptions) error {
-	srv := hub.NewServer(st, a.clock, slog.New(slog.NewTextHandler(a.stderr, nil)))
+	srv := hub.NewServer(st, a.Clock, slog.New(slog.NewTextHandler(a.Stderr, nil)))
 	if o.sharing {
 		srv.EnableTemplateSharing()
 	}
@@ -150,7 +152,7 @@ func (a *app) serveHub(ctx context.Context, st hub.ServerStore, o hubServeOption
 	var tlsCfg *tls.Config
 	if o.tlsDir != "" {
 		var err error
-		if tlsCfg, err = hub.SelfSignedTLS(o.tlsDir, o.hosts, a.clock.Now()); err != nil {
+		if tlsCfg, err = hub.SelfSignedTLS(o.tlsDir, o.hosts, a.Clock.Now()); err != nil {
 			return err
 		}
 		scheme = "https"
@@ -162,9 +164,9 @@ func (a *app) serveHub(ctx context.Context, st hub.ServerStore, o hubServeOption
 		}
 	}
 	return srv.ListenAndServe(ctx, addr, tlsCfg, func(na net.Addr) {
-		fmt.Fprintf(a.stdout, "hub listening on %s://%s\n", scheme, na)
+		fmt.Fprintf(a.Stdout, "hub listening on %s://%s\n", scheme, na)
 		if o.tlsDir != "" {
-			fmt.Fprintf(a.stdout, "kiosks trust %s\n", filepath.Join(o.tlsDir, hub.CAFile))
+			fmt.Fprintf(a.Stdout, "kiosks trust %s\n", filepath.Join(o.tlsDir, hub.CAFile))
 		}
 	})
 }
@@ -184,17 +186,17 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 	pair.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the code stays valid")
 	pair.Flags().StringVar(&forKiosk, "kiosk", "", "re-pair this existing (e.g. revoked or reinstalled) kiosk id; the code works for it only")
 	addDB(pair)
-	a.jsonFlag(pair)
+	a.JSONFlag(pair)
 	revoke := &cobra.Command{
 		Use:   "revoke KIOSK-ID",
 		Short: "Revoke a kiosk's credential; its requests are refused from now on",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := open.with(cmd.Context(), func(st *hub.DB) error { return st.Revoke(cmd.Context(), args[0], a.clock.Now()) })
+			err := open.with(cmd.Context(), func(st *hub.DB) error { return st.Revoke(cmd.Context(), args[0], a.Clock.Now()) })
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "revoked %s\n", args[0])
+			fmt.Fprintf(a.Stdout, "revoked %s\n", args[0])
 			return nil
 		},
 	}
@@ -208,7 +210,7 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		},
 	}
 	addDB(list)
-	a.jsonFlag(list)
+	a.JSONFlag(list)
 	k.AddCommand(pair, revoke, list)
 	return k
 }
@@ -216,14 +218,14 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 // pairingCode makes a one-time pairing code (for kiosk forKiosk only,
 // if set) and prints it.
 func (a *app) pairingCode(ctx context.Context, st hub.CodeStore, ttl time.Duration, forKiosk string) error {
-	code, err := hub.NewPairingCodeFor(ctx, st, a.clock.Now(), ttl, forKiosk)
+	code, err := hub.NewPairingCodeFor(ctx, st, a.Clock.Now(), ttl, forKiosk)
 	if err != nil {
 		return err
 	}
-	if a.jsonOut {
-		return json.NewEncoder(a.stdout).Encode(map[string]any{"code": code, "expires": a.clock.Now().Add(ttl)})
+	if a.JSONOut {
+		return json.NewEncoder(a.Stdout).Encode(map[string]any{"code": code, "expires": a.Clock.Now().Add(ttl)})
 	}
-	fmt.Fprintf(a.stdout, "%s\n(valid once, for %s: on the kiosk run `clockface sync pair --hub URL --code %s`)\n", code, ttl, code)
+	fmt.Fprintf(a.Stdout, "%s\n(valid once, for %s: on the kiosk run `clockface sync pair --hub URL --code %s`)\n", code, ttl, code)
 	return nil
 }
 
@@ -251,10 +253,10 @@ func (a *app) listKiosks(ctx context.Context, st hub.Kiosks) error {
 	for i, k := range ks {
 		rows[i] = kioskRow{k.ID, k.CreatedAt, k.RevokedAt, k.LastSeen, k.LastSkew.Milliseconds(), k.AuditSeq, k.AuditHash, k.AuditFlags}
 	}
-	if a.jsonOut {
-		return json.NewEncoder(a.stdout).Encode(rows)
+	if a.JSONOut {
+		return json.NewEncoder(a.Stdout).Encode(rows)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIOSK\tPAIRED\tSTATUS\tLAST SEEN\tCLOCK SKEW\tAUDIT HEAD\tAUDIT FLAGS")
 	for _, r := range rows {
 		status, seen := "active", "never"
