@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -168,5 +169,58 @@ func TestSiteCalibrate(t *testing.T) {
 				t.Errorf("look-alikes listed: got %v, want %v", got, tt.lookalikes)
 			}
 		})
+	}
+}
+
+func TestWriteCalibration(t *testing.T) {
+	ctx := context.Background()
+	dlib := profileModel(t, "dlib")
+	l := newEnv(t).open(t)
+	for i := range 3 {
+		enrolWith(t, l, dlib, string(rune('A'+i)), float64(i+1))
+	}
+	reps, err := l.CalibrateModels(ctx, "test", []embeddings.Model{dlib, profileModel(t, "onnx")}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SiteCalibrate(ctx, "test", reps, true, true); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := l.CalibrationChanges(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	ledger.WriteCalibrationText(&text, reps, changes)
+	for _, want := range []string{
+		"model " + dlib.String() + "\n  3 employees, 6 samples:",
+		"  skipped: nobody is enrolled with this model",
+		"operating point: accept at distance <=",
+		"\nsite calibration " + dlib.String() + "\n  --apply: measured every pair again",
+		"nearest pair of different people:",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text: want %q in\n%s", want, text.String())
+		}
+	}
+	// Only dlib's report: a model nobody is enrolled with has its nearest
+	// pair at +Inf, which JSON cannot hold (see the report of this change).
+	var js strings.Builder
+	if err := ledger.WriteCalibrationJSON(&js, reps[:1], changes); err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		Model   embeddings.Model `json:"model"`
+		Skipped string           `json:"skipped"`
+		Report  *struct {
+			AUC *float64 `json:"auc"`
+		} `json:"report"`
+		Changes []ledger.AuditEntry `json:"calibration_changes"`
+	}
+	if err := json.Unmarshal([]byte(js.String()), &got); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, js.String())
+	}
+	if len(got) != 1 || got[0].Model != dlib || got[0].Report == nil || got[0].Report.AUC == nil || got[0].Changes == nil {
+		t.Errorf("JSON: got %+v, want dlib's report with its AUC and its change list", got)
 	}
 }
