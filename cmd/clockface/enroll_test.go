@@ -13,7 +13,6 @@ import (
 
 	"clockface"
 	"clockface/cmd/clockface/internal/cli"
-	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/enroll"
 	"clockface/internal/clocktest"
@@ -152,65 +151,5 @@ func TestIdentifyWithoutLedger(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "ledger.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("identify created a ledger: %v", err)
-	}
-}
-
-func TestEnrollCLIBadInput(t *testing.T) {
-	franck := testmedia.Franck(t)
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"no signature", []string{"enroll", "E1", franck[0]}, "--signature is required"},
-		{"no source", []string{"enroll", "E1", "--signature", "X"}, "--camera N, --video FILE or IMAGE"},
-		{"two sources", []string{"enroll", "E1", "--signature", "X", "--video", "v.mp4", franck[0]}, "one frame source"},
-		{"missing video", []string{"enroll", "E1", "--signature", "X", "--video", "missing.mp4"}, "missing.mp4"},
-		{"not an image", []string{"enroll", "E1", "--signature", "X", "main.go"}, "not a decodable image"},
-		{"decline new without name", []string{"enroll", "E1", "--decline"}, "give --name"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			data := t.TempDir()
-			_, _, err := runEnrolCLI(t, data, tt.args...)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("got %v, want an error saying %q", err, tt.want)
-			}
-			// Nothing was recorded: no consent for E1.
-			a := &cli.App{DataDir: data, KeyFile: filepath.Join(data, "keys", "master.key"), KioskID: "cli-test", Clock: clocktest.New(enrolT0)}
-			l, err := a.OpenLedger(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			if _, err := l.LiveConsent(context.Background(), "E1"); !errors.Is(err, clockface.ErrUnknownEmployee) && !errors.Is(err, clockface.ErrNoConsent) {
-				t.Fatalf("consent after bad input: got %v, want none", err)
-			}
-		})
-	}
-}
-
-// Enrolment from photos takes the photo engine's second look, as faces,
-// verify and identify do: in a crowd photo where the single HOG pass finds
-// no face, the fallback finds several, so the photo is refused for holding
-// more than one person, not for holding nobody.
-func TestEnrollPhotosUsePhotoEngine(t *testing.T) {
-	crowd := testmedia.File(t, "dlib/2008_002470.jpg")
-	plain, err := dlib.New(testmedia.Models(t), dlib.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plain.Close()
-	fs, err := embeddings.ReadFaces(plain, crowd)
-	if err != nil || len(fs) != 0 {
-		t.Fatalf("single pass on %s: got %d faces, %v; want none (pick another photo)", crowd, len(fs), err)
-	}
-	data := t.TempDir()
-	_, errOut, err := runEnrolCLI(t, data, "enroll", "E7", "--signature", "Crowd", "--samples", "1", crowd)
-	if err == nil {
-		t.Fatalf("enroll from a crowd photo: got no error, want it refused\n%s", errOut)
-	}
-	if got := errOut; !strings.Contains(got, "only one person, please") || strings.Contains(got, "no face: look at the camera") {
-		t.Errorf("stderr: got %q, want the photo refused as several faces, not as no face", got)
 	}
 }
