@@ -38,6 +38,7 @@ FUZZ_TARGETS := \
 	./sync/wire:FuzzDecodePair \
 	./sync/wire:FuzzDecodeTemplatePush \
 	./sync/wire:FuzzDecodeTemplatePull \
+	./sync/wire:FuzzDecodeDownstream \
 	./sync/wire:FuzzParseSignature \
 	./payroll:FuzzLoadConfig \
 	./sync/fleet/fleetfuzz:FuzzOpen \

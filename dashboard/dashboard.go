@@ -147,6 +147,7 @@ func New(cfg Config) (*Handler, error) {
 	h.accountRoutes(mux)
 	h.userRoutes(mux)
 	h.dataRoutes(mux)
+	h.employeeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	})

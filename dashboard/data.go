@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"clockface"
@@ -29,6 +30,9 @@ type Data struct {
 	PunchEditor   PunchEditor
 	PeriodControl PeriodControl
 	ExportRunner  ExportRunner
+	// EmployeeControl terminates, restricts or lifts a restriction
+	// (the Employees screen's actions).
+	EmployeeControl EmployeeControl
 }
 
 // Filter narrows a screen to what the signed-in user may see, built by the
@@ -157,6 +161,12 @@ type DirectoryEntry struct {
 	Department      string
 	RestrictedToPIN bool
 	Payroll         clockface.PayrollIDs
+	// HubAction is the last status change made on the hub (terminate,
+	// restrict, unrestrict; "" for none). Pending counts the kiosks that
+	// have not applied it yet; AppliedBy is the last kiosk that did.
+	HubAction string
+	Pending   int
+	AppliedBy string
 }
 
 // Directory is the employee directory the kiosks sync to the hub.
@@ -296,3 +306,24 @@ type ExportRunner interface {
 	History(ctx context.Context) ([]ExportRecord, error)
 	Download(ctx context.Context, id string) (ExportFile, error)
 }
+
+// Employee status actions on the Employees screen.
+const (
+	EmployeeTerminate  = "terminate"
+	EmployeeRestrict   = "restrict"
+	EmployeeUnrestrict = "unrestrict"
+)
+
+// EmployeeControl changes an employee's status on the hub: terminate,
+// restrict to PIN only, or lift a restriction (EmployeeTerminate ...),
+// with a required reason, audited with actor (the user's email). Every
+// kiosk applies the change at its next sync. Termination is final: a
+// later change is refused (errors.Is ErrTerminatedFinal); an employee not
+// in the directory errors.Is clockface.ErrUnknownEmployee.
+type EmployeeControl interface {
+	ChangeStatus(ctx context.Context, number, action, reason, actor string) error
+}
+
+// ErrTerminatedFinal is EmployeeControl's refusal of a change after a
+// termination.
+var ErrTerminatedFinal = errors.New("employee is terminated: termination is final")

@@ -26,7 +26,7 @@ func newFakeData() *fakeData {
 
 func (f *fakeData) Data() dashboard.Data {
 	return dashboard.Data{Sites: f, WhoIsIn: f, Timesheets: f, Exceptions: f, Exports: f, Directory: f, Kiosks: f, MyTime: f,
-		MyRecords: f, Punches: f, PunchEditor: f, PeriodControl: f, ExportRunner: f}
+		MyRecords: f, Punches: f, PunchEditor: f, PeriodControl: f, ExportRunner: f, EmployeeControl: f}
 }
 
 // change is one action the fake was asked to take.

@@ -215,18 +215,7 @@ func (h *Handler) export(c *call) {
 	c.page("export", "nav.export", s, 0, "", "")
 }
 
-func (h *Handler) employees(c *call) {
-	var s screen
-	if h.data.Directory != nil {
-		rows, err := h.data.Directory.Employees(c.ctx(), c.filter())
-		if err != nil {
-			c.internal(err)
-			return
-		}
-		s.Connected, s.Rows = true, rows
-	}
-	c.page("employees", "nav.employees", s, 0, "", "")
-}
+func (h *Handler) employees(c *call) { h.employeesPage(c, 0, "", "", "") }
 
 func (h *Handler) kiosks(c *call) {
 	var s screen

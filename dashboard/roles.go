@@ -46,6 +46,7 @@ const (
 	ActViewExceptions Action = "exceptions.view" // the exceptions queue
 	ActExport         Action = "export"          // payroll export and its history
 	ActViewEmployees  Action = "employees.view"  // the employee directory
+	ActEditEmployees  Action = "employees.edit"  // terminate, restrict to PIN, lift a restriction
 	ActManageKiosks   Action = "kiosks.manage"   // pair, revoke, sync state
 	ActViewAudit      Action = "audit.view"      // the hub's audit log and its verification
 	ActMyTime         Action = "mytime.view"     // an employee's own punches and records
@@ -58,9 +59,9 @@ const (
 // second check (Scope.AllowsSite) on the routes that take a site.
 var permissions = map[Role][]Action{
 	RoleOwner: {ActHome, ActAccount, ActManageUsers, ActViewWhosIn, ActViewTimesheet, ActViewExceptions,
-		ActExport, ActViewEmployees, ActManageKiosks, ActViewAudit, ActEditPunches, ActApprove, ActLock},
+		ActExport, ActViewEmployees, ActEditEmployees, ActManageKiosks, ActViewAudit, ActEditPunches, ActApprove, ActLock},
 	RoleHR: {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions, ActViewEmployees,
-		ActViewAudit, ActEditPunches},
+		ActEditEmployees, ActViewAudit, ActEditPunches},
 	RolePayroll: {ActHome, ActAccount, ActViewTimesheet, ActViewExceptions, ActExport, ActLock},
 	RoleManager: {ActHome, ActAccount, ActViewWhosIn, ActViewTimesheet, ActViewExceptions, ActEditPunches,
 		ActApprove},

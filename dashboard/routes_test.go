@@ -103,9 +103,10 @@ func TestEveryRouteEveryRole(t *testing.T) {
 var wantActions = map[dashboard.Role][]dashboard.Action{
 	dashboard.RoleOwner: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActManageUsers, dashboard.ActViewWhosIn,
 		dashboard.ActViewTimesheet, dashboard.ActViewExceptions, dashboard.ActExport, dashboard.ActViewEmployees,
-		dashboard.ActManageKiosks, dashboard.ActViewAudit, dashboard.ActEditPunches, dashboard.ActApprove, dashboard.ActLock},
+		dashboard.ActEditEmployees, dashboard.ActManageKiosks, dashboard.ActViewAudit, dashboard.ActEditPunches, dashboard.ActApprove, dashboard.ActLock},
 	dashboard.RoleHR: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewWhosIn, dashboard.ActViewTimesheet,
-		dashboard.ActViewExceptions, dashboard.ActViewEmployees, dashboard.ActViewAudit, dashboard.ActEditPunches},
+		dashboard.ActViewExceptions, dashboard.ActViewEmployees, dashboard.ActEditEmployees, dashboard.ActViewAudit,
+		dashboard.ActEditPunches},
 	dashboard.RolePayroll: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewTimesheet,
 		dashboard.ActViewExceptions, dashboard.ActExport, dashboard.ActLock},
 	dashboard.RoleManager: {dashboard.ActHome, dashboard.ActAccount, dashboard.ActViewWhosIn, dashboard.ActViewTimesheet,

@@ -156,6 +156,14 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		a.UI.OnChange(s)
 	}
 	m.OnDecision = cfg.OnDecision
+	m.OnRefresh = func(r flow.Refresh) {
+		switch {
+		case r.Err != nil:
+			cfg.Log.Warn("template refresh", "employee", r.Employee, "err", r.Err)
+		case r.Refreshed:
+			cfg.Log.Info("template refreshed", "employee", r.Employee)
+		}
+	}
 	a.wg.Add(3)
 	go func() {
 		defer a.wg.Done()

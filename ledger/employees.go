@@ -426,30 +426,35 @@ func (l *Ledger) Terminate(ctx context.Context, number, actor string) error {
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE employees SET status = 'terminated', terminated_at = ? WHERE id = ? AND status = 'active'`, nanos(l.now()), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return clockface.ErrTerminated
-		}
-		detail := map[string]any{}
-		if l.cfg.TemplateGrace == 0 {
-			n, err := deleteTemplates(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			detail["templates_deleted"] = n
-		} else {
-			detail["templates_due"] = l.now().Add(l.cfg.TemplateGrace)
-		}
-		return l.audit(ctx, tx, actor, "employee.terminate", number, detail)
+		return l.terminate(ctx, tx, id, number, actor, map[string]any{})
 	})
 	if err != nil {
 		return fmt.Errorf("terminate %s: %w", number, err)
 	}
 	l.flushDeleted(ctx)
 	return nil
+}
+
+// terminate is Terminate inside tx, its audit detail starting from detail
+// (the hub's downstream change adds its sequence number and reason).
+func (l *Ledger) terminate(ctx context.Context, tx *sql.Tx, id int64, number, actor string, detail map[string]any) error {
+	res, err := tx.ExecContext(ctx, `UPDATE employees SET status = 'terminated', terminated_at = ? WHERE id = ? AND status = 'active'`, nanos(l.now()), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return clockface.ErrTerminated
+	}
+	if l.cfg.TemplateGrace == 0 {
+		n, err := deleteTemplates(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		detail["templates_deleted"] = n
+	} else {
+		detail["templates_due"] = l.now().Add(l.cfg.TemplateGrace)
+	}
+	return l.audit(ctx, tx, actor, "employee.terminate", number, detail)
 }
 
 // Restrict sets or clears the employee's restriction to PIN/badge: face

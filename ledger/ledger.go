@@ -25,6 +25,12 @@
 //   - Open refuses a file that is not SQLite, is shorter than its header says,
 //     or fails PRAGMA quick_check, without writing to it; quick_check reads the
 //     whole file, about 0.1 s for 10,000 enrolled employees.
+//   - What the hub sends down (remote.go) is outside input: a status change
+//     from the hub is applied as the kiosk's own termination or restriction
+//     (audited as "hub:ACTOR"), once, in hub sequence order, never for an
+//     employee not held here and never to a terminated one; the other
+//     kiosks' last known states only make State take the later of its own
+//     and theirs.
 package ledger
 
 import (

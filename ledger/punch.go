@@ -208,7 +208,8 @@ func (w withExtra) Scan(dst ...any) error { return w.row.Scan(append(dst, w.extr
 const stateWindow = 2
 
 // stateAt is the employee's state at t from this ledger's punches
-// (attendance.State: by effective time, voided ones ignored).
+// (attendance.State: by effective time, voided ones ignored), or the
+// hub's remote state when that is later (withRemote).
 func (l *Ledger) stateAt(ctx context.Context, q querier, empID int64, t time.Time) (attendance.Status, error) {
 	from := t.Add(-stateWindow * l.cfg.MaxShift)
 	ps, err := queryPunches(ctx, q, `WHERE p.employee_id = ? AND p.effective_at >= ? AND p.effective_at <= ? AND p.voided_when IS NULL
@@ -216,7 +217,7 @@ func (l *Ledger) stateAt(ctx context.Context, q querier, empID int64, t time.Tim
 	if err != nil {
 		return attendance.Status{}, fmt.Errorf("state: %w", err)
 	}
-	return attendance.State(ps, t, l.cfg.MaxShift), nil
+	return withRemote(ctx, q, empID, attendance.State(ps, t, l.cfg.MaxShift), t, l.cfg.MaxShift)
 }
 
 // nextKinds is attendance.NextKinds, except that with Config.Breaks a
@@ -232,8 +233,9 @@ func (l *Ledger) nextKinds(st attendance.Status) []clockface.PunchKind {
 // State is the employee's attendance state now: working (Kind
 // clockface.PunchIn), on a break (clockface.BreakStart) or out, and since
 // when, from this ledger's punches paired as attendance pairs them. An
-// in-punch older than Config.MaxShift counts as out (Stale). Only this
-// kiosk's punches are seen; the hub's attendance.States sees every kiosk's.
+// in-punch older than Config.MaxShift counts as out (Stale). It is the
+// later of this kiosk's own state and the one the hub last sent from the
+// other kiosks' punches (ApplyDownstream); with no sync, its own.
 func (l *Ledger) State(ctx context.Context, number string) (attendance.Status, error) {
 	id, err := employeeID(ctx, l.db, number)
 	if err != nil {

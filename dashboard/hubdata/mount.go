@@ -32,5 +32,7 @@ func NewDashboard(ctx context.Context, db *hub.DB, cfg Config, web clockface.Clo
 	data.PunchEditor, data.PeriodControl = act, act
 	exp := NewExports(db, cfg.Clock, cfg.Rules, payroll.DefaultConfig())
 	data.Exports, data.ExportRunner = exp, exp
+	emp := NewEmployees(data.Directory, db, cfg.Clock)
+	data.Directory, data.EmployeeControl = emp, emp
 	return dashboard.New(dashboard.Config{Store: st, Data: data, Clock: web, Log: log})
 }

@@ -9,8 +9,12 @@
 // liveness window. Once identified (by face or PIN) the employee chooses
 // the punch kind among those that make sense now (States), the likely one
 // applied when a short countdown ends. A decided face that stays in view is
-// not decided again until it leaves. The PIN pad is always there; lockouts
-// come from the ledger.
+// not decided again until it leaves. The PIN pad is always there; lockouts,
+// and the tries left that the PIN pad shows, come from the ledger
+// (Store.Tries), never from a count of the machine's own. A face punch the
+// ledger created offers its decision frame's embedding to the bounded
+// template refresh (Store.MaybeRefreshTemplate) once the confirmation is
+// shown; a PIN punch, a review, a refused or debounced punch never does.
 //
 // Everything that happens arrives as a method call (Frame, Tick, Claim,
 // SubmitPIN, Undo, Cancel) with the time taken from a clockface.Clock, so
@@ -34,7 +38,6 @@ import (
 	"image/jpeg"
 	"math"
 	mrand "math/rand/v2"
-	"sort"
 	"sync"
 	"time"
 
@@ -64,6 +67,16 @@ type Store interface {
 	Lockout(ctx context.Context, number string) error
 	Record(ctx context.Context, r clockface.PunchRequest) (clockface.PunchResult, error)
 	VoidPunch(ctx context.Context, id, actor, reason string) error
+	// Tries is the ledger's lockout rule for number: how many wrong PINs
+	// or failed face checks are left before it locks the account, and how
+	// long that lock lasts; *clockface.LockedError while locked. The PIN
+	// pad's "1 try left" comes from it and from nowhere else.
+	Tries(ctx context.Context, number string) (left int, lockFor time.Duration, err error)
+	// MaybeRefreshTemplate may replace the oldest sample of number's
+	// template with the probe of a face punch just created, if the
+	// evidence is clearly strong (the ledger applies
+	// embeddings.DefaultRefreshPolicy, at most once a week, audited).
+	MaybeRefreshTemplate(ctx context.Context, number string, m embeddings.Model, vector embeddings.Embedding, ev embeddings.RefreshEvidence) (bool, error)
 }
 
 // States tells the kiosk which punch kinds make sense for an employee now
@@ -105,13 +118,6 @@ const (
 	// DefaultLivenessTries is how many failed liveness checks in a row
 	// retry at once before the PIN pad is offered.
 	DefaultLivenessTries = 2
-	// DefaultLockAfter is the ledger's count of wrong PINs in a row that
-	// locks an account (ledger lockFailures); it only words the warning
-	// "1 try left", the ledger enforces the lock.
-	DefaultLockAfter = 3
-	// DefaultFirstLock is the ledger's first lock (ledger lockBase), for
-	// the same warning.
-	DefaultFirstLock = 30 * time.Second
 	// trackIoU is the least overlap of a face's box with the last one for
 	// it to count as the same tracked face; below it a new session starts.
 	trackIoU = 0.3
@@ -137,12 +143,17 @@ type Config struct {
 	// Countdown applies the highlighted kind of the Choose screen after
 	// this long; 0 means DefaultCountdown, negative waits for a tap.
 	Countdown time.Duration
-	// IdentifyFrames, LivenessTries, LockAfter, FirstLock: 0 means the
-	// defaults above.
+	// IdentifyFrames, LivenessTries: 0 means the defaults above.
 	IdentifyFrames int
 	LivenessTries  int
-	LockAfter      int
-	FirstLock      time.Duration
+	// PINThenFace (verify mode only) makes the PIN the claim, for two
+	// factors: a right PIN of an employee whose face may be used opens the
+	// face check for them and only the face punches; a typed number or a
+	// badge asks for the PIN first. An employee without a usable face
+	// (restricted, not enrolled) still punches by PIN alone. A failed face
+	// counts towards the lockout, but the next right PIN clears the count
+	// (the ledger's rule), so it does not lock out someone who knows the PIN.
+	PINThenFace bool
 }
 
 func (c *Config) defaults() error {
@@ -152,6 +163,9 @@ func (c *Config) defaults() error {
 	if err := c.Thresholds.Validate(); err != nil {
 		return fmt.Errorf("flow config: %w", err)
 	}
+	if c.PINThenFace && c.Mode != Verify {
+		return fmt.Errorf("flow config: PIN then face needs verify mode, not %s", c.Mode)
+	}
 	if c.Liveness != nil {
 		if err := c.Liveness.Validate(); err != nil {
 			return fmt.Errorf("flow config: %w", err)
@@ -160,7 +174,7 @@ func (c *Config) defaults() error {
 	for _, d := range []struct {
 		p   *time.Duration
 		def time.Duration
-	}{{&c.UndoWindow, DefaultUndoWindow}, {&c.MessageHold, DefaultMessageHold}, {&c.ClaimTimeout, DefaultClaimTimeout}, {&c.FaceLost, DefaultFaceLost}, {&c.PINTimeout, DefaultPINTimeout}, {&c.FirstLock, DefaultFirstLock}} {
+	}{{&c.UndoWindow, DefaultUndoWindow}, {&c.MessageHold, DefaultMessageHold}, {&c.ClaimTimeout, DefaultClaimTimeout}, {&c.FaceLost, DefaultFaceLost}, {&c.PINTimeout, DefaultPINTimeout}} {
 		if *d.p <= 0 {
 			*d.p = d.def
 		}
@@ -171,7 +185,7 @@ func (c *Config) defaults() error {
 	for _, n := range []struct {
 		p   *int
 		def int
-	}{{&c.IdentifyFrames, DefaultIdentifyFrames}, {&c.LivenessTries, DefaultLivenessTries}, {&c.LockAfter, DefaultLockAfter}} {
+	}{{&c.IdentifyFrames, DefaultIdentifyFrames}, {&c.LivenessTries, DefaultLivenessTries}} {
 		if *n.p <= 0 {
 			*n.p = n.def
 		}
@@ -253,7 +267,7 @@ type State struct {
 	LockedUntil   time.Time
 	LockedAccount string
 	// AskPIN after a wrong PIN: tries left before the lock (0: unknown),
-	// and how long that lock lasts.
+	// and how long that lock lasts, as the ledger counts them (Store.Tries).
 	TriesLeft int
 	LockFor   time.Duration
 	// Checking: the liveness check's progress (0..1), and how many checks
@@ -286,6 +300,18 @@ type Decision struct {
 	Liveness string
 	Latency  time.Duration
 	Punched  bool
+	// Frames is how many frames of the tracked face the decision combined
+	// (the candidate's frames of the liveness window; 1 without liveness).
+	Frames int
+}
+
+// Refresh is the outcome of a template refresh after a created face
+// punch (Machine.OnRefresh): whether the employee's oldest sample was
+// replaced, or the error (the punch stands either way).
+type Refresh struct {
+	Employee  string
+	Refreshed bool
+	Err       error
 }
 
 // Machine is the kiosk's decision state machine. It is safe for concurrent
@@ -300,6 +326,9 @@ type Machine struct {
 	// caused it). OnDecision receives every face decision.
 	OnChange   func(State)
 	OnDecision func(Decision)
+	// OnRefresh, if set, receives the outcome of every template refresh
+	// tried after a created face punch.
+	OnRefresh func(Refresh)
 
 	mu      sync.Mutex
 	paused  bool // locked by HR: no punches of any kind
@@ -318,8 +347,14 @@ type Machine struct {
 	rearmBox image.Rectangle // the decided face's last box, tracked while it lingers
 	// pending is the punch the Choose screen completes with a kind.
 	pending *pendingPunch
-	// wrongPINs counts wrong PINs in a row per number, for the warning.
-	wrongPINs map[string]int
+	// after is the follow-up of a face punch just created (the template
+	// refresh): the caller runs it without the lock once the confirmation
+	// is shown (runAfter).
+	after func(ctx context.Context)
+	// singleFrame decides on the first frame that matched the candidate
+	// instead of combining the liveness window's frames: the rule before
+	// multi-frame decisions, kept so a test measures both on one video.
+	singleFrame bool
 	// shownSec is the last whole second a countdown was shown at.
 	shownSec int64
 }
@@ -330,6 +365,16 @@ type pendingPunch struct {
 	thumb image.Image
 	stamp func(State) State
 	dec   *Decision
+	// refresh is the face punch's probe for a template refresh (nil for a
+	// PIN punch).
+	refresh *refreshProbe
+}
+
+// refreshProbe is what a face decision offers the template refresh: the
+// decision frame's embedding and the decision's evidence.
+type refreshProbe struct {
+	vector embeddings.Embedding
+	ev     embeddings.RefreshEvidence
 }
 
 // work is the slow part of a step (Argon2id, fsync'd ledger writes, JPEG
@@ -358,6 +403,8 @@ type session struct {
 	// candidate (accept band) once found, or the claim in verify mode.
 	looks int
 	cand  string
+	// firstGood is the frame that made the candidate (singleFrame).
+	firstGood probe
 	// dists and margins are the candidate's per-frame distances over the
 	// liveness window; others counts frames where someone else was nearer.
 	dists, margins []float64
@@ -373,6 +420,8 @@ type probe struct {
 	band     embeddings.Band
 	frame    image.Image
 	box      image.Rectangle
+	emb      embeddings.Embedding
+	frames   int // how many frames the decision combined
 }
 
 // New builds a machine and loads the gallery (identify mode).
@@ -488,6 +537,7 @@ func (m *Machine) Frame(ctx context.Context, img image.Image, at time.Time, face
 	if changed {
 		m.notify(s)
 	}
+	m.runAfter(ctx)
 }
 
 func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) (State, bool, *Decision, work) {
@@ -546,7 +596,7 @@ func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) 
 	if err != nil {
 		return m.message(MsgError, err), true, nil, nil
 	}
-	p.frame, p.box = img, f.Box
+	p.frame, p.box, p.emb, p.frames = img, f.Box, f.Embedding, 1
 
 	if sess.cand == "" {
 		// Identify first: only a candidate gets the liveness check.
@@ -555,7 +605,7 @@ func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) 
 			sess.best, sess.haveBest = p, true
 		}
 		if p.band == embeddings.Accept && m.cfg.Liveness != nil {
-			sess.cand = p.owner
+			sess.cand, sess.firstGood = p.owner, p
 			sess.dists, sess.margins = []float64{p.distance}, []float64{p.margin}
 			m.startJudge()
 			return m.st, true, nil, m.greetCandidate(p.owner, f, at)
@@ -593,6 +643,9 @@ func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) 
 		}
 	}
 	sess.best = m.combined()
+	if m.singleFrame && sess.firstGood.owner == sess.cand {
+		sess.best = sess.firstGood
+	}
 	s, dec, w := m.decide(live)
 	return s, true, dec, w
 }
@@ -623,19 +676,10 @@ func (m *Machine) combined() probe {
 		p.distance, p.margin, p.band = math.Inf(1), math.Inf(1), embeddings.Reject
 		return p
 	}
-	p.distance, p.margin = median(s.dists), median(s.margins)
+	p.distance, p.margin = embeddings.CombineFrames(s.dists), embeddings.CombineFrames(s.margins)
 	p.band = m.cfg.Thresholds.Band(p.distance, p.margin)
+	p.frames = len(s.dists)
 	return p
-}
-
-func median(v []float64) float64 {
-	c := append([]float64(nil), v...)
-	sort.Float64s(c)
-	n := len(c)
-	if n%2 == 1 {
-		return c[n/2]
-	}
-	return (c[n/2-1] + c[n/2]) / 2
 }
 
 // iou is the overlap of two boxes (intersection over union); an empty a
@@ -719,7 +763,7 @@ func (m *Machine) decide(live string) (State, *Decision, work) {
 	m.sess = nil
 	m.rearm, m.rearmBox = true, sess.box
 	p := sess.best
-	dec := &Decision{Employee: p.owner, Band: p.band, Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live}
+	dec := &Decision{Employee: p.owner, Band: p.band, Distance: p.distance, Margin: finiteOr0(p.margin), Liveness: live, Frames: p.frames}
 	// stamp marks the moment the screen shows the outcome (after the punch
 	// is written, for an accept): that is where the latency ends. It runs
 	// under the lock.
@@ -746,10 +790,13 @@ func (m *Machine) decide(live string) (State, *Decision, work) {
 		return m.st, dec, m.faceFailure(claimed.Number, s, stamp)
 	}
 	m.deciding = true
+	// The probe a created punch offers the template refresh: the decision
+	// frame's embedding with the decision's band, distance and margin.
+	rp := &refreshProbe{vector: p.emb, ev: embeddings.RefreshEvidence{Band: p.band, Distance: p.distance, Margin: p.margin, Live: live != "off"}}
 	return m.st, dec, func(ctx context.Context) func() State {
 		req, thumb, err := m.request(p, live)
 		if err == nil && m.cfg.States != nil {
-			return m.choose(ctx, pendingPunch{req: req, thumb: thumb, stamp: stamp, dec: dec})
+			return m.choose(ctx, pendingPunch{req: req, thumb: thumb, stamp: stamp, dec: dec, refresh: rp})
 		}
 		var res clockface.PunchResult
 		if err == nil {
@@ -757,13 +804,40 @@ func (m *Machine) decide(live string) (State, *Decision, work) {
 		}
 		return func() State {
 			m.deciding = false
-			return m.recorded(res, err, thumb, stamp, dec)
+			return m.recorded(res, err, thumb, stamp, dec, rp)
 		}
 	}
 }
 
-// recorded shows the ledger's answer to a punch request (mu held).
-func (m *Machine) recorded(res clockface.PunchResult, err error, thumb image.Image, stamp func(State) State, dec *Decision) State {
+// refresh offers a created face punch's probe to the template refresh and
+// reloads the gallery when the template changed (run without the lock,
+// after the confirmation is shown).
+func (m *Machine) refresh(ctx context.Context, number string, rp refreshProbe) {
+	ok, err := m.store.MaybeRefreshTemplate(ctx, number, m.cfg.Model, rp.vector, rp.ev)
+	if err == nil && ok {
+		err = m.Reload(ctx)
+	}
+	if m.OnRefresh != nil {
+		m.OnRefresh(Refresh{Employee: number, Refreshed: ok, Err: err})
+	}
+}
+
+// runAfter runs the follow-up of a punch just confirmed (the template
+// refresh), if any, without the lock.
+func (m *Machine) runAfter(ctx context.Context) {
+	m.mu.Lock()
+	f := m.after
+	m.after = nil
+	m.mu.Unlock()
+	if f != nil {
+		f(ctx)
+	}
+}
+
+// recorded shows the ledger's answer to a punch request (mu held). A face
+// punch the ledger created (not debounced, locked or refused) leaves its
+// probe's template refresh to run after the confirmation (m.after).
+func (m *Machine) recorded(res clockface.PunchResult, err error, thumb image.Image, stamp func(State) State, dec *Decision, rp *refreshProbe) State {
 	e := res.Employee
 	var le *clockface.LockedError
 	switch {
@@ -779,6 +853,10 @@ func (m *Machine) recorded(res clockface.PunchResult, err error, thumb image.Ima
 	}
 	if dec != nil {
 		dec.Punched = res.Created
+	}
+	if res.Created && rp != nil && res.Punch.Method == clockface.MethodFace {
+		number, probe := res.Punch.EmployeeNumber, *rp
+		m.after = func(ctx context.Context) { m.refresh(ctx, number, probe) }
 	}
 	return m.confirm(stamp(State{Thumbnail: thumb}), e, res.Punch, res.Created, m.clock.Now())
 }
@@ -830,6 +908,7 @@ func (m *Machine) ChooseKind(ctx context.Context, kind clockface.PunchKind) bool
 		return false
 	}
 	m.notify(m.finish(ctx, w))
+	m.runAfter(ctx)
 	return true
 }
 
@@ -846,7 +925,7 @@ func (m *Machine) chooseKind(kind clockface.PunchKind) work {
 		return func() State {
 			m.deciding = false
 			stamp := func(s State) State { return s }
-			return m.recorded(res, err, pp.thumb, stamp, pp.dec)
+			return m.recorded(res, err, pp.thumb, stamp, pp.dec, pp.refresh)
 		}
 	}
 }
@@ -998,6 +1077,7 @@ func (m *Machine) Tick(ctx context.Context) {
 	if changed {
 		m.notify(s)
 	}
+	m.runAfter(ctx)
 }
 
 func (m *Machine) tick(now time.Time) (State, bool, work) {
@@ -1087,7 +1167,8 @@ func (m *Machine) ClaimBadge(ctx context.Context, badge string) {
 // claim reads the claimed employee's lockout and (verify mode) template
 // without the lock, then moves to the PIN pad or the face check.
 func (m *Machine) claim(ctx context.Context, e clockface.Employee, err error) {
-	verify := err == nil && e.FaceAllowed() && m.cfg.Mode == Verify
+	// With PIN then face, a number or badge only opens the PIN pad.
+	verify := err == nil && e.FaceAllowed() && m.cfg.Mode == Verify && !m.cfg.PINThenFace
 	var (
 		le   *clockface.LockedError
 		lerr error
@@ -1147,21 +1228,33 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 		return st
 	}
 	var (
-		res  clockface.PunchResult
-		le   *clockface.LockedError
-		lerr error
+		res     clockface.PunchResult
+		le      *clockface.LockedError
+		lerr    error
+		left    int
+		lockFor time.Duration
 	)
 	err := m.store.CheckPIN(ctx, number, pin) // records the failure itself
+	if err == nil && m.cfg.PINThenFace {
+		if s, ok := m.faceAfterPIN(ctx, number); ok {
+			return s
+		}
+	}
 	switch {
 	case errors.Is(err, clockface.ErrBadPIN), errors.Is(err, clockface.ErrUnknownEmployee):
-		if le, lerr = m.lockout(ctx, number); errors.Is(lerr, clockface.ErrUnknownEmployee) {
+		// The ledger's count after this failure: the lock it engaged, or
+		// the tries left before the next one.
+		left, lockFor, lerr = m.store.Tries(ctx, number)
+		switch {
+		case errors.As(lerr, &le):
 			lerr = nil
+		case errors.Is(lerr, clockface.ErrUnknownEmployee):
+			lerr = nil // no count for a number nobody has
 		}
 	case err == nil && m.cfg.States != nil:
 		apply := m.choose(ctx, pendingPunch{req: clockface.PunchRequest{Employee: number, Method: clockface.MethodPIN}})
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		delete(m.wrongPINs, number)
 		return apply()
 	case err == nil:
 		res, err = m.store.Record(ctx, clockface.PunchRequest{Employee: number, Method: clockface.MethodPIN})
@@ -1171,7 +1264,6 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 	var locked *clockface.LockedError
 	switch {
 	case errors.As(err, &locked):
-		delete(m.wrongPINs, number)
 		s := State{Employee: clockface.Employee{Number: number}}
 		m.applyLock(&s, locked)
 		return m.set(s)
@@ -1179,25 +1271,42 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 		if lerr != nil {
 			return m.message(MsgError, lerr)
 		}
-		if m.wrongPINs == nil {
-			m.wrongPINs = map[string]int{}
-		}
-		m.wrongPINs[number]++
 		// The number stays on the pad; only the PIN is typed again.
-		s := State{Screen: AskPIN, Msg: MsgWrongPIN, Employee: clockface.Employee{Number: number}, LockFor: m.cfg.FirstLock}
-		if n := m.wrongPINs[number]; n < m.cfg.LockAfter {
-			s.TriesLeft = m.cfg.LockAfter - n
-		}
-		if le != nil {
-			delete(m.wrongPINs, number)
-		}
+		s := State{Screen: AskPIN, Msg: MsgWrongPIN, Employee: clockface.Employee{Number: number}, TriesLeft: left, LockFor: lockFor}
 		m.applyLock(&s, le)
 		return m.set(s)
 	case err != nil:
 		return m.message(MsgError, err)
 	}
-	delete(m.wrongPINs, number)
 	return m.confirm(State{}, res.Employee, res.Punch, res.Created, m.clock.Now())
+}
+
+// faceAfterPIN opens the face check of number after a right PIN (PIN then
+// face); ok is false for an employee whose face may not be used, who then
+// punches by PIN alone. The reads run without the lock.
+func (m *Machine) faceAfterPIN(ctx context.Context, number string) (State, bool) {
+	e, err := m.store.Employee(ctx, number)
+	if err == nil && !e.FaceAllowed() {
+		return State{}, false
+	}
+	var tmpl embeddings.Template
+	if err == nil {
+		if tmpl, err = m.store.Template(ctx, number, m.cfg.Model); err != nil {
+			err = fmt.Errorf("template of %s: %w", number, err)
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.paused:
+		return m.st, true
+	case err != nil:
+		return m.message(MsgError, err), true
+	}
+	m.sess, m.claimed = nil, tmpl
+	s := m.set(State{Screen: WaitFace, Msg: MsgLook, Employee: e})
+	m.until = m.clock.Now().Add(m.cfg.ClaimTimeout)
+	return s, true
 }
 
 // Undo voids the punch on the confirmation screen, within the undo window.

@@ -133,6 +133,16 @@ func (s *lockSpy) Template(ctx context.Context, number string, m embeddings.Mode
 	return s.Ledger.Template(ctx, number, m)
 }
 
+func (s *lockSpy) Tries(ctx context.Context, number string) (int, time.Duration, error) {
+	s.unlocked("Tries")
+	return s.Ledger.Tries(ctx, number)
+}
+
+func (s *lockSpy) MaybeRefreshTemplate(ctx context.Context, number string, m embeddings.Model, v embeddings.Embedding, ev embeddings.RefreshEvidence) (bool, error) {
+	s.unlocked("MaybeRefreshTemplate")
+	return s.Ledger.MaybeRefreshTemplate(ctx, number, m, v, ev)
+}
+
 func (s *lockSpy) VoidPunch(ctx context.Context, id, actor, reason string) error {
 	s.unlocked("VoidPunch")
 	return s.Ledger.VoidPunch(ctx, id, actor, reason)
@@ -632,8 +642,8 @@ func TestWrongPINKeepsTheNumber(t *testing.T) {
 		t.Fatalf("first wrong PIN: got %v/%v number %q tries %d, want ask-pin/wrong-pin 1001 2", s.Screen, s.Msg, s.Employee.Number, s.TriesLeft)
 	}
 	r.m.SubmitPIN(r.ctx, "1001", "0000")
-	if s := r.m.State(); s.TriesLeft != 1 || s.LockFor != DefaultFirstLock {
-		t.Errorf("second wrong PIN: got %d tries, lock %v, want 1 and %v", s.TriesLeft, s.LockFor, DefaultFirstLock)
+	if s := r.m.State(); s.TriesLeft != 1 || s.LockFor != 30*time.Second {
+		t.Errorf("second wrong PIN: got %d tries, lock %v, want 1 and 30s", s.TriesLeft, s.LockFor)
 	}
 	r.m.SubmitPIN(r.ctx, "1001", "0000")
 	s = r.m.State()
@@ -644,5 +654,106 @@ func TestWrongPINKeepsTheNumber(t *testing.T) {
 	r.m.Tick(r.ctx)
 	if got := r.m.State(); got.Msg != MsgLocked {
 		t.Errorf("the lock message left before the lock ended: %v", got.Msg)
+	}
+}
+
+// TestTriesLeftAreTheLedgers: the PIN pad's count is the ledger's, so
+// failures the machine did not see (a face check in verify mode, another
+// kiosk process, the CLI) count, and a lock that ran out leaves one try.
+func TestTriesLeftAreTheLedgers(t *testing.T) {
+	tests := []struct {
+		name     string
+		before   func(r *rig)
+		wrong    int
+		left     int
+		lockFor  time.Duration
+		lockedTo time.Duration // >0: the last wrong PIN shows this lock
+	}{
+		{"fresh", func(*rig) {}, 1, 2, 30 * time.Second, 0},
+		{"a failed face check elsewhere", func(r *rig) {
+			if err := r.led.RecordFailure(r.ctx, "1001", clockface.MethodFace); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, 1, 30 * time.Second, 0},
+		{"a wrong PIN at another process", func(r *rig) {
+			if err := r.led.CheckPIN(r.ctx, "1001", "1111"); !errors.Is(err, clockface.ErrBadPIN) {
+				t.Fatal(err)
+			}
+		}, 2, 0, 0, 30 * time.Second},
+		{"after the first lock ran out", func(r *rig) {
+			for range 3 {
+				r.led.CheckPIN(r.ctx, "1001", "1111")
+			}
+			r.clock.Add(30 * time.Second)
+		}, 1, 0, 0, 60 * time.Second},
+		{"unknown number: no count", func(*rig) {}, 0, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, Identify, nil)
+			tt.before(r)
+			number, n := "1001", tt.wrong
+			if n == 0 {
+				number, n = "9999", 1
+			}
+			for range n {
+				r.m.SubmitPIN(r.ctx, number, "0000")
+			}
+			s := r.m.State()
+			if tt.lockedTo > 0 {
+				if s.Msg != MsgLocked || !s.LockedUntil.Equal(r.clock.Now().Add(tt.lockedTo)) {
+					t.Fatalf("got %v until %v, want locked for %v", s.Msg, s.LockedUntil, tt.lockedTo)
+				}
+				return
+			}
+			if s.Msg != MsgWrongPIN || s.TriesLeft != tt.left || s.LockFor != tt.lockFor {
+				t.Fatalf("got %v, %d tries left before a %v lock; want wrong-pin, %d before %v", s.Msg, s.TriesLeft, s.LockFor, tt.left, tt.lockFor)
+			}
+		})
+	}
+}
+
+// TestPINThenFace: with PIN then face, a right PIN opens the face check and
+// only the face punches; a wrong face after a right PIN goes back to the
+// PIN pad (never a PIN-only punch); a typed number or badge asks for the
+// PIN first; Rosa, restricted to PIN, punches by PIN alone.
+func TestPINThenFace(t *testing.T) {
+	r := newRig(t, Verify, nil)
+	spy := &lockSpy{Ledger: r.led, t: t}
+	m, err := New(r.ctx, Config{Mode: Verify, Thresholds: testTh, Model: testModel, KioskID: "test", PINThenFace: true}, spy, r.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy.m, r.m = m, m
+
+	r.m.Claim(r.ctx, "B-1001")
+	if s := r.m.State(); s.Screen != AskPIN || s.Employee.Number != "1001" {
+		t.Fatalf("badge claim: got %v/%v for %q, want the PIN pad for 1001", s.Screen, s.Msg, s.Employee.Number)
+	}
+	r.m.SubmitPIN(r.ctx, "1001", "4321")
+	if s := r.m.State(); s.Screen != WaitFace || s.Employee.Number != "1001" {
+		t.Fatalf("right PIN: got %v/%v, want wait-face for 1001", s.Screen, s.Msg)
+	}
+	if ps := r.punches(t); len(ps) != 0 {
+		t.Fatalf("a right PIN alone punched: %+v", ps)
+	}
+	if s := r.show(face(bob, 0)); s.Screen != AskPIN || s.Msg != MsgNotRecognised {
+		t.Fatalf("bob's face after alice's PIN: got %v/%v, want the PIN pad, not recognised", s.Screen, s.Msg)
+	}
+	r.m.SubmitPIN(r.ctx, "1001", "4321")
+	if s := r.show(face(alice, 0)); s.Screen != Confirm || !s.Created {
+		t.Fatalf("alice's face after her PIN: got %v/%v (%s), want a punch", s.Screen, s.Msg, s.Err)
+	}
+	ps := r.punches(t)
+	if len(ps) != 1 || ps[0].EmployeeNumber != "1001" || ps[0].Method != clockface.MethodFace {
+		t.Fatalf("punches: got %+v, want one face punch of 1001", ps)
+	}
+	r.m.Cancel()
+	r.m.SubmitPIN(r.ctx, "1003", "4321")
+	if s := r.m.State(); s.Screen != Confirm || s.Employee.Number != "1003" {
+		t.Errorf("Rosa (PIN only): got %v/%v, want a PIN punch", s.Screen, s.Msg)
+	}
+	if _, err := New(r.ctx, Config{Mode: Identify, Thresholds: testTh, Model: testModel, PINThenFace: true}, spy, r.clock); err == nil {
+		t.Error("PIN then face in identify mode: no error")
 	}
 }

@@ -31,6 +31,7 @@ type ServerStore interface {
 	Ingest
 	Fleet
 	Health
+	Downstreams
 	// SiteZone is the site's time zone for the pairing answer ("" unset).
 	SiteZone(ctx context.Context) (string, error)
 }
@@ -150,6 +151,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+wire.PathBatches, s.batch)
 	mux.HandleFunc("POST "+wire.PathTemplatesPush, s.templatesPush)
 	mux.HandleFunc("POST "+wire.PathTemplatesPull, s.templatesPull)
+	mux.HandleFunc("POST "+wire.PathDownstream, s.downstream)
 	mux.HandleFunc("GET "+wire.PathHealth, s.health)
 	mux.Handle("GET "+wire.PathMetrics, s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	if s.web != nil {

@@ -4,8 +4,9 @@
 // SQL core and one set of goose migrations. Each user of the store holds
 // the small interface for its job: Pairing and Kiosks (credentials),
 // Ingest (batches, nonces, audit heads), Directory and ExportReads
-// (payroll), Fleet (template shares), Health; ServerStore is the HTTP
-// API's set.
+// (payroll), Fleet (template shares), Downstreams and
+// EmployeeStatusControl (hub → kiosk status changes, downstream.go),
+// Health; ServerStore is the HTTP API's set.
 package hub
 
 import (

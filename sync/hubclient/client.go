@@ -196,6 +196,16 @@ func (c *Client) PullTemplates(ctx context.Context, after int64) (wire.TemplateP
 	return r, err
 }
 
+// Downstream asks the hub for the employee status changes after
+// sequence number after and the other kiosks' last known states. The
+// answer is outside input: it is read with wire.DecodeDownstream (at most
+// wire.MaxDownstreamBytes, strictly, every value checked).
+func (c *Client) Downstream(ctx context.Context, after int64) (wire.Downstream, error) {
+	var d wire.Downstream
+	err := c.call(ctx, wire.PathDownstream, wire.DownstreamRequest{KioskID: c.kiosk, After: after}, &d)
+	return d, err
+}
+
 // call posts v as JSON to path, signed, and decodes the answer into out.
 func (c *Client) call(ctx context.Context, path string, v, out any) error {
 	body, err := json.Marshal(v)
@@ -227,6 +237,12 @@ func (c *Client) post(ctx context.Context, path string, body []byte, out any) er
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return hubError(resp)
+	}
+	if d, ok := out.(*wire.Downstream); ok {
+		if *d, err = wire.DecodeDownstream(resp.Body, wire.MaxDownstreamBytes); err != nil {
+			return fmt.Errorf("post %s: bad answer: %w", path, err)
+		}
+		return nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, wire.MaxTemplateBody)).Decode(out); err != nil {
 		return fmt.Errorf("post %s: bad answer: %w", path, err)

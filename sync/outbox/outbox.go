@@ -1,6 +1,8 @@
 // Package outbox is the kiosk's relay: it reads the ledger's outbox,
 // uploads signed batches of at most 500 events to the hub and acknowledges
-// them in the ledger once the hub has stored them. All state lives in the
+// them in the ledger once the hub has stored them; then it applies what
+// the hub sends down (downstream.go: employee status changes, the other
+// kiosks' last known states). All state lives in the
 // ledger, so the relay survives restarts and weeks offline; the hub's
 // permanent dedup makes every resend harmless.
 package outbox

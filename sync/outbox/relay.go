@@ -28,6 +28,9 @@ type Options struct {
 	Interval   time.Duration // idle poll; default 30 s
 	Clock      clockface.Clock
 	Log        *slog.Logger
+	// Applied, if set, is called after a pass applied hub status changes
+	// (the kiosk reloads its face gallery).
+	Applied func()
 }
 
 // Relay moves outbox events to the hub.
@@ -74,12 +77,24 @@ func (r *Relay) Notify() {
 // PassStats counts one pass.
 type PassStats struct {
 	Batches, Events, Accepted, Duplicates int
+	// Downstreams are the hub's answers read (downstream.go);
+	// StatusChanges the employee status changes they applied here.
+	Downstreams, StatusChanges int
 }
 
 // RunOnce sends batches until the outbox is empty or an error occurs. It
 // acknowledges each batch only after the hub stored it; a batch whose
 // answer was lost is resent later and counted as duplicates by the hub.
+// Then it applies what the hub sends down (pull).
 func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
+	st, err := r.upload(ctx)
+	if err != nil {
+		return st, err
+	}
+	return st, r.pull(ctx, &st)
+}
+
+func (r *Relay) upload(ctx context.Context) (PassStats, error) {
 	var st PassStats
 	dir, dirSum, err := r.directory(ctx)
 	if err != nil {

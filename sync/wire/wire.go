@@ -1,8 +1,9 @@
 // Package wire is the kiosk↔hub protocol: the JSON batch schema, the
 // pairing messages, a strict decoder and RFC 9421-style HMAC request
-// signing. It carries punches and nothing else: no image, snapshot,
-// embedding or descriptor field exists on any wire type (privacy promise 7),
-// and wire_test.go fails if one is added.
+// signing. Up, it carries punches and the employee directory; down
+// (downstream.go), employee status changes and last known punch states. No
+// image, snapshot, embedding or descriptor field exists on any wire type
+// (privacy promise 7), and wire_test.go fails if one is added.
 package wire
 
 import (
