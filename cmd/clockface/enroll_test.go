@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"clockface"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings/dlib"
 	"clockface/enroll"
 	"clockface/internal/clocktest"
@@ -32,8 +33,8 @@ func runEnrolCLI(t *testing.T, data string, args ...string) (string, string, err
 func runEnrolCLIStdin(t *testing.T, data, stdin string, args ...string) (string, string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	a := &app{stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr, clock: clocktest.New(enrolT0)}
-	root := a.rootCmd()
+	a := &cli.App{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Clock: clocktest.New(enrolT0)}
+	root := rootCmd(a)
 	root.SetArgs(cliArgs(args, "--data", data, "--master-key", filepath.Join(data, "keys", "master.key"), "--models", testmedia.Models(t), "--kiosk-id", "cli-test"))
 	root.SetOut(&stderr)
 	root.SetErr(&stderr)
@@ -68,7 +69,7 @@ func TestEnrollCLI(t *testing.T) {
 
 	// The same face under another number: exit status 3, naming E1.
 	_, _, err = runEnrolCLI(t, data, "enroll", "E2", "--signature", "Someone Else", franck[6], franck[7], franck[8], franck[9], franck[10], franck[0])
-	var ec exitCoder
+	var ec cli.ExitCoder
 	if !errors.Is(err, enroll.ErrDuplicate) || !errors.As(err, &ec) || ec.ExitCode() != 3 || !strings.Contains(err.Error(), "E1") {
 		t.Fatalf("duplicate: got %v, want exit 3 naming E1", err)
 	}
@@ -117,8 +118,8 @@ func TestEnrollCLI(t *testing.T) {
 		t.Fatalf("decline: got %+v (%v), want declined without consent", declined, err)
 	}
 
-	a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: clocktest.New(enrolT0)}
-	l, err := a.openLedger(context.Background())
+	a := &cli.App{DataDir: data, KeyFile: filepath.Join(data, "keys", "master.key"), KioskID: "cli-test", Clock: clocktest.New(enrolT0)}
+	l, err := a.OpenLedger(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,40 +151,5 @@ func TestIdentifyWithoutLedger(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "ledger.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("identify created a ledger: %v", err)
-	}
-}
-
-func TestEnrollCLIBadInput(t *testing.T) {
-	franck := testmedia.Franck(t)
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"no signature", []string{"enroll", "E1", franck[0]}, "--signature is required"},
-		{"no source", []string{"enroll", "E1", "--signature", "X"}, "--camera N, --video FILE or IMAGE"},
-		{"two sources", []string{"enroll", "E1", "--signature", "X", "--video", "v.mp4", franck[0]}, "one frame source"},
-		{"missing video", []string{"enroll", "E1", "--signature", "X", "--video", "missing.mp4"}, "missing.mp4"},
-		{"not an image", []string{"enroll", "E1", "--signature", "X", "enroll.go"}, "not a decodable image"},
-		{"decline new without name", []string{"enroll", "E1", "--decline"}, "give --name"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			data := t.TempDir()
-			_, _, err := runEnrolCLI(t, data, tt.args...)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("got %v, want an error saying %q", err, tt.want)
-			}
-			// Nothing was recorded: no consent for E1.
-			a := &app{dataDir: data, keyFile: filepath.Join(data, "keys", "master.key"), kioskID: "cli-test", clock: clocktest.New(enrolT0)}
-			l, err := a.openLedger(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			if _, err := l.LiveConsent(context.Background(), "E1"); !errors.Is(err, clockface.ErrUnknownEmployee) && !errors.Is(err, clockface.ErrNoConsent) {
-				t.Fatalf("consent after bad input: got %v, want none", err)
-			}
-		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"clockface"
+	"clockface/cmd/clockface/internal/hubcmd"
 	"clockface/internal/clocktest"
 	"clockface/sync/hub"
 	"clockface/sync/hubclient"
@@ -80,7 +81,7 @@ func TestHubRepairLockAdjustCLI(t *testing.T) {
 		t.Fatalf("export with E1's missing out: got exit %d %q, want it refused naming E1", r.code, r.stderr)
 	}
 
-	var added editOutput
+	var added hubcmd.EditOutput
 	if err := json.Unmarshal([]byte(must("hub", "punch", "add", "E1", "--at", "2026-03-02 16:30", "--kind", "out",
 		"--reason", "forgot to clock out", "--actor", "admin", "--json")), &added); err != nil {
 		t.Fatal(err)

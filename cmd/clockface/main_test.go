@@ -2,7 +2,8 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"clockface/cmd/clockface/internal/cli"
+	"clockface/cmd/clockface/internal/clitest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,47 +17,9 @@ import (
 	"clockface"
 )
 
-// cliArgs orders a test's arguments for cobra now that every flag lives on
-// the commands that use it: the command words first, then the rest as
-// given, then each defaults pair (--flag value) that the command has and
-// args does not set.
+// cliArgs orders a test's arguments for the root command (clitest.Args).
 func cliArgs(args []string, defaults ...string) []string {
-	cur := (&app{}).rootCmd()
-	var path, rest []string
-	for _, tok := range args {
-		if c := childNamed(cur, tok); c != nil {
-			path, cur = append(path, tok), c
-			continue
-		}
-		rest = append(rest, tok)
-	}
-	out := append(path, rest...)
-	for i := 0; i+1 < len(defaults); i += 2 {
-		name := strings.TrimPrefix(defaults[i], "--")
-		if cur.Flags().Lookup(name) == nil || hasFlag(args, name) {
-			continue
-		}
-		out = append(out, defaults[i], defaults[i+1])
-	}
-	return out
-}
-
-func childNamed(c *cobra.Command, name string) *cobra.Command {
-	for _, sub := range c.Commands() {
-		if sub.Name() == name {
-			return sub
-		}
-	}
-	return nil
-}
-
-func hasFlag(args []string, name string) bool {
-	for _, a := range args {
-		if a == "--"+name || strings.HasPrefix(a, "--"+name+"=") {
-			return true
-		}
-	}
-	return false
+	return clitest.Args(rootCmd(&cli.App{}), args, defaults...)
 }
 
 // sharedFlags are the flags several commands take; each command must list
@@ -124,7 +87,7 @@ func TestFlagsOnlyWhereUsed(t *testing.T) {
 		"verify":              with(ledger, []string{"models", "model", "json"}),
 		"withdraw":            with(ledger, []string{"json"}),
 	}
-	root := (&app{}).rootCmd()
+	root := rootCmd(&cli.App{})
 	if root.PersistentFlags().HasFlags() {
 		t.Errorf("root has persistent flags; every flag belongs to the commands that use it")
 	}
@@ -176,7 +139,7 @@ func walkCommands(c *cobra.Command, f func(*cobra.Command)) {
 // shell history. Secrets come from stdin, a file (--*-pin-file) or the
 // environment.
 func TestNoSecretFlag(t *testing.T) {
-	walkCommands((&app{}).rootCmd(), func(c *cobra.Command) {
+	walkCommands(rootCmd(&cli.App{}), func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
 			n := strings.ToLower(f.Name)
 			secret := strings.Contains(n, "pin") || strings.Contains(n, "password") || strings.Contains(n, "secret")
@@ -202,10 +165,10 @@ func TestNoSecretFlag(t *testing.T) {
 func TestHelpShowsNoSecret(t *testing.T) {
 	const hrPIN = "739152"
 	t.Setenv("CLOCKFACE_HR_PIN", hrPIN)
-	walkCommands((&app{}).rootCmd(), func(c *cobra.Command) {
+	walkCommands(rootCmd(&cli.App{}), func(c *cobra.Command) {
 		var out bytes.Buffer
-		a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &out, clock: clockface.SystemClock{}}
-		root := a.rootCmd()
+		a := &cli.App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Clock: clockface.SystemClock{}}
+		root := rootCmd(a)
 		root.SetOut(&out)
 		root.SetErr(&out)
 		path := strings.Fields(c.CommandPath())[1:]
@@ -253,67 +216,6 @@ func TestPINFromFileOrStdin(t *testing.T) {
 	}
 	if r := runCLI(t, data, "", "employee", "show", "E3"); r.code == 0 {
 		t.Errorf("E3 was added despite a bad --pin-file")
-	}
-}
-
-func TestSecretFrom(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "hr")
-	os.WriteFile(file, []byte("8080\r\nignored\n"), 0o600)
-	loose := filepath.Join(dir, "loose")
-	os.WriteFile(loose, []byte("4040\n"), 0o644)
-	t.Setenv("CLOCKFACE_TEST_PIN", "7070")
-	tests := []struct {
-		name, env, file, stdin, want, warn string
-	}{
-		{"file wins over env", "CLOCKFACE_TEST_PIN", file, "", "8080", ""},
-		{"env", "CLOCKFACE_TEST_PIN", "", "", "7070", ""},
-		{"stdin", "CLOCKFACE_TEST_PIN", "-", "9090\n", "9090", ""},
-		{"neither", "", "", "", "", ""},
-		{"loose file warns", "", loose, "", "4040", "readable by other users"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var errOut bytes.Buffer
-			a := &app{stdin: strings.NewReader(tt.stdin), stderr: &errOut}
-			got, err := a.secretFrom(tt.env, tt.file)
-			if err != nil || got != tt.want {
-				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
-			}
-			if !strings.Contains(errOut.String(), tt.warn) {
-				t.Errorf("stderr %q, want %q", errOut.String(), tt.warn)
-			}
-		})
-	}
-}
-
-func TestCheckDisplay(t *testing.T) {
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	tests := []struct {
-		name     string
-		headless bool
-		env      map[string]string
-		ok       bool
-	}{
-		{"X11", false, map[string]string{"DISPLAY": ":0"}, true},
-		{"Wayland", false, map[string]string{"WAYLAND_DISPLAY": "wayland-0"}, true},
-		{"headless", true, nil, true},
-		{"none", false, nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := checkDisplay(tt.headless, env(tt.env))
-			if tt.ok {
-				if err != nil {
-					t.Fatalf("got %v, want nil", err)
-				}
-				return
-			}
-			var ec exitCoder
-			if !errors.As(err, &ec) || ec.ExitCode() != 2 || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "--headless") {
-				t.Fatalf("got %v, want one line naming --headless with exit status 2", err)
-			}
-		})
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"clockface"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/internal/clocktest"
@@ -181,14 +182,14 @@ func TestKioskRelay(t *testing.T) {
 	defer cancel()
 	data := t.TempDir()
 	clk := clocktest.New(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
-	a := &app{dataDir: data, kioskID: "relay-kiosk", clock: clk, stdout: io.Discard, stderr: io.Discard}
+	a := &cli.App{DataDir: data, KioskID: "relay-kiosk", Clock: clk, Stdout: io.Discard, Stderr: io.Discard}
 	l, err := ledger.Open(ctx, ledger.Config{Path: filepath.Join(data, "ledger.db"), KeyFile: filepath.Join(data, "keys", "master.key"),
-		Clock: clk, KioskID: a.kioskID})
+		Clock: clk, KioskID: a.KioskID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if relay, err := a.kioskRelay(l); err != nil || relay != nil {
+	if relay, err := a.KioskRelay(l); err != nil || relay != nil {
 		t.Fatalf("unpaired: got %v, %v; want no relay and no error", relay, err)
 	}
 
@@ -221,17 +222,17 @@ func TestKioskRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred, err := hubclient.Pair(ctx, srv.Client(), srv.URL, code, a.kioskID, "")
+	cred, err := hubclient.Pair(ctx, srv.Client(), srv.URL, code, a.KioskID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cred.Save(a.credentialPath()); err != nil {
+	if err := cred.Save(a.CredentialPath()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.AddEmployee(ctx, clockface.Employee{Number: "E1", Name: "Ann"}, "1357"); err != nil {
 		t.Fatal(err)
 	}
-	relay, err := a.kioskRelay(l)
+	relay, err := a.KioskRelay(l)
 	if err != nil || relay == nil {
 		t.Fatalf("paired: got %v, %v; want a relay", relay, err)
 	}

@@ -1,6 +1,7 @@
-package main
+package hubcmd
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,8 @@ import (
 
 	"clockface"
 	"clockface/attendance"
+	"clockface/cmd/clockface/internal/cli"
+	"clockface/payrun"
 	"clockface/sync/hub"
 )
 
@@ -22,70 +25,23 @@ import (
 // `hub period`, `hub punch` and `hub export list|get`. Each edit is audited
 // in the hub's own hash-chained log with --actor (default: the OS user).
 
-// siteZone is the site's time zone: flag, then the hub's `hub config set
-// tz`, then $CLOCKFACE_TZ. "" if none: the machine's zone is never used.
-func siteZone(ctx context.Context, flag string, st hub.Settings) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	if st != nil {
-		tz, err := st.Setting(ctx, hub.SettingTZ)
-		if err != nil || tz != "" {
-			return tz, err
-		}
-	}
-	return os.Getenv("CLOCKFACE_TZ"), nil
-}
-
 // siteRules are the rule set (flag if given, then the hub's `rules`
-// setting, then flsa) in the site's zone, Now from the app's clock.
-func (a *app) siteRules(ctx context.Context, st hub.Settings, tzFlag, rulesFlag string) (attendance.Rules, error) {
-	tz, err := siteZone(ctx, tzFlag, st)
-	if err != nil {
-		return attendance.Rules{}, err
+// setting, then flsa) in the site's zone (flag, then the hub's `hub config
+// set tz`, then $CLOCKFACE_TZ; the machine's zone is never used), Now from
+// the app's clock: payrun.SiteRules, with the CLI's messages.
+func (a *app) siteRules(ctx context.Context, st payrun.Settings, tzFlag, rulesFlag string) (attendance.Rules, error) {
+	env := os.Getenv("CLOCKFACE_TZ")
+	r, err := payrun.SiteRules(ctx, st, payrun.RuleSpec{TZ: tzFlag, FallbackTZ: env, Rules: rulesFlag, Now: a.Clock.Now()})
+	var fe *payrun.FieldError
+	switch {
+	case errors.Is(err, payrun.ErrNoZone):
+		return r, errors.New("no site time zone: run `clockface hub config set tz ZONE` (e.g. America/Los_Angeles), or give --tz or CLOCKFACE_TZ")
+	case errors.As(err, &fe) && fe.Field == "rules":
+		return r, fmt.Errorf("--rules: %w", fe.Err)
+	case errors.As(err, &fe):
+		return r, fmt.Errorf("time zone %q: %w", cmp.Or(tzFlag, env), fe.Err)
 	}
-	if tz == "" {
-		return attendance.Rules{}, errors.New("no site time zone: run `clockface hub config set tz ZONE` (e.g. America/Los_Angeles), or give --tz or CLOCKFACE_TZ")
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return attendance.Rules{}, fmt.Errorf("time zone %q: %w", tz, err)
-	}
-	name := rulesFlag
-	if name == "" && st != nil {
-		if name, err = st.Setting(ctx, hub.SettingRules); err != nil {
-			return attendance.Rules{}, err
-		}
-	}
-	if name == "" {
-		name = "flsa"
-	}
-	r, err := attendance.RuleSet(name)
-	if err != nil {
-		return attendance.Rules{}, fmt.Errorf("--rules: %w", err)
-	}
-	r.Location, r.Now = loc, a.clock.Now()
-	return r, nil
-}
-
-// parsePeriod reads --from and --to (inclusive dates) in the site's zone
-// as [from, to+1 day).
-func parsePeriod(from, to string, loc *time.Location) (attendance.Period, error) {
-	if from == "" || to == "" {
-		return attendance.Period{}, errors.New("--from and --to are required (YYYY-MM-DD)")
-	}
-	f, err := time.ParseInLocation(time.DateOnly, from, loc)
-	if err != nil {
-		return attendance.Period{}, fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
-	}
-	t, err := time.ParseInLocation(time.DateOnly, to, loc)
-	if err != nil {
-		return attendance.Period{}, fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
-	}
-	if t.Before(f) {
-		return attendance.Period{}, fmt.Errorf("--to %s is before --from %s", to, from)
-	}
-	return attendance.Period{From: f, To: t.AddDate(0, 0, 1)}, nil
+	return r, err
 }
 
 func actorFlag(c *cobra.Command, v *string) {
@@ -96,7 +52,7 @@ func actorOr(v string) string {
 	if v != "" {
 		return v
 	}
-	return actor()
+	return cli.Actor()
 }
 
 func (a *app) hubConfigCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
@@ -108,10 +64,10 @@ func (a *app) hubConfigCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return open.with(cmd.Context(), func(st *hub.DB) error {
-				if err := st.SetSetting(cmd.Context(), args[0], args[1], actorOr(who), a.clock.Now()); err != nil {
+				if err := st.SetSetting(cmd.Context(), args[0], args[1], actorOr(who), a.Clock.Now()); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%s = %s\n", args[0], args[1])
+				fmt.Fprintf(a.Stdout, "%s = %s\n", args[0], args[1])
 				return nil
 			})
 		},
@@ -128,22 +84,22 @@ func (a *app) hubConfigCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return json.NewEncoder(a.stdout).Encode(all)
+				if a.JSONOut {
+					return json.NewEncoder(a.Stdout).Encode(all)
 				}
 				for _, k := range hub.SettingKeys() {
 					v, ok := all[k]
 					if !ok {
 						v = "(not set)"
 					}
-					fmt.Fprintf(a.stdout, "%s = %s\n", k, v)
+					fmt.Fprintf(a.Stdout, "%s = %s\n", k, v)
 				}
 				return nil
 			})
 		},
 	}
 	addDB(list)
-	a.jsonFlag(list)
+	a.JSONFlag(list)
 	c.AddCommand(set, list)
 	return c
 }
@@ -160,7 +116,7 @@ func (a *app) hubAuditCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "hub audit log intact: %d entries\n", n)
+				fmt.Fprintf(a.Stdout, "hub audit log intact: %d entries\n", n)
 				return nil
 			})
 		},
@@ -176,10 +132,10 @@ func (a *app) hubAuditCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return json.NewEncoder(a.stdout).Encode(es)
+				if a.JSONOut {
+					return json.NewEncoder(a.Stdout).Encode(es)
 				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SEQ\tAT\tACTOR\tACTION\tSUBJECT\tDETAIL")
 				for _, e := range es {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Action, e.Subject, e.Detail)
@@ -189,7 +145,7 @@ func (a *app) hubAuditCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		},
 	}
 	addDB(list)
-	a.jsonFlag(list)
+	a.JSONFlag(list)
 	c.AddCommand(verify, list)
 	return c
 }
@@ -233,7 +189,7 @@ func (a *app) hubEmployeeCmd(addDB func(*cobra.Command), open storeOpener) *cobr
 				return errors.New("nothing to set: give --first, --last, --adp-file, --paychex-id, --gusto-id or --qb-name")
 			}
 			return open.with(cmd.Context(), func(st *hub.DB) error {
-				e, err := st.SetEmployeeFields(cmd.Context(), args[0], fields, actorOr(who), a.clock.Now())
+				e, err := st.SetEmployeeFields(cmd.Context(), args[0], fields, actorOr(who), a.Clock.Now())
 				if err != nil {
 					return err
 				}
@@ -246,7 +202,7 @@ func (a *app) hubEmployeeCmd(addDB func(*cobra.Command), open storeOpener) *cobr
 	}
 	addDB(set)
 	actorFlag(set, &who)
-	a.jsonFlag(set)
+	a.JSONFlag(set)
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the hub's directory with names and payroll ids",
@@ -262,7 +218,7 @@ func (a *app) hubEmployeeCmd(addDB func(*cobra.Command), open storeOpener) *cobr
 		},
 	}
 	addDB(list)
-	a.jsonFlag(list)
+	a.JSONFlag(list)
 	c.AddCommand(set, list)
 	return c
 }
@@ -272,10 +228,10 @@ func (a *app) printEmployees(es []clockface.Employee) error {
 	for i, e := range es {
 		rows[i] = employeeRow{e.Number, e.Name, string(e.Status), e.FirstName, e.LastName, e.Payroll}
 	}
-	if a.jsonOut {
-		return json.NewEncoder(a.stdout).Encode(rows)
+	if a.JSONOut {
+		return json.NewEncoder(a.Stdout).Encode(rows)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NUMBER\tNAME\tSTATUS\tFIRST\tLAST\tADP FILE #\tPAYCHEX ID\tGUSTO ID\tQUICKBOOKS NAME")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safe(r.Number), safe(r.Name), r.Status, safe(r.FirstName), safe(r.LastName),
@@ -296,25 +252,17 @@ func safe(s string) string {
 
 func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	c := &cobra.Command{Use: "period", Short: "Approve employees' periods, lock periods, list both"}
-	var from, to, tz, who string
+	var f periodFlags
 	approve := &cobra.Command{
 		Use:   "approve EMPLOYEE",
 		Short: "Record that you accepted EMPLOYEE's timesheet for --from to --to (an edit in it withdraws the approval)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return open.with(cmd.Context(), func(st *hub.DB) error {
-				r, err := a.siteRules(cmd.Context(), st, tz, "")
-				if err != nil {
+			return a.inPeriod(cmd.Context(), open, f, func(st *hub.DB, p attendance.Period) error {
+				if err := st.Approve(cmd.Context(), attendance.Approval{Employee: args[0], Period: p, Approver: actorOr(f.who), At: a.Clock.Now()}); err != nil {
 					return err
 				}
-				p, err := parsePeriod(from, to, r.Location)
-				if err != nil {
-					return err
-				}
-				if err := st.Approve(cmd.Context(), attendance.Approval{Employee: args[0], Period: p, Approver: actorOr(who), At: a.clock.Now()}); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "approved %s for %s\n", args[0], p)
+				fmt.Fprintf(a.Stdout, "approved %s for %s\n", args[0], p)
 				return nil
 			})
 		},
@@ -324,30 +272,52 @@ func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 		Short: "Lock --from to --to: punches in it can no longer be added, corrected or voided (except with --adjust)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return open.with(cmd.Context(), func(st *hub.DB) error {
-				r, err := a.siteRules(cmd.Context(), st, tz, "")
-				if err != nil {
+			return a.inPeriod(cmd.Context(), open, f, func(st *hub.DB, p attendance.Period) error {
+				if err := st.Lock(cmd.Context(), attendance.Lock{Period: p, By: actorOr(f.who), At: a.Clock.Now()}); err != nil {
 					return err
 				}
-				p, err := parsePeriod(from, to, r.Location)
-				if err != nil {
-					return err
-				}
-				if err := st.Lock(cmd.Context(), attendance.Lock{Period: p, By: actorOr(who), At: a.clock.Now()}); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "locked %s\n", p)
+				fmt.Fprintf(a.Stdout, "locked %s\n", p)
 				return nil
 			})
 		},
 	}
 	for _, cc := range []*cobra.Command{approve, lock} {
-		cc.Flags().StringVar(&from, "from", "", "first day, YYYY-MM-DD (in the site's zone)")
-		cc.Flags().StringVar(&to, "to", "", "last day (inclusive), YYYY-MM-DD")
-		cc.Flags().StringVar(&tz, "tz", "", "the site's zone (default: hub config tz, then CLOCKFACE_TZ)")
-		actorFlag(cc, &who)
+		f.register(cc)
 		addDB(cc)
 	}
+	c.AddCommand(approve, lock, a.hubPeriodListCmd(addDB, open))
+	return c
+}
+
+// periodFlags are `hub period approve|lock`'s flags.
+type periodFlags struct{ from, to, tz, who string }
+
+func (f *periodFlags) register(cc *cobra.Command) {
+	cc.Flags().StringVar(&f.from, "from", "", "first day, YYYY-MM-DD (in the site's zone)")
+	cc.Flags().StringVar(&f.to, "to", "", "last day (inclusive), YYYY-MM-DD")
+	cc.Flags().StringVar(&f.tz, "tz", "", "the site's zone (default: hub config tz, then CLOCKFACE_TZ)")
+	actorFlag(cc, &f.who)
+}
+
+// inPeriod runs do with the open hub store and the period --from to --to
+// in the site's zone.
+func (a *app) inPeriod(ctx context.Context, open storeOpener, f periodFlags, do func(*hub.DB, attendance.Period) error) error {
+	return open.with(ctx, func(st *hub.DB) error {
+		r, err := a.siteRules(ctx, st, f.tz, "")
+		if err != nil {
+			return err
+		}
+		p, err := attendance.ParsePeriod(f.from, f.to, r.Location)
+		if err != nil {
+			return err
+		}
+		return do(st, p)
+	})
+}
+
+// hubPeriodListCmd is `hub period list`.
+func (a *app) hubPeriodListCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
+	var tz string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List locked periods and approvals",
@@ -358,9 +328,8 @@ func (a *app) hubPeriodCmd(addDB func(*cobra.Command), open storeOpener) *cobra.
 	}
 	list.Flags().StringVar(&tz, "tz", "", "the site's zone for dates (default: hub config tz, then CLOCKFACE_TZ)")
 	addDB(list)
-	a.jsonFlag(list)
-	c.AddCommand(approve, lock, list)
-	return c
+	a.JSONFlag(list)
+	return list
 }
 
 // periodRow is one line of `hub period list`.
@@ -396,13 +365,13 @@ func (a *app) listPeriods(ctx context.Context, st *hub.DB, tz string) error {
 		rows = append(rows, periodRow{"approval", day(ap.Period.From), last(ap.Period.To), ap.Employee, ap.Approver, ap.At})
 	}
 	slices.SortStableFunc(rows, func(x, y periodRow) int { return strings.Compare(x.From, y.From) })
-	if a.jsonOut {
-		return json.NewEncoder(a.stdout).Encode(rows)
+	if a.JSONOut {
+		return json.NewEncoder(a.Stdout).Encode(rows)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHAT\tFROM\tTO\tEMPLOYEE\tBY\tAT")
 	for _, p := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.What, p.From, p.To, safe(p.Employee), safe(p.By), peopleTime(p.At, r.Location))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.What, p.From, p.To, safe(p.Employee), safe(p.By), cli.PeopleTime(p.At, r.Location))
 	}
 	return tw.Flush()
 }

@@ -1,41 +1,38 @@
-package main
+package kioskcmd
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"github.com/spf13/cobra"
 
 	"clockface"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings"
+	"clockface/embeddings/models"
 	"clockface/enroll"
 	"clockface/kiosk"
 	"clockface/kiosk/camera"
+	"clockface/kiosk/demo"
 	"clockface/kiosk/flow"
 	"clockface/kiosk/liveness"
 	"clockface/kiosk/ui"
 	"clockface/ledger"
 )
 
-// kioskCommands are kiosk (the time clock on a ledger) and demo (a fresh
+// Commands are kiosk (the time clock on a ledger) and demo (a fresh
 // ledger, a demo employee enrolled from one video, clocked in from another).
-func (a *app) kioskCommands() []*cobra.Command {
+func Commands(env *cli.App) []*cobra.Command {
+	a := &app{env}
 	return []*cobra.Command{a.kioskCmd(), a.demoCmd()}
 }
 
@@ -114,10 +111,10 @@ made as a JSON line.`,
 				return err
 			}
 			var err error
-			if f.hrPIN, err = a.secretFrom("CLOCKFACE_HR_PIN", f.hrPINFile); err != nil {
+			if f.hrPIN, err = a.SecretFrom("CLOCKFACE_HR_PIN", f.hrPINFile); err != nil {
 				return err
 			}
-			led, err := a.openLedger(ctx)
+			led, err := a.OpenLedger(ctx)
 			if err != nil {
 				return err
 			}
@@ -131,22 +128,19 @@ made as a JSON line.`,
 	}
 	cmd.Flags().StringVar(&f.camera, "camera", "0", "camera index, video file or image folder")
 	f.register(cmd)
-	a.ledgerFlags(cmd)
-	a.modelFlags(cmd)
-	a.jsonFlag(cmd)
+	a.LedgerFlags(cmd)
+	a.ModelFlags(cmd)
+	a.JSONFlag(cmd)
 	return cmd
 }
 
 // kioskRelay is the hub relay for led, or nil when this kiosk is not paired.
 func (a *app) kioskRelay(led *ledger.Ledger) (kiosk.Relay, error) {
-	cred, client, err := a.hubClient()
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	r, err := a.KioskRelay(led)
+	if r == nil {
+		return nil, err // no interface holding a nil *outbox.Relay
 	}
-	if err != nil {
-		return nil, fmt.Errorf("start relay: %w", err)
-	}
-	return a.newRelay(led, cred, client), nil
+	return r, nil
 }
 
 // openCamera opens a source; files and folders loop.
@@ -162,9 +156,9 @@ func openCamera(spec string) (camera.Source, bool, error) {
 // runKiosk runs the kiosk on the calling (main) goroutine until the window
 // closes, --run-for passes, ctx ends, or (demo) the first punch. It owns
 // led: kiosk.Run closes it, or runKiosk does when it fails before.
-func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, demo *demoRun, relay kiosk.Relay) error {
+func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, dr *demo.Run, relay kiosk.Relay) error {
 	if f.headless && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		stop, err := startXvfb(a.stderr)
+		stop, err := demo.StartXvfb(a.Stderr)
 		if err != nil {
 			led.Close()
 			return err
@@ -182,14 +176,14 @@ func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, d
 		return err
 	}
 	cfg.Relay = relay
-	if demo != nil {
-		cfg.OnPunch = demo.onPunch(cfg.OnPunch)
-		cfg.Until = demo.until(f.headless)
+	if dr != nil {
+		cfg.OnPunch = dr.OnPunch(cfg.OnPunch)
+		cfg.Until = dr.Until(f.headless)
 	}
 	if err := kiosk.Run(ctx, cfg); err != nil {
 		return err
 	}
-	if demo != nil && f.headless && !demo.punched.Load() {
+	if dr != nil && f.headless && !dr.Punched() {
 		return errors.New("demo: no punch")
 	}
 	return nil
@@ -198,10 +192,10 @@ func (a *app) runKiosk(ctx context.Context, led *ledger.Ledger, f *kioskFlags, d
 // kioskConfig checks the flags and opens the engine and the camera for
 // kiosk.Run. On an error it closes what it opened, and led.
 func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags, tmp string) (cfg kiosk.Config, err error) {
-	cfg = kiosk.Config{Ledger: led, Mode: flow.Mode(f.mode), Clock: a.clock, KioskID: a.kioskID,
+	cfg = kiosk.Config{Ledger: led, Mode: flow.Mode(f.mode), Clock: a.Clock, KioskID: a.KioskID,
 		Debug: f.debug, RunFor: f.runFor, Company: f.company, Site: f.site, Countdown: f.countdown,
 		Window: kiosk.WindowOptions{Windowed: f.headless || f.windowed},
-		Log:    slog.New(slog.NewTextHandler(a.stderr, nil)), OnPunch: a.printPunch(f), OnDecision: a.printDecision(f)}
+		Log:    slog.New(slog.NewTextHandler(a.Stderr, nil)), OnPunch: a.printPunch(f), OnDecision: a.printDecision(f)}
 	defer func() {
 		if err != nil {
 			closeParts(cfg)
@@ -216,7 +210,7 @@ func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags
 	if f.countdown <= 0 {
 		cfg.Countdown = -1 // wait for a tap
 	}
-	if cfg.Location, err = a.location(); err != nil {
+	if cfg.Location, err = a.Location(); err != nil {
 		return cfg, err
 	}
 	if err := a.seedHRPIN(ctx, led, f.hrPIN); err != nil {
@@ -226,7 +220,7 @@ func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags
 		return cfg, err
 	}
 	if cfg.Liveness == nil {
-		fmt.Fprintln(a.stderr, "clockface: liveness is off: a photo held to the camera could punch")
+		fmt.Fprintln(a.Stderr, "clockface: liveness is off: a photo held to the camera could punch")
 	}
 	if cfg.Engine, err = a.kioskEngine(ctx, led); err != nil {
 		return cfg, err
@@ -272,18 +266,18 @@ func (a *app) seedHRPIN(ctx context.Context, led *ledger.Ledger, pin string) err
 	if err := led.SetHRPIN(ctx, pin, "kiosk"); err != nil {
 		return fmt.Errorf("kiosk: %w", err)
 	}
-	fmt.Fprintln(a.stderr, "kiosk: the ledger had no HR PIN; set it from the given one (change it with `clockface hr-pin set`)")
+	fmt.Fprintln(a.Stderr, "kiosk: the ledger had no HR PIN; set it from the given one (change it with `clockface hr-pin set`)")
 	return nil
 }
 
 // kioskEngine opens the face engine and checks the ledger's templates were
 // made by its model.
 func (a *app) kioskEngine(ctx context.Context, led *ledger.Ledger) (kiosk.Engine, error) {
-	eng, err := a.openEngine()
+	eng, err := a.OpenEngine()
 	if err != nil {
 		return nil, err
 	}
-	if err := checkEnrolledModel(ctx, led, eng.Model()); err != nil {
+	if err := led.CheckEnrolledModel(ctx, eng.Model(), models.Models()); err != nil {
 		eng.Close()
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
@@ -306,15 +300,15 @@ func closeParts(cfg kiosk.Config) {
 // line of text.
 func (a *app) printPunch(f *kioskFlags) func(clockface.Punch) {
 	var mu sync.Mutex
-	enc := json.NewEncoder(a.stdout)
+	enc := json.NewEncoder(a.Stdout)
 	return func(p clockface.Punch) {
 		mu.Lock()
 		defer mu.Unlock()
-		if f.headless || a.jsonOut {
+		if f.headless || a.JSONOut {
 			_ = enc.Encode(p)
 			return
 		}
-		fmt.Fprintf(a.stdout, "%s %s %s %s\n", p.At.Local().Format("15:04:05"), p.EmployeeNumber, p.Kind, p.Method)
+		fmt.Fprintf(a.Stdout, "%s %s %s %s\n", p.At.Local().Format("15:04:05"), p.EmployeeNumber, p.Kind, p.Method)
 	}
 }
 
@@ -324,158 +318,9 @@ func (a *app) printDecision(f *kioskFlags) func(flow.Decision) {
 		return nil
 	}
 	return func(d flow.Decision) {
-		fmt.Fprintf(a.stderr, "decision: %s %s distance %.3f margin %.3f liveness %q latency %v\n",
+		fmt.Fprintf(a.Stderr, "decision: %s %s distance %.3f margin %.3f liveness %q latency %v\n",
 			d.Employee, d.Band, d.Distance, d.Margin, d.Liveness, d.Latency.Round(time.Millisecond))
 	}
-}
-
-// demoRun stops the demo kiosk at the first punch, after a screenshot.
-type demoRun struct {
-	screenshot string
-	timeout    time.Duration
-	punched    atomic.Bool
-	punch      chan struct{}
-}
-
-// demoShotDelay lets the confirmation screen draw before the screenshot.
-const demoShotDelay = 700 * time.Millisecond
-
-func newDemoRun(screenshot string, timeout time.Duration) *demoRun {
-	return &demoRun{screenshot: screenshot, timeout: timeout, punch: make(chan struct{}, 1)}
-}
-
-// onPunch wraps next to note the first punch.
-func (d *demoRun) onPunch(next func(clockface.Punch)) func(clockface.Punch) {
-	return func(p clockface.Punch) {
-		next(p)
-		if !d.punched.Swap(true) {
-			d.punch <- struct{}{}
-		}
-	}
-}
-
-// until is the demo's kiosk.Config.Until: wait for the first punch (or
-// fail at the timeout), save the screenshot, and stop when headless.
-func (d *demoRun) until(headless bool) func(context.Context, fyne.Window) error {
-	return func(ctx context.Context, w fyne.Window) error {
-		var timeout <-chan time.Time
-		if d.timeout > 0 {
-			t := time.NewTimer(d.timeout)
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-timeout:
-			return fmt.Errorf("demo: no punch within %v", d.timeout)
-		case <-d.punch:
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(demoShotDelay):
-		}
-		if d.screenshot != "" {
-			if err := saveScreenshot(w, d.screenshot); err != nil {
-				return err
-			}
-		}
-		if !headless {
-			<-ctx.Done() // the demo stays open until closed
-		}
-		return nil
-	}
-}
-
-// saveScreenshot writes a PNG of the screen. On an X display it grabs the
-// display with ffmpeg (under Xvfb, GL's front buffer reads back black);
-// otherwise it captures the window's canvas on the Fyne goroutine.
-func saveScreenshot(w fyne.Window, path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("screenshot: %w", err)
-	}
-	if disp := os.Getenv("DISPLAY"); disp != "" {
-		if ff, err := exec.LookPath("ffmpeg"); err == nil {
-			args := []string{"-loglevel", "error", "-y", "-f", "x11grab"}
-			if size := screenSize(disp); size != "" {
-				args = append(args, "-video_size", size)
-			}
-			out, err := exec.Command(ff, append(args, "-i", disp, "-frames:v", "1", path)...).CombinedOutput()
-			if err == nil {
-				return nil
-			}
-			return fmt.Errorf("screenshot: ffmpeg x11grab: %v: %s", err, out)
-		}
-	}
-	var img image.Image
-	fyne.DoAndWait(func() { img = w.Canvas().Capture() })
-	if img == nil {
-		return errors.New("screenshot: nothing captured")
-	}
-	out, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("screenshot: %w", err)
-	}
-	if err := png.Encode(out, img); err != nil {
-		out.Close()
-		return fmt.Errorf("screenshot: %w", err)
-	}
-	return out.Close()
-}
-
-// screenSize is the X screen's size ("1280x1024") from xdpyinfo, or "".
-func screenSize(disp string) string {
-	out, err := exec.Command("xdpyinfo", "-display", disp).Output()
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "dimensions:" {
-			return f[1]
-		}
-	}
-	return ""
-}
-
-// startXvfb starts a virtual X server on a free display and points
-// DISPLAY at it; stop ends it.
-func startXvfb(stderr io.Writer) (stop func(), err error) {
-	bin, err := exec.LookPath("Xvfb")
-	if err != nil {
-		return nil, fmt.Errorf("headless: no DISPLAY and no Xvfb: %w", err)
-	}
-	for n := 99; n < 140; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		disp := fmt.Sprintf(":%d", n)
-		cmd := exec.Command(bin, disp, "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			return nil, fmt.Errorf("headless: start Xvfb: %w", err)
-		}
-		// Wait for the server's socket.
-		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		for i := 0; i < 50; i++ {
-			if _, err := os.Stat(sock); err == nil {
-				os.Setenv("DISPLAY", disp)
-				// GLFW wants a private runtime folder; a bare server session
-				// (CI, ssh) often has none.
-				if os.Getenv("XDG_RUNTIME_DIR") == "" {
-					if dir, err := os.MkdirTemp("", "clockface-xdg-"); err == nil {
-						os.Setenv("XDG_RUNTIME_DIR", dir)
-					}
-				}
-				fmt.Fprintf(stderr, "clockface: started Xvfb on %s\n", disp)
-				// SIGTERM lets Xvfb remove its lock file.
-				return func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }, nil
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-	}
-	return nil, errors.New("headless: no free X display for Xvfb")
 }
 
 // Demo employee and its enrolment.
@@ -521,9 +366,9 @@ exists (after saving --screenshot), and nonzero on --timeout.`,
 	cmd.Flags().StringVar(&d.screenshot, "screenshot", "", "save a PNG of the confirmation screen here")
 	cmd.Flags().DurationVar(&d.timeout, "timeout", 2*time.Minute, "with --headless, fail if nobody is clocked in by then")
 	cmd.Flags().BoolVar(&d.keep, "keep", false, "keep the temporary ledger folder")
-	a.modelFlags(cmd)
-	a.kioskIDFlag(cmd)
-	a.jsonFlag(cmd)
+	a.ModelFlags(cmd)
+	a.KioskIDFlag(cmd)
+	a.JSONFlag(cmd)
 	return cmd
 }
 
@@ -548,9 +393,9 @@ func (a *app) runDemo(ctx context.Context, f *kioskFlags, d *demoFlags) error {
 	if !d.keep {
 		defer os.RemoveAll(dir)
 	}
-	a.dataDir, a.keyFile = dir, ""
-	fmt.Fprintf(a.stderr, "demo: fresh ledger in %s\n", dir)
-	led, err := a.openLedger(ctx)
+	a.DataDir, a.KeyFile = dir, ""
+	fmt.Fprintf(a.Stderr, "demo: fresh ledger in %s\n", dir)
+	led, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}
@@ -558,7 +403,7 @@ func (a *app) runDemo(ctx context.Context, f *kioskFlags, d *demoFlags) error {
 		led.Close()
 		return err
 	}
-	fmt.Fprintf(a.stderr, "demo: enrolled %s (%s, PIN %s); HR PIN %s\n", demoName, demoEmployee, demoPIN, demoHRPIN)
+	fmt.Fprintf(a.Stderr, "demo: enrolled %s (%s, PIN %s); HR PIN %s\n", demoName, demoEmployee, demoPIN, demoHRPIN)
 	f.camera = kioskVideo
 	if !f.headless && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		// No screen: run under Xvfb and keep a screenshot instead.
@@ -566,22 +411,22 @@ func (a *app) runDemo(ctx context.Context, f *kioskFlags, d *demoFlags) error {
 		if d.screenshot == "" {
 			d.screenshot = demoScreenshot
 		}
-		fmt.Fprintf(a.stderr, "demo: no display; running headless, screenshot to %s\n", d.screenshot)
+		fmt.Fprintf(a.Stderr, "demo: no display; running headless, screenshot to %s\n", d.screenshot)
 	}
-	if f.hrPIN, err = a.secretFrom("CLOCKFACE_HR_PIN", f.hrPINFile); err != nil {
+	if f.hrPIN, err = a.SecretFrom("CLOCKFACE_HR_PIN", f.hrPINFile); err != nil {
 		return err
 	}
 	if f.hrPIN == "" {
 		f.hrPIN = demoHRPIN
 	}
-	return a.runKiosk(ctx, led, f, newDemoRun(d.screenshot, d.timeout), nil)
+	return a.runKiosk(ctx, led, f, demo.New(d.screenshot, d.timeout), nil)
 }
 
 // demoVideos finds the demo's enrolment and kiosk videos under media
 // (default: media/ beside the models folder).
 func (a *app) demoVideos(media string) (enrol, kiosk string, err error) {
 	if media == "" {
-		media = filepath.Join(filepath.Dir(filepath.Clean(a.modelsDir)), "media")
+		media = filepath.Join(filepath.Dir(filepath.Clean(a.ModelsDir)), "media")
 	}
 	enrol = filepath.Join(media, filepath.FromSlash(demoEnrolVideo))
 	kiosk = filepath.Join(media, filepath.FromSlash(demoKioskVideo))
@@ -595,12 +440,12 @@ func (a *app) demoVideos(media string) (enrol, kiosk string, err error) {
 
 // enrolDemo enrols the demo employee from the enrolment video.
 func (a *app) enrolDemo(ctx context.Context, led *ledger.Ledger, video string) error {
-	eng, err := a.openEngine()
+	eng, err := a.OpenEngine()
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	s, err := enroll.New(enroll.Config{KioskID: a.kioskID, Actor: "demo", Clock: a.clock}, eng, led,
+	s, err := enroll.New(enroll.Config{KioskID: a.KioskID, Actor: "demo", Clock: a.Clock}, eng, led,
 		enroll.Applicant{Number: demoEmployee, Name: demoName, Locale: "en", PIN: demoPIN})
 	if err != nil {
 		return err
@@ -621,6 +466,6 @@ func (a *app) enrolDemo(ctx context.Context, led *ledger.Ledger, video string) e
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "demo: %d samples, consent %s (%s)\n", res.Samples, res.Consent.TextVersion, strings.ToUpper(res.Consent.TextSHA256[:8]))
+	fmt.Fprintf(a.Stderr, "demo: %d samples, consent %s (%s)\n", res.Samples, res.Consent.TextVersion, strings.ToUpper(res.Consent.TextSHA256[:8]))
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package hubcmd
 
 import (
 	"context"
@@ -47,7 +47,7 @@ func (a *app) hubWeb(ctx context.Context, st *hub.DB, f *hubWebFlags) (http.Hand
 		tz = os.Getenv("CLOCKFACE_TZ")
 	}
 	if tz == "" {
-		fmt.Fprintln(a.stderr, "dashboard off: give --tz ZONE (or set CLOCKFACE_TZ) to serve it at /")
+		fmt.Fprintln(a.Stderr, "dashboard off: give --tz ZONE (or set CLOCKFACE_TZ) to serve it at /")
 		return nil, nil
 	}
 	loc, err := time.LoadLocation(tz)
@@ -68,8 +68,8 @@ func (a *app) hubWeb(ctx context.Context, st *hub.DB, f *hubWebFlags) (http.Hand
 			return nil, fmt.Errorf("--period-anchor: want YYYY-MM-DD: %w", err)
 		}
 	}
-	h, err := hubdata.NewDashboard(ctx, st, hubdata.Config{Clock: a.clock, Rules: rules, Periods: periods}, a.clock,
-		slog.New(slog.NewTextHandler(a.stderr, nil)))
+	h, err := hubdata.NewDashboard(ctx, st, hubdata.Config{Clock: a.Clock, Rules: rules, Periods: periods}, a.Clock,
+		slog.New(slog.NewTextHandler(a.Stderr, nil)))
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}

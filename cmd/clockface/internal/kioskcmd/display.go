@@ -1,13 +1,16 @@
-package main
+package kioskcmd
 
-import "errors"
+import (
+	"clockface/cmd/clockface/internal/cli"
+	"errors"
+)
 
 // errNoDisplay is the kiosk's answer to a machine without a screen: one
 // clear line and exit status 2, before Fyne starts (Fyne would panic with
 // a long Go trace).
-var errNoDisplay = exitError{
-	err:  errors.New("kiosk: no display (neither DISPLAY nor WAYLAND_DISPLAY is set): run it in the kiosk's desktop session, or pass --headless"),
-	code: 2,
+var errNoDisplay = cli.ExitError{
+	Err:  errors.New("kiosk: no display (neither DISPLAY nor WAYLAND_DISPLAY is set): run it in the kiosk's desktop session, or pass --headless"),
+	Code: 2,
 }
 
 // checkDisplay returns errNoDisplay unless getenv (os.Getenv) names an X11
@@ -18,13 +21,3 @@ func checkDisplay(headless bool, getenv func(string) string) error {
 	}
 	return errNoDisplay
 }
-
-// exitError is an error with its own exit status.
-type exitError struct {
-	err  error
-	code int
-}
-
-func (e exitError) Error() string { return e.err.Error() }
-func (e exitError) Unwrap() error { return e.err }
-func (e exitError) ExitCode() int { return e.code }

@@ -1,4 +1,4 @@
-package main
+package ledgercmd
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/ledger"
 )
 
@@ -20,39 +21,39 @@ func (a *app) hrPINCmd() *cobra.Command {
 		Short: "Set the HR PIN (prompted for twice on a terminal, else the first line of stdin or --pin-file)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pin, err := a.newPIN(file, "new HR PIN: ")
+			pin, err := a.NewPIN(file, "new HR PIN: ")
 			if err != nil {
 				return err
 			}
 			if pin == "" {
 				return errors.New("hr-pin set: empty PIN (use `hr-pin remove` to turn admin mode off)")
 			}
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				if err := l.SetHRPIN(cmd.Context(), pin, actor()); err != nil {
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				if err := l.SetHRPIN(cmd.Context(), pin, cli.Actor()); err != nil {
 					return err
 				}
-				fmt.Fprintln(a.stdout, "HR PIN set")
+				fmt.Fprintln(a.Stdout, "HR PIN set")
 				return nil
 			})
 		},
 	}
 	set.Flags().StringVar(&file, "pin-file", "", "read the HR PIN from the first line of this file")
-	a.ledgerFlags(set)
+	a.LedgerFlags(set)
 	remove := &cobra.Command{
 		Use:   "remove",
 		Short: "Remove the HR PIN: the kiosk's admin mode cannot be opened",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				if err := l.SetHRPIN(cmd.Context(), "", actor()); err != nil {
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				if err := l.SetHRPIN(cmd.Context(), "", cli.Actor()); err != nil {
 					return err
 				}
-				fmt.Fprintln(a.stdout, "HR PIN removed")
+				fmt.Fprintln(a.Stdout, "HR PIN removed")
 				return nil
 			})
 		},
 	}
-	a.ledgerFlags(remove)
+	a.LedgerFlags(remove)
 	cmd.AddCommand(set, remove)
 	return cmd
 }

@@ -1,4 +1,4 @@
-package main
+package facecmd_test
 
 import (
 	"bytes"
@@ -14,11 +14,14 @@ import (
 
 	"clockface"
 	"clockface/assets"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
+	"clockface/embeddings/models"
 	"clockface/embeddings/onnx"
 	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
+	"clockface/ledger"
 )
 
 // calibrationLedger enrols real faces with the ONNX engine into a ledger
@@ -29,8 +32,8 @@ func calibrationLedger(t *testing.T) (dataDir string) {
 	t.Helper()
 	ctx := context.Background()
 	dataDir = t.TempDir()
-	a := &app{dataDir: dataDir, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
-	l, err := a.openLedger(ctx)
+	a := &cli.App{DataDir: dataDir, KioskID: "test", Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	l, err := a.OpenLedger(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +105,8 @@ func calibrationLedger(t *testing.T) (dataDir string) {
 func calibrateRun(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
-	root := a.rootCmd()
+	a := &cli.App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	root := root(a)
 	root.SetArgs(cliArgs(args))
 	root.SetOut(&errOut)
 	root.SetErr(&errOut)
@@ -178,8 +181,8 @@ func TestCalibrateCommand(t *testing.T) {
 
 func TestCalibrateNoLedger(t *testing.T) {
 	empty := t.TempDir()
-	a := &app{dataDir: empty, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
-	l, err := a.openLedger(context.Background())
+	a := &cli.App{DataDir: empty, KioskID: "test", Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	l, err := a.OpenLedger(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,18 +205,18 @@ func TestCalibrateNoLedger(t *testing.T) {
 // check says to re-enrol.
 func TestCheckEnrolledModel(t *testing.T) {
 	data := calibrationLedger(t)
-	a := &app{dataDir: data, kioskID: "test", clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	a := &cli.App{DataDir: data, KioskID: "test", Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
 	ctx := context.Background()
-	l, err := a.openLedger(ctx)
+	l, err := a.OpenLedger(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if err := checkEnrolledModel(ctx, l, onnx.Model()); err != nil {
+	if err := l.CheckEnrolledModel(ctx, onnx.Model(), models.Models()); err != nil {
 		t.Errorf("enrolled model: got %v, want nil", err)
 	}
-	err = checkEnrolledModel(ctx, l, dlib.Model())
-	if !errors.Is(err, ErrReenrol) || !strings.Contains(err.Error(), "re-enrol") || !strings.Contains(err.Error(), "5 with onnx/") {
+	err = l.CheckEnrolledModel(ctx, dlib.Model(), models.Models())
+	if !errors.Is(err, ledger.ErrReenrol) || !strings.Contains(err.Error(), "re-enrol") || !strings.Contains(err.Error(), "5 with onnx/") {
 		t.Errorf("switched model: got %v, want a re-enrol error counting the 5 onnx templates", err)
 	}
 }
@@ -223,7 +226,7 @@ func TestIdentifySwitchedModelSaysReenrol(t *testing.T) {
 	data := calibrationLedger(t)
 	_, err := calibrateRun(t, "--data", data, "--models", testmedia.Models(t), "--model", "dlib",
 		"identify", testmedia.File(t, "gocv/face.jpg"))
-	if !errors.Is(err, ErrReenrol) || !strings.Contains(err.Error(), "re-enrol every employee") {
+	if !errors.Is(err, ledger.ErrReenrol) || !strings.Contains(err.Error(), "re-enrol every employee") {
 		t.Errorf("got %v, want a re-enrol error", err)
 	}
 }

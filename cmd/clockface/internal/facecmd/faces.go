@@ -1,43 +1,25 @@
-package main
+package facecmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings"
-	"clockface/embeddings/models"
 	"clockface/ledger"
 )
 
-// faceCommands are faces, verify and identify: the face engine and
-// matching on image files, without the ledger.
-func (a *app) faceCommands() []*cobra.Command {
-	return []*cobra.Command{a.facesCmd(), a.verifyCmd(), a.identifyCmd()}
-}
-
-// openEngine loads the --model profile's engine from --models, through
-// the model registry: the kiosk's live path, one detector pass per frame.
-func (a *app) openEngine() (embeddings.Engine, error) {
-	e, _, err := models.Open(a.modelName, a.modelsDir)
-	return e, err
-}
-
-// openPhotoEngine is openEngine for photos, where time allows: a photo in
-// which the detector finds no face is tried again upsampled and (dlib)
-// with the CNN detector (models.OpenPhotos).
-func (a *app) openPhotoEngine() (embeddings.Engine, error) {
-	e, _, err := models.OpenPhotos(a.modelName, a.modelsDir)
-	return e, err
+// Commands are faces, verify and identify (the face engine and matching
+// on image files, against a gallery or the ledger) and calibrate (this
+// deployment's measured accuracy).
+func Commands(env *cli.App) []*cobra.Command {
+	a := &app{env}
+	return []*cobra.Command{a.facesCmd(), a.verifyCmd(), a.identifyCmd(), a.calibrateCmd()}
 }
 
 func (a *app) facesCmd() *cobra.Command {
@@ -46,41 +28,41 @@ func (a *app) facesCmd() *cobra.Command {
 		Short: "Find the faces in images: box, landmarks, quality and descriptor",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := a.openPhotoEngine()
+			eng, err := a.OpenPhotoEngine()
 			if err != nil {
 				return err
 			}
 			defer eng.Close()
-			var out []faceImageJSON
+			var out []ImageFacesJSON
 			for _, path := range args {
-				fs, err := readImageFaces(eng, path)
+				fs, err := embeddings.ReadFaces(eng, path)
 				if err != nil {
 					return err
 				}
-				r := faceImageJSON{Image: path, Faces: make([]faceJSON, len(fs))}
+				r := ImageFacesJSON{Image: path, Faces: make([]FaceJSON, len(fs))}
 				for i, f := range fs {
 					r.Faces[i] = newFaceJSON(f)
 				}
 				out = append(out, r)
 			}
-			if a.jsonOut {
-				return facesWriteJSON(a.stdout, out)
+			if a.JSONOut {
+				return cli.WriteJSON(a.Stdout, out)
 			}
 			for _, r := range out {
-				fmt.Fprintf(a.stdout, "%s: %d face(s)\n", r.Image, len(r.Faces))
+				fmt.Fprintf(a.Stdout, "%s: %d face(s)\n", r.Image, len(r.Faces))
 				for i, f := range r.Faces {
 					q := f.Quality
-					fmt.Fprintf(a.stdout, "  face %d: box %d,%d-%d,%d width %d sharpness %.1f brightness %.1f frontal %.2f yaw %.1f\n",
+					fmt.Fprintf(a.Stdout, "  face %d: box %d,%d-%d,%d width %d sharpness %.1f brightness %.1f frontal %.2f yaw %.1f\n",
 						i+1, f.Box.Left, f.Box.Top, f.Box.Right, f.Box.Bottom, q.Width, q.Sharpness, q.Brightness, q.Frontal, q.Yaw)
-					fmt.Fprintf(a.stdout, "    landmarks %v\n", f.Landmarks)
-					fmt.Fprintf(a.stdout, "    descriptor %s\n", facesVector(f.Descriptor))
+					fmt.Fprintf(a.Stdout, "    landmarks %v\n", f.Landmarks)
+					fmt.Fprintf(a.Stdout, "    descriptor %s\n", facesVector(f.Descriptor))
 				}
 			}
 			return nil
 		},
 	}
-	a.modelFlags(cmd)
-	a.jsonFlag(cmd)
+	a.ModelFlags(cmd)
+	a.JSONFlag(cmd)
 	return cmd
 }
 
@@ -115,51 +97,57 @@ func (a *app) verifyCmd() *cobra.Command {
 			case len(args) == 0:
 				return errors.New("verify: --probe IMAGE needs at least one REFERENCE photo")
 			}
-			eng, err := a.openPhotoEngine()
-			if err != nil {
-				return err
-			}
-			defer eng.Close()
-			th, err := embeddings.ThresholdsFor(eng.Model())
-			if err != nil {
-				return err
-			}
-			p, err := readOneFace(eng, probe)
-			if err != nil {
-				return err
-			}
-			t := embeddings.Template{Owner: "reference", Model: eng.Model()}
-			for _, r := range args {
-				f, err := readOneFace(eng, r)
-				if err != nil {
-					return err
-				}
-				t.Samples = append(t.Samples, f.Embedding)
-			}
-			v, err := embeddings.Verify(t, eng.Model(), p.Embedding, th)
-			if err != nil {
-				return err
-			}
-			out := verifyJSON{Probe: probe, References: args, Band: v.Band, Distance: v.Distance, Threshold: th.Accept, Review: th.Review, Model: eng.Model().String()}
-			if a.jsonOut {
-				return facesWriteJSON(a.stdout, out)
-			}
-			fmt.Fprintf(a.stdout, "%s: %s (distance %.3f, accept <= %.3f, review <= %.3f, %d reference(s))\n",
-				probe, v.Band, v.Distance, th.Accept, th.Review, len(args))
-			return nil
+			return a.verifyProbe(probe, args)
 		},
 	}
 	cmd.Flags().StringVar(&claim, "claim", "", "the claimed employee number (or, with --gallery, person folder)")
 	cmd.Flags().StringVar(&galleryDir, "gallery", "", "with --claim: folder with one sub-folder of photos per person as the cohort (default: the ledger's enrolled employees)")
 	cmd.Flags().StringVar(&probe, "probe", "", "plain 1:1: image with the face to check (exactly one face)")
-	a.modelFlags(cmd)
-	a.jsonFlag(cmd)
-	a.ledgerFlags(cmd)
+	a.ModelFlags(cmd)
+	a.JSONFlag(cmd)
+	a.LedgerFlags(cmd)
 	return cmd
 }
 
-// claimJSON is verify --claim's result.
-type claimJSON struct {
+// verifyProbe is verify --probe: the plain 1:1 check of the face in probe
+// against reference photos of one person.
+func (a *app) verifyProbe(probe string, refs []string) error {
+	eng, err := a.OpenPhotoEngine()
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	th, err := embeddings.ThresholdsFor(eng.Model())
+	if err != nil {
+		return err
+	}
+	p, err := embeddings.ReadOneFace(eng, probe)
+	if err != nil {
+		return err
+	}
+	t := embeddings.Template{Owner: "reference", Model: eng.Model()}
+	for _, r := range refs {
+		f, err := embeddings.ReadOneFace(eng, r)
+		if err != nil {
+			return err
+		}
+		t.Samples = append(t.Samples, f.Embedding)
+	}
+	v, err := embeddings.Verify(t, eng.Model(), p.Embedding, th)
+	if err != nil {
+		return err
+	}
+	out := VerifyJSON{Probe: probe, References: refs, Band: v.Band, Distance: v.Distance, Threshold: th.Accept, Review: th.Review, Model: eng.Model().String()}
+	if a.JSONOut {
+		return cli.WriteJSON(a.Stdout, out)
+	}
+	fmt.Fprintf(a.Stdout, "%s: %s (distance %.3f, accept <= %.3f, review <= %.3f, %d reference(s))\n",
+		probe, v.Band, v.Distance, th.Accept, th.Review, len(refs))
+	return nil
+}
+
+// ClaimJSON is verify --claim's result.
+type ClaimJSON struct {
 	Image      string                `json:"image"`
 	Decision   embeddings.Decision   `json:"result"`
 	Thresholds embeddings.Thresholds `json:"thresholds"`
@@ -169,7 +157,7 @@ type claimJSON struct {
 
 // verifyClaim is verify --claim: the cohort-checked 1:1 decision.
 func (a *app) verifyClaim(ctx context.Context, claim, galleryDir, image string) error {
-	eng, err := a.openPhotoEngine()
+	eng, err := a.OpenPhotoEngine()
 	if err != nil {
 		return err
 	}
@@ -181,7 +169,7 @@ func (a *app) verifyClaim(ctx context.Context, claim, galleryDir, image string) 
 	}
 	var ts []embeddings.Template
 	if galleryDir != "" {
-		ts, err = readGallery(eng, galleryDir)
+		ts, err = embeddings.ReadGallery(eng, galleryDir)
 	} else {
 		ts, th, err = a.enrolledCohort(ctx, m, th)
 	}
@@ -201,7 +189,7 @@ func (a *app) verifyClaim(ctx context.Context, claim, galleryDir, image string) 
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	f, err := readOneFace(eng, image)
+	f, err := embeddings.ReadOneFace(eng, image)
 	if err != nil {
 		return err
 	}
@@ -209,15 +197,15 @@ func (a *app) verifyClaim(ctx context.Context, claim, galleryDir, image string) 
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	if a.jsonOut {
-		return facesWriteJSON(a.stdout, claimJSON{Image: image, Decision: d, Thresholds: th, Cohort: g.Len(), Model: m.String()})
+	if a.JSONOut {
+		return cli.WriteJSON(a.Stdout, ClaimJSON{Image: image, Decision: d, Thresholds: th, Cohort: g.Len(), Model: m.String()})
 	}
-	fmt.Fprintf(a.stdout, "%s: %s for %s (distance %.3f, accept <= %.3f, review <= %.3f); nearest other %s at %s, margin %s (needs >= %.3f)",
+	fmt.Fprintf(a.Stdout, "%s: %s for %s (distance %.3f, accept <= %.3f, review <= %.3f); nearest other %s at %s, margin %s (needs >= %.3f)",
 		image, d.Band, claim, d.Distance, th.Accept, th.Review, facesOrNone(d.Nearest), facesFmtDist(facesFinite(d.NearestDistance)), facesFmtDist(facesFinite(d.Margin)), th.Margin)
 	if d.Reason != "" {
-		fmt.Fprintf(a.stdout, ": %s", reasonText(d.Reason))
+		fmt.Fprintf(a.Stdout, ": %s", reasonText(d.Reason))
 	}
-	fmt.Fprintln(a.stdout)
+	fmt.Fprintln(a.Stdout)
 	return nil
 }
 
@@ -242,7 +230,7 @@ func (a *app) enrolledCohort(ctx context.Context, m embeddings.Model, shipped em
 		return nil, shipped, err
 	}
 	var th embeddings.Thresholds
-	err = a.withLedger(ctx, func(l *ledger.Ledger) error {
+	err = a.WithLedger(ctx, func(l *ledger.Ledger) error {
 		th, err = l.EffectiveThresholds(ctx, m, shipped)
 		return err
 	})
@@ -261,172 +249,120 @@ func (a *app) identifyCmd() *cobra.Command {
 			"review or reject). Accept needs both a close match and a clear margin. The exit\n" +
 			"status is 0 whatever the decision.",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := a.openPhotoEngine()
-			if err != nil {
-				return err
-			}
-			defer eng.Close()
-			th, err := embeddings.ThresholdsFor(eng.Model())
-			if err != nil {
-				return err
-			}
-			var ts []embeddings.Template
-			if galleryDir != "" {
-				ts, err = readGallery(eng, galleryDir)
-			} else {
-				ts, th, err = a.enrolledCohort(cmd.Context(), eng.Model(), th)
-			}
-			if err != nil {
-				return err
-			}
-			g, err := embeddings.NewGallery(eng.Model(), ts)
-			if err != nil {
-				return err
-			}
-			var out []identifyJSON
-			var unreadable []string
-			for _, path := range args {
-				f, err := readOneFace(eng, path)
-				switch {
-				case errors.Is(err, embeddings.ErrNoFace):
-					out = append(out, identifyJSON{Image: path, Result: "no face", Thresholds: th})
-					continue
-				case errors.Is(err, embeddings.ErrManyFaces):
-					out = append(out, identifyJSON{Image: path, Result: "several faces", Error: err.Error(), Thresholds: th})
-					continue
-				case err != nil:
-					out = append(out, identifyJSON{Image: path, Result: "unreadable", Error: err.Error(), Thresholds: th})
-					unreadable = append(unreadable, path)
-					continue
-				}
-				id := g.Identify(f.Embedding, th)
-				out = append(out, identifyJSON{
-					Image: path, Result: "face", Owner: id.Owner, Distance: facesFinite(id.Distance),
-					RunnerUp: id.RunnerUp, RunnerUpDistance: facesFinite(id.RunnerUpDistance),
-					Margin: facesFinite(id.Margin), Band: &id.Band, Thresholds: th,
-				})
-			}
-			var failed error
-			if len(unreadable) > 0 {
-				failed = fmt.Errorf("identify: %d of %d images could not be read: %s", len(unreadable), len(args), strings.Join(unreadable, ", "))
-			}
-			if a.jsonOut {
-				return errors.Join(facesWriteJSON(a.stdout, out), failed)
-			}
-			for _, r := range out {
-				if r.Band == nil {
-					fmt.Fprintf(a.stdout, "%s: %s", r.Image, r.Result)
-					if r.Error != "" && r.Result != "several faces" {
-						fmt.Fprintf(a.stdout, " (%s)", r.Error)
-					} else if r.Result == "several faces" {
-						fmt.Fprint(a.stdout, " (crop it to one)")
-					}
-					fmt.Fprintln(a.stdout)
-					continue
-				}
-				who := r.Owner
-				if *r.Band != embeddings.Accept {
-					who = "(nearest " + r.Owner + ")"
-				}
-				fmt.Fprintf(a.stdout, "%s: %s %s at distance %s; runner-up %s at %s, margin %s (accept <= %.3f with margin >= %.3f)\n",
-					r.Image, r.Band, who, facesFmtDist(r.Distance), facesOrNone(r.RunnerUp), facesFmtDist(r.RunnerUpDistance), facesFmtDist(r.Margin), th.Accept, th.Margin)
-			}
-			return failed
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runIdentify(cmd.Context(), galleryDir, args) },
 	}
 	cmd.Flags().StringVar(&galleryDir, "gallery", "", "folder with one sub-folder of reference photos per person (default: the ledger's enrolled employees)")
-	a.modelFlags(cmd)
-	a.jsonFlag(cmd)
-	a.ledgerFlags(cmd)
+	a.ModelFlags(cmd)
+	a.JSONFlag(cmd)
+	a.LedgerFlags(cmd)
 	return cmd
 }
 
-// readImageFaces runs the engine on an image file.
-func readImageFaces(eng embeddings.Engine, path string) ([]embeddings.Face, error) {
-	b, err := os.ReadFile(path)
+// runIdentify is identify: each image's face against the gallery folder,
+// or the ledger's enrolled employees without one.
+func (a *app) runIdentify(ctx context.Context, galleryDir string, images []string) error {
+	eng, err := a.OpenPhotoEngine()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	fs, err := embeddings.FacesIn(eng, b)
+	defer eng.Close()
+	th, err := embeddings.ThresholdsFor(eng.Model())
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return fs, nil
-}
-
-// readOneFace is the only face in an image file: none is ErrNoFace,
-// several is ErrManyFaces.
-func readOneFace(eng embeddings.Engine, path string) (embeddings.Face, error) {
-	fs, err := readImageFaces(eng, path)
-	if err != nil {
-		return embeddings.Face{}, err
-	}
-	switch len(fs) {
-	case 0:
-		return embeddings.Face{}, fmt.Errorf("%s: %w", path, embeddings.ErrNoFace)
-	case 1:
-		return fs[0], nil
-	}
-	return embeddings.Face{}, fmt.Errorf("%s: %w (%d faces; crop it to one)", path, embeddings.ErrManyFaces, len(fs))
-}
-
-// readGallery reads DIR/PERSON/PHOTO: one template per sub-folder, one
-// sample per photo.
-func readGallery(eng embeddings.Engine, dir string) ([]embeddings.Template, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("read gallery: %w", err)
+		return err
 	}
 	var ts []embeddings.Template
-	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		photos, err := os.ReadDir(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("read gallery: %w", err)
-		}
-		t := embeddings.Template{Owner: e.Name(), Model: eng.Model()}
-		for _, p := range photos {
-			if p.IsDir() || strings.HasPrefix(p.Name(), ".") {
-				continue
-			}
-			f, err := readOneFace(eng, filepath.Join(dir, e.Name(), p.Name()))
-			if err != nil {
-				return nil, fmt.Errorf("read gallery: %w", err)
-			}
-			t.Samples = append(t.Samples, f.Embedding)
-		}
-		if len(t.Samples) == 0 {
-			return nil, fmt.Errorf("read gallery: %s has no photos", filepath.Join(dir, e.Name()))
-		}
-		ts = append(ts, t)
+	if galleryDir != "" {
+		ts, err = embeddings.ReadGallery(eng, galleryDir)
+	} else {
+		ts, th, err = a.enrolledCohort(ctx, eng.Model(), th)
 	}
-	if len(ts) == 0 {
-		return nil, fmt.Errorf("read gallery: %s has no person folders (want DIR/PERSON/PHOTO.jpg)", dir)
+	if err != nil {
+		return err
 	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].Owner < ts[j].Owner })
-	return ts, nil
+	g, err := embeddings.NewGallery(eng.Model(), ts)
+	if err != nil {
+		return err
+	}
+	out, unreadable := identifyAll(eng, g, th, images)
+	var failed error
+	if len(unreadable) > 0 {
+		failed = fmt.Errorf("identify: %d of %d images could not be read: %s", len(unreadable), len(images), strings.Join(unreadable, ", "))
+	}
+	if a.JSONOut {
+		return errors.Join(cli.WriteJSON(a.Stdout, out), failed)
+	}
+	a.printIdentified(out, th)
+	return failed
 }
 
-type faceBoxJSON struct {
+// identifyAll is the result for each image ("no face" is one) and the
+// images that could not be read.
+func identifyAll(eng embeddings.Engine, g *embeddings.Gallery, th embeddings.Thresholds, images []string) (out []IdentifyJSON, unreadable []string) {
+	for _, path := range images {
+		f, err := embeddings.ReadOneFace(eng, path)
+		switch {
+		case errors.Is(err, embeddings.ErrNoFace):
+			out = append(out, IdentifyJSON{Image: path, Result: "no face", Thresholds: th})
+			continue
+		case errors.Is(err, embeddings.ErrManyFaces):
+			out = append(out, IdentifyJSON{Image: path, Result: "several faces", Error: err.Error(), Thresholds: th})
+			continue
+		case err != nil:
+			out = append(out, IdentifyJSON{Image: path, Result: "unreadable", Error: err.Error(), Thresholds: th})
+			unreadable = append(unreadable, path)
+			continue
+		}
+		id := g.Identify(f.Embedding, th)
+		out = append(out, IdentifyJSON{
+			Image: path, Result: "face", Owner: id.Owner, Distance: facesFinite(id.Distance),
+			RunnerUp: id.RunnerUp, RunnerUpDistance: facesFinite(id.RunnerUpDistance),
+			Margin: facesFinite(id.Margin), Band: &id.Band, Thresholds: th,
+		})
+	}
+	return out, unreadable
+}
+
+// printIdentified prints identify's results as text, one line per image.
+func (a *app) printIdentified(out []IdentifyJSON, th embeddings.Thresholds) {
+	for _, r := range out {
+		if r.Band == nil {
+			fmt.Fprintf(a.Stdout, "%s: %s", r.Image, r.Result)
+			if r.Error != "" && r.Result != "several faces" {
+				fmt.Fprintf(a.Stdout, " (%s)", r.Error)
+			} else if r.Result == "several faces" {
+				fmt.Fprint(a.Stdout, " (crop it to one)")
+			}
+			fmt.Fprintln(a.Stdout)
+			continue
+		}
+		who := r.Owner
+		if *r.Band != embeddings.Accept {
+			who = "(nearest " + r.Owner + ")"
+		}
+		fmt.Fprintf(a.Stdout, "%s: %s %s at distance %s; runner-up %s at %s, margin %s (accept <= %.3f with margin >= %.3f)\n",
+			r.Image, r.Band, who, facesFmtDist(r.Distance), facesOrNone(r.RunnerUp), facesFmtDist(r.RunnerUpDistance), facesFmtDist(r.Margin), th.Accept, th.Margin)
+	}
+}
+
+// FaceBoxJSON is a face's box in image pixels.
+type FaceBoxJSON struct {
 	Left   int `json:"left"`
 	Top    int `json:"top"`
 	Right  int `json:"right"`
 	Bottom int `json:"bottom"`
 }
 
-type faceJSON struct {
-	Box        faceBoxJSON        `json:"box"`
+// FaceJSON is one face as faces prints it.
+type FaceJSON struct {
+	Box        FaceBoxJSON        `json:"box"`
 	Landmarks  [][2]int           `json:"landmarks"`
 	Quality    embeddings.Quality `json:"quality"`
 	Descriptor []float32          `json:"descriptor"`
 }
 
-func newFaceJSON(f embeddings.Face) faceJSON {
-	out := faceJSON{
-		Box:        faceBoxJSON{f.Box.Min.X, f.Box.Min.Y, f.Box.Max.X, f.Box.Max.Y},
+func newFaceJSON(f embeddings.Face) FaceJSON {
+	out := FaceJSON{
+		Box:        FaceBoxJSON{f.Box.Min.X, f.Box.Min.Y, f.Box.Max.X, f.Box.Max.Y},
 		Landmarks:  make([][2]int, len(f.Landmarks)),
 		Quality:    f.Quality,
 		Descriptor: f.Embedding,
@@ -437,12 +373,14 @@ func newFaceJSON(f embeddings.Face) faceJSON {
 	return out
 }
 
-type faceImageJSON struct {
+// ImageFacesJSON is faces' result for one image.
+type ImageFacesJSON struct {
 	Image string     `json:"image"`
-	Faces []faceJSON `json:"faces"`
+	Faces []FaceJSON `json:"faces"`
 }
 
-type verifyJSON struct {
+// VerifyJSON is verify --probe's result.
+type VerifyJSON struct {
 	Probe      string          `json:"probe"`
 	References []string        `json:"references"`
 	Band       embeddings.Band `json:"band"`
@@ -452,7 +390,8 @@ type verifyJSON struct {
 	Model      string          `json:"model"`
 }
 
-type identifyJSON struct {
+// IdentifyJSON is identify's result for one image.
+type IdentifyJSON struct {
 	Image string `json:"image"`
 	// Result is "face", "no face", "several faces" or "unreadable".
 	Result           string                `json:"result"`
@@ -500,10 +439,4 @@ func facesVector(v []float32) string {
 		fmt.Fprintf(&b, " … (%d values; --json prints all)", len(v))
 	}
 	return b.String()
-}
-
-func facesWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -1,9 +1,10 @@
-package main
+package facecmd_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"os"
@@ -12,17 +13,30 @@ import (
 	"testing"
 	"time"
 
+	"clockface/cmd/clockface/internal/cli"
+	"clockface/cmd/clockface/internal/clitest"
+	"clockface/cmd/clockface/internal/facecmd"
 	"clockface/embeddings"
 	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
+
+	"github.com/spf13/cobra"
 )
+
+// root is a clockface root command with this group's commands on a.
+func root(a *cli.App) *cobra.Command { return clitest.Root(facecmd.Commands(a)...) }
+
+// cliArgs orders a test's arguments for this group's commands.
+func cliArgs(args []string, defaults ...string) []string {
+	return clitest.Args(root(&cli.App{}), args, defaults...)
+}
 
 // facesRun runs the CLI in-process, as main does, against the real models.
 func facesRun(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
-	root := a.rootCmd()
+	a := &cli.App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Clock: clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))}
+	root := root(a)
 	root.SetArgs(cliArgs(args, "--models", testmedia.Models(t), "--data", t.TempDir()))
 	root.SetOut(&errOut)
 	root.SetErr(&errOut)
@@ -36,7 +50,7 @@ func TestFacesCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []faceImageJSON
+	var got []facecmd.ImageFacesJSON
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("decode %q: %v", stdout, err)
 	}
@@ -70,7 +84,7 @@ func TestFacesEveryModel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []faceImageJSON
+			var got []facecmd.ImageFacesJSON
 			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 				t.Fatalf("decode %q: %v", stdout, err)
 			}
@@ -98,7 +112,7 @@ func TestVerifyCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got verifyJSON
+		var got facecmd.VerifyJSON
 		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 			t.Fatalf("decode %q: %v", stdout, err)
 		}
@@ -149,7 +163,7 @@ func TestIdentifyCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []identifyJSON
+	var got []facecmd.IdentifyJSON
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("decode %q: %v", stdout, err)
 	}
@@ -172,10 +186,10 @@ func TestIdentifyCommand(t *testing.T) {
 			t.Fatalf("%s: result %q (%s), want a decision", filepath.Base(g.Image), g.Result, g.Error)
 		}
 		if w.band == embeddings.Accept && *g.Band != embeddings.Accept {
-			t.Errorf("%s: got %v at %s, want accept", filepath.Base(g.Image), *g.Band, facesFmtDist(g.Distance))
+			t.Errorf("%s: got %v at %s, want accept", filepath.Base(g.Image), *g.Band, fmtDist(g.Distance))
 		}
 		if w.who == "" && *g.Band == embeddings.Accept {
-			t.Errorf("stranger %s: got accept as %s at %s", filepath.Base(g.Image), g.Owner, facesFmtDist(g.Distance))
+			t.Errorf("stranger %s: got accept as %s at %s", filepath.Base(g.Image), g.Owner, fmtDist(g.Distance))
 		}
 		if g.RunnerUp == "" || g.Margin == nil {
 			t.Errorf("%s: no runner-up or margin: %+v", filepath.Base(g.Image), g)
@@ -245,4 +259,12 @@ func facesCopy(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// fmtDist prints a distance of identify's JSON for a test message.
+func fmtDist(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", *v)
 }

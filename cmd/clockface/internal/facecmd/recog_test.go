@@ -1,4 +1,4 @@
-package main
+package facecmd_test
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 
 	"clockface"
 	"clockface/assets"
+	"clockface/cmd/clockface/internal/cli"
+	"clockface/cmd/clockface/internal/facecmd"
 	"clockface/embeddings"
 	"clockface/embeddings/dlib"
 	"clockface/internal/clocktest"
@@ -29,8 +31,8 @@ func nearPairLedger(t *testing.T) (dataDir string, l *ledger.Ledger, clock *cloc
 	ctx := context.Background()
 	dataDir = t.TempDir()
 	clock = clocktest.New(time.Date(2026, 11, 23, 8, 58, 0, 0, time.UTC))
-	a := &app{dataDir: dataDir, kioskID: "test", clock: clock}
-	l, err := a.openLedger(ctx)
+	a := &cli.App{DataDir: dataDir, KioskID: "test", Clock: clock}
+	l, err := a.OpenLedger(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +221,7 @@ func TestIdentifyBatchNoFace(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "broken.jpg") {
 		t.Errorf("unreadable file: got %v, want an error naming it", err)
 	}
-	var got []identifyJSON
+	var got []facecmd.IdentifyJSON
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}

@@ -1,4 +1,4 @@
-package main
+package hubcmd
 
 import (
 	"context"
@@ -12,9 +12,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"clockface"
 	"clockface/attendance"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/ledger"
 	"clockface/payroll"
 	"clockface/payrun"
@@ -65,10 +67,17 @@ same period and format first prints what changed since the last one.`,
 			return a.runExport(cmd, f, read)
 		},
 	}
-	a.ledgerFlags(c) // --from-ledger
+	a.LedgerFlags(c) // --from-ledger
 	addDB(c)
-	a.jsonFlag(c)
-	fl := c.Flags()
+	a.JSONFlag(c)
+	f.register(c.Flags())
+	c.MarkFlagRequired("from")
+	c.MarkFlagRequired("to")
+	return c
+}
+
+// register adds the export's own flags to fl.
+func (f *exportFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.from, "from", "", "first day, YYYY-MM-DD")
 	fl.StringVar(&f.to, "to", "", "last day (inclusive), YYYY-MM-DD")
 	fl.StringVar(&f.format, "format", "generic", "generic, adp, paychex, gusto or iif")
@@ -92,9 +101,6 @@ same period and format first prints what changed since the last one.`,
 	fl.IntVar(&f.rounding, "rounding", 0, "round punches to 0 (none), 5, 6 or 15 minutes")
 	fl.DurationVar(&f.dailyOT, "daily-ot", 0, "daily overtime after this (e.g. 8h); 0 = the rule set's")
 	fl.DurationVar(&f.doubleTime, "double-time", 0, "double time after this many hours a day (e.g. 12h); 0 = the rule set's")
-	c.MarkFlagRequired("from")
-	c.MarkFlagRequired("to")
-	return c
 }
 
 // planExport checks the flags before anything is read: the site's rules
@@ -110,7 +116,7 @@ func (a *app) planExport(ctx context.Context, cmd *cobra.Command, f exportFlags,
 	}
 	rules, err := payrun.SiteRules(ctx, site, payrun.RuleSpec{TZ: f.tz, FallbackTZ: os.Getenv("CLOCKFACE_TZ"), Rules: f.rules,
 		WeekStart: ws, Rounding: time.Duration(f.rounding) * time.Minute, DailyOT: f.dailyOT, DoubleTime: f.doubleTime,
-		Now: a.clock.Now()})
+		Now: a.Clock.Now()})
 	var fe *payrun.FieldError
 	switch {
 	case errors.Is(err, payrun.ErrNoZone):
@@ -232,20 +238,20 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags, read exportReader) er
 		for _, c := range run.Changes {
 			out.Changes = append(out.Changes, safe(c.String()))
 		}
-		if !a.jsonOut {
+		if !a.JSONOut {
 			for _, adj := range out.Adjustments {
-				fmt.Fprintf(a.stdout, "adjustment: %s\n", adjustmentText(adj, loc))
+				fmt.Fprintf(a.Stdout, "adjustment: %s\n", adjustmentText(adj, loc))
 			}
 			for _, adj := range out.CarriedOut {
-				fmt.Fprintf(a.stdout, "carried out (not in this file): %s\n", adjustmentText(adj, loc))
+				fmt.Fprintf(a.Stdout, "carried out (not in this file): %s\n", adjustmentText(adj, loc))
 			}
 			if last := run.Last; run.HasLast {
 				if len(out.Changes) == 0 {
-					fmt.Fprintf(a.stdout, "no change since export %s (%s by %s)\n", last.ID, peopleTime(last.At, loc), safe(last.By))
+					fmt.Fprintf(a.Stdout, "no change since export %s (%s by %s)\n", last.ID, cli.PeopleTime(last.At, loc), safe(last.By))
 				} else {
-					fmt.Fprintf(a.stdout, "changed since export %s (%s by %s):\n", last.ID, peopleTime(last.At, loc), safe(last.By))
+					fmt.Fprintf(a.Stdout, "changed since export %s (%s by %s):\n", last.ID, cli.PeopleTime(last.At, loc), safe(last.By))
 					for _, c := range out.Changes {
-						fmt.Fprintf(a.stdout, "  %s\n", c)
+						fmt.Fprintf(a.Stdout, "  %s\n", c)
 					}
 				}
 			}
@@ -258,10 +264,10 @@ func (a *app) runExport(cmd *cobra.Command, f exportFlags, read exportReader) er
 				return err
 			}
 		}
-		if a.jsonOut {
-			return json.NewEncoder(a.stdout).Encode(out)
+		if a.JSONOut {
+			return json.NewEncoder(a.Stdout).Encode(out)
 		}
-		return out.Result.WriteText(a.stdout)
+		return out.Result.WriteText(a.Stdout)
 	})
 }
 
@@ -272,7 +278,7 @@ func (a *app) recordExport(ctx context.Context, book payrun.Book, f exportFlags,
 	if err != nil {
 		return fmt.Errorf("record export: read back %s: %w", res.File, err)
 	}
-	r := run.Record(actorOr(f.actor), a.clock.Now(), filepath.Base(res.File), data)
+	r := run.Record(actorOr(f.actor), a.Clock.Now(), filepath.Base(res.File), data)
 	if r.SHA256 != res.SHA256 {
 		return fmt.Errorf("record export: %s changed after it was written (the file was written; it is not in the export record)", res.File)
 	}
@@ -285,7 +291,7 @@ func (a *app) recordExport(ctx context.Context, book payrun.Book, f exportFlags,
 // withLedgerReads runs f on this kiosk's own ledger (export --from-ledger):
 // nothing is recorded.
 func (a *app) withLedgerReads(ctx context.Context, f func(payrun.Source, payrun.Book, payrun.Settings) error) error {
-	l, err := a.openLedger(ctx)
+	l, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,154 +1,25 @@
-package main
+package ledgercmd
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/user"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"clockface"
-	"clockface/assets"
 	"clockface/attendance"
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/internal/termsafe"
 	"clockface/ledger"
 )
 
-// ledgerCommands: employee, punch, dsar, erase, audit, purge and key.
-func (a *app) ledgerCommands() []*cobra.Command {
+// Commands are employee, punch, dsar, erase, audit, purge, key and hr-pin.
+func Commands(env *cli.App) []*cobra.Command {
+	a := &app{env}
 	return []*cobra.Command{a.employeeCmd(), a.punchCmd(), a.dsarCmd(), a.eraseCmd(), a.auditCmd(), a.purgeCmd(), a.keyCmd(), a.hrPINCmd()}
-}
-
-// openLedger opens DATA/ledger.db with the master key at a.masterKeyPath(),
-// creating both on first use. Opening runs the retention purge.
-func (a *app) openLedger(ctx context.Context) (*ledger.Ledger, error) {
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("open ledger: %w", err)
-	}
-	clock := a.clock
-	if clock == nil {
-		clock = clockface.SystemClock{}
-	}
-	return ledger.Open(ctx, ledger.Config{
-		Path:    filepath.Join(a.dataDir, "ledger.db"),
-		KeyFile: a.masterKeyPath(),
-		Clock:   clock,
-		KioskID: a.kioskID,
-		ConsentText: func(version, locale string) ([]byte, error) {
-			return assets.ConsentText(locale, version)
-		},
-	})
-}
-
-// withLedger runs f with an open ledger and closes it.
-func (a *app) withLedger(ctx context.Context, f func(*ledger.Ledger) error) error {
-	l, err := a.openLedger(ctx)
-	if err != nil {
-		return err
-	}
-	ferr := f(l)
-	if err := l.Close(); err != nil && ferr == nil {
-		return err
-	}
-	return ferr
-}
-
-// actor names who runs an admin command, for the audit log.
-func actor() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "cli:" + u.Username
-	}
-	return "cli"
-}
-
-func (a *app) printJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// readPIN reads a PIN: prompted (twice when confirm is set) without echo on
-// a terminal, otherwise the first line of stdin. An empty answer is "".
-func (a *app) readPIN(prompt string, confirm bool) (string, error) {
-	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(a.stderr, prompt)
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(a.stderr)
-		if err != nil {
-			return "", fmt.Errorf("read PIN: %w", err)
-		}
-		if confirm && len(b) > 0 {
-			fmt.Fprint(a.stderr, "Again: ")
-			b2, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(a.stderr)
-			if err != nil {
-				return "", fmt.Errorf("read PIN: %w", err)
-			}
-			if string(b) != string(b2) {
-				return "", errors.New("read PIN: the two PINs differ")
-			}
-		}
-		return string(b), nil
-	}
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read PIN: %w", err)
-	}
-	return strings.TrimRight(line, "\r\n"), nil
-}
-
-// secretFrom reads a secret such as the HR PIN: from file ("-" is stdin,
-// prompted for without echo on a terminal), else from the environment
-// variable env (if env is not ""), else "". A secret is never a flag value,
-// where ps and shell history would show it. A file's first line is the
-// secret; an empty file is an error rather than "no PIN".
-func (a *app) secretFrom(env, file string) (string, error) {
-	switch {
-	case file == "-":
-		return a.readPIN("PIN: ", false)
-	case file != "":
-		return readSecretFile(file, a.stderr)
-	case env != "":
-		return os.Getenv(env), nil
-	}
-	return "", nil
-}
-
-// readSecretFile is the first line of a secret file. A file other users
-// can read is used, with a warning on stderr.
-func readSecretFile(path string, stderr io.Writer) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("read PIN file: %w", err)
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	line = strings.TrimRight(line, "\r")
-	if line == "" {
-		return "", fmt.Errorf("read PIN file %s: the first line is empty", path)
-	}
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stderr, "clockface: warning: %s is readable by other users (mode %v): chmod 600 it\n", path, st.Mode().Perm())
-	}
-	return line, nil
-}
-
-// newPIN is a new employee's PIN: from --pin-file if given, else prompted
-// for twice on a terminal, else the first line of stdin ("" for none).
-func (a *app) newPIN(file, prompt string) (string, error) {
-	if file != "" {
-		return a.secretFrom("", file)
-	}
-	return a.readPIN(prompt, true)
 }
 
 func (a *app) employeeCmd() *cobra.Command {
@@ -159,24 +30,28 @@ func (a *app) employeeCmd() *cobra.Command {
 			Short: short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
 					if err := f(cmd.Context(), l, args[0]); err != nil {
 						return err
 					}
-					fmt.Fprintf(a.stdout, "%s %s\n", done, args[0])
+					fmt.Fprintf(a.Stdout, "%s %s\n", done, args[0])
 					return nil
 				})
 			},
 		}
-		a.ledgerFlags(c)
+		a.LedgerFlags(c)
 		return c
 	}
 	terminate := simple("terminate", "Terminate an employee (their templates are deleted)", "terminated",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Terminate(ctx, n, actor()) })
+		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Terminate(ctx, n, cli.Actor()) })
 	restrict := simple("restrict", "Restrict an employee to PIN/badge: face matching skips them", "restricted",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, true, actor()) })
+		func(ctx context.Context, l *ledger.Ledger, n string) error {
+			return l.Restrict(ctx, n, true, cli.Actor())
+		})
 	unrestrict := simple("unrestrict", "Lift a restriction to PIN/badge", "unrestricted",
-		func(ctx context.Context, l *ledger.Ledger, n string) error { return l.Restrict(ctx, n, false, actor()) })
+		func(ctx context.Context, l *ledger.Ledger, n string) error {
+			return l.Restrict(ctx, n, false, cli.Actor())
+		})
 	cmd.AddCommand(a.employeeAddCmd(), a.employeeSetCmd(), a.employeeListCmd(), a.employeeShowCmd(), terminate, restrict, unrestrict)
 	return cmd
 }
@@ -191,19 +66,19 @@ func (a *app) employeeAddCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.Number = args[0]
-			pin, err := a.newPIN(pinFile, "PIN (empty for none): ")
+			pin, err := a.NewPIN(pinFile, "PIN (empty for none): ")
 			if err != nil {
 				return err
 			}
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
 				got, err := l.AddEmployee(cmd.Context(), e, pin)
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return a.printJSON(got)
+				if a.JSONOut {
+					return a.PrintJSON(got)
 				}
-				fmt.Fprintf(a.stdout, "added %s (%s)\n", termsafe.String(got.Number), termsafe.String(got.Name))
+				fmt.Fprintf(a.Stdout, "added %s (%s)\n", termsafe.String(got.Number), termsafe.String(got.Name))
 				return nil
 			})
 		},
@@ -220,8 +95,8 @@ func (a *app) employeeAddCmd() *cobra.Command {
 	add.Flags().BoolVar(&e.RestrictedToPIN, "restricted", false, "PIN/badge only: never matched by face")
 	add.Flags().StringVar(&pinFile, "pin-file", "", "read the PIN from the first line of this file instead of stdin")
 	add.MarkFlagRequired("name")
-	a.ledgerFlags(add)
-	a.jsonFlag(add)
+	a.LedgerFlags(add)
+	a.JSONFlag(add)
 
 	return add
 }
@@ -247,15 +122,15 @@ func (a *app) employeeSetCmd() *cobra.Command {
 			if c == (ledger.EmployeeChange{}) {
 				return errors.New("employee set: nothing to set: give --name, --first, --last, --adp-file, --paychex-id, --gusto-id or --qb-name")
 			}
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				e, err := l.UpdateEmployee(cmd.Context(), args[0], c, actor())
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				e, err := l.UpdateEmployee(cmd.Context(), args[0], c, cli.Actor())
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return a.printJSON(e)
+				if a.JSONOut {
+					return a.PrintJSON(e)
 				}
-				fmt.Fprintf(a.stdout, "updated %s (%s)\n", e.Number, e.Name)
+				fmt.Fprintf(a.Stdout, "updated %s (%s)\n", e.Number, e.Name)
 				return nil
 			})
 		},
@@ -265,8 +140,8 @@ func (a *app) employeeSetCmd() *cobra.Command {
 		{"qb-name", "QuickBooks employee name"}} {
 		vals[f[0]] = set.Flags().String(f[0], "", f[1]+" (empty clears it)")
 	}
-	a.ledgerFlags(set)
-	a.jsonFlag(set)
+	a.LedgerFlags(set)
+	a.JSONFlag(set)
 	return set
 }
 
@@ -277,18 +152,18 @@ func (a *app) employeeListCmd() *cobra.Command {
 		Short: "List employees",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
 				es, err := l.Employees(cmd.Context())
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
+				if a.JSONOut {
 					if es == nil {
 						es = []clockface.Employee{}
 					}
-					return a.printJSON(es)
+					return a.PrintJSON(es)
 				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NUMBER\tNAME\tSTATUS\tFACE\tRESTRICTED")
 				for _, e := range es {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\n", termsafe.String(e.Number), termsafe.String(e.Name), e.Status, e.HasFace, e.RestrictedToPIN)
@@ -297,8 +172,8 @@ func (a *app) employeeListCmd() *cobra.Command {
 			})
 		},
 	}
-	a.ledgerFlags(list)
-	a.jsonFlag(list)
+	a.LedgerFlags(list)
+	a.JSONFlag(list)
 	return list
 }
 
@@ -310,11 +185,11 @@ func (a *app) employeeShowCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			loc, err := a.location()
+			loc, err := a.Location()
 			if err != nil {
 				return err
 			}
-			return a.withLedger(ctx, func(l *ledger.Ledger) error {
+			return a.WithLedger(ctx, func(l *ledger.Ledger) error {
 				e, err := l.Employee(ctx, args[0])
 				if err != nil {
 					return err
@@ -333,8 +208,8 @@ func (a *app) employeeShowCmd() *cobra.Command {
 				} else if !errors.Is(err, clockface.ErrNoConsent) {
 					return err
 				}
-				if a.jsonOut {
-					return a.printJSON(struct {
+				if a.JSONOut {
+					return a.PrintJSON(struct {
 						clockface.Employee
 						Consent  *clockface.Consent  `json:"consent,omitempty"`
 						State    clockface.PunchKind `json:"state"`
@@ -342,24 +217,24 @@ func (a *app) employeeShowCmd() *cobra.Command {
 						NextKind clockface.PunchKind `json:"next_kind"`
 					}{e, live, st.Kind, sinceOf(st), next})
 				}
-				fmt.Fprintf(a.stdout, "number:     %s\nname:       %s\nfirst name: %s\nlast name:  %s\n",
+				fmt.Fprintf(a.Stdout, "number:     %s\nname:       %s\nfirst name: %s\nlast name:  %s\n",
 					termsafe.String(e.Number), termsafe.String(e.Name), termsafe.String(e.FirstName), termsafe.String(e.LastName))
-				fmt.Fprintf(a.stdout, "adp file:   %s\npaychex id: %s\ngusto id:   %s\nqb name:    %s\n",
+				fmt.Fprintf(a.Stdout, "adp file:   %s\npaychex id: %s\ngusto id:   %s\nqb name:    %s\n",
 					termsafe.String(e.Payroll.ADPFileNumber), termsafe.String(e.Payroll.PaychexWorkerID), termsafe.String(e.Payroll.GustoID), termsafe.String(e.Payroll.QuickBooksName))
-				fmt.Fprintf(a.stdout, "status:     %s\nface:       %v\nrestricted: %v\nstate:      %s\nnext punch: %s\n",
-					e.Status, e.HasFace, e.RestrictedToPIN, stateText(st, loc), next)
+				fmt.Fprintf(a.Stdout, "status:     %s\nface:       %v\nrestricted: %v\nstate:      %s\nnext punch: %s\n",
+					e.Status, e.HasFace, e.RestrictedToPIN, st.Text(loc), next)
 				if live != nil {
-					fmt.Fprintf(a.stdout, "consent:    %s (%s) signed %s\n", live.TextVersion, live.Locale, peopleTime(live.SignedAt, loc))
+					fmt.Fprintf(a.Stdout, "consent:    %s (%s) signed %s\n", live.TextVersion, live.Locale, cli.PeopleTime(live.SignedAt, loc))
 				} else {
-					fmt.Fprintln(a.stdout, "consent:    none")
+					fmt.Fprintln(a.Stdout, "consent:    none")
 				}
 				return nil
 			})
 		},
 	}
-	a.ledgerFlags(show)
-	a.jsonFlag(show)
-	a.tzFlag(show)
+	a.LedgerFlags(show)
+	a.JSONFlag(show)
+	a.TZFlag(show)
 	return show
 }
 
@@ -380,21 +255,21 @@ UTC).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			loc, err := a.location()
+			loc, err := a.Location()
 			if err != nil {
 				return err
 			}
 			var k clockface.PunchKind
 			if kind != "" {
-				if k, err = parseKind(kind); err != nil {
+				if k, err = cli.ParseKind(kind); err != nil {
 					return fmt.Errorf("punch: %w", err)
 				}
 			}
-			pin, err := a.readPIN("PIN: ", false)
+			pin, err := a.ReadPIN("PIN: ", false)
 			if err != nil {
 				return err
 			}
-			return a.withLedger(ctx, func(l *ledger.Ledger) error {
+			return a.WithLedger(ctx, func(l *ledger.Ledger) error {
 				if err := l.CheckPIN(ctx, args[0], pin); err != nil {
 					return err
 				}
@@ -407,9 +282,9 @@ UTC).`,
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "", "in, out, break-start or break-end (default: the likely next kind)")
-	a.ledgerFlags(cmd)
-	a.jsonFlag(cmd)
-	a.tzFlag(cmd)
+	a.LedgerFlags(cmd)
+	a.JSONFlag(cmd)
+	a.TZFlag(cmd)
 	cmd.AddCommand(a.punchAddCmd(), a.punchCorrectCmd(), a.punchVoidCmd())
 	return cmd
 }
@@ -418,8 +293,8 @@ UTC).`,
 // flag), or "E1 clocked in at 08:33 (America/Los_Angeles) on 2026-03-02".
 func (a *app) printPunchResult(res clockface.PunchResult, loc *time.Location) error {
 	p := res.Punch
-	if a.jsonOut {
-		return a.printJSON(struct {
+	if a.JSONOut {
+		return a.PrintJSON(struct {
 			clockface.Punch
 			Created bool   `json:"created"`
 			Flag    string `json:"flag,omitempty"`
@@ -433,35 +308,8 @@ func (a *app) printPunchResult(res clockface.PunchResult, loc *time.Location) er
 		note += "; flagged " + res.Flag + ": check it"
 	}
 	t := p.Time().In(loc)
-	fmt.Fprintf(a.stdout, "%s %s at %s (%s) on %s, punch %s%s\n", termsafe.String(p.EmployeeNumber), kindVerb(p.Kind), t.Format("15:04"), loc, t.Format("2006-01-02"), termsafe.String(p.ID), note)
+	fmt.Fprintf(a.Stdout, "%s %s at %s (%s) on %s, punch %s%s\n", termsafe.String(p.EmployeeNumber), p.Kind.Verb(), t.Format("15:04"), loc, t.Format("2006-01-02"), termsafe.String(p.ID), note)
 	return nil
-}
-
-// kindVerb says what a punch of kind k did, for people.
-func kindVerb(k clockface.PunchKind) string {
-	switch k {
-	case clockface.PunchIn:
-		return "clocked in"
-	case clockface.PunchOut:
-		return "clocked out"
-	case clockface.BreakStart:
-		return "started a break"
-	case clockface.BreakEnd:
-		return "ended a break"
-	}
-	return string(k)
-}
-
-// stateText is an employee's state for people: "in since 2026-03-02 08:00 PST".
-func stateText(st attendance.Status, loc *time.Location) string {
-	what := map[clockface.PunchKind]string{clockface.PunchIn: "in", clockface.BreakStart: "on a break", clockface.PunchOut: "out"}[st.Kind]
-	switch {
-	case st.Stale:
-		return fmt.Sprintf("out (the in-punch of %s has no out-punch)", peopleTime(st.Since, loc))
-	case st.Since.IsZero():
-		return what + " (never punched here)"
-	}
-	return what + " since " + peopleTime(st.Since, loc)
 }
 
 func sinceOf(st attendance.Status) *time.Time {
@@ -469,40 +317,6 @@ func sinceOf(st attendance.Status) *time.Time {
 		return nil
 	}
 	return &st.Since
-}
-
-// parseKind reads a punch kind as people type it: in, out, break-start,
-// break-end (or with an underscore).
-func parseKind(s string) (clockface.PunchKind, error) {
-	k := clockface.PunchKind(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_"))
-	if !k.Valid() {
-		return "", fmt.Errorf("--kind: unknown kind %q: want in, out, break-start or break-end", s)
-	}
-	return k, nil
-}
-
-// localLayouts are the local-time forms --at takes besides RFC 3339.
-var localLayouts = []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"}
-
-// parseSiteTime reads a time an admin types: RFC 3339 with its offset, or
-// a local time ("2026-03-02 08:00") in the site zone loc. A local time the
-// zone skips (the spring-forward hour) is refused rather than moved.
-func parseSiteTime(s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range localLayouts {
-		t, err := time.ParseInLocation(layout, s, loc)
-		if err != nil {
-			continue
-		}
-		if t.Format(layout) != s {
-			return time.Time{}, fmt.Errorf("%q does not exist in %s (the clocks skip it)", s, loc)
-		}
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2026-03-02T08:00:00-08:00) or a local time in %s (2026-03-02 08:00)", s, loc)
 }
 
 // punchAddCmd is `punch add EMPLOYEE`.
@@ -518,20 +332,20 @@ sent to the hub. A kind that contradicts the employee's state at that time
 is added and flagged.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			loc, err := a.location()
+			loc, err := a.Location()
 			if err != nil {
 				return err
 			}
-			t, err := parseSiteTime(at, loc)
+			t, err := attendance.ParseSiteTime(at, loc)
 			if err != nil {
 				return fmt.Errorf("punch add: --at %w", err)
 			}
-			k, err := parseKind(kind)
+			k, err := cli.ParseKind(kind)
 			if err != nil {
 				return fmt.Errorf("punch add: %w", err)
 			}
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				res, err := l.AddPunch(cmd.Context(), args[0], k, t, actor(), reason)
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				res, err := l.AddPunch(cmd.Context(), args[0], k, t, cli.Actor(), reason)
 				if err != nil {
 					return err
 				}
@@ -545,9 +359,9 @@ is added and flagged.`,
 	add.MarkFlagRequired("at")
 	add.MarkFlagRequired("kind")
 	add.MarkFlagRequired("reason")
-	a.ledgerFlags(add)
-	a.jsonFlag(add)
-	a.tzFlag(add)
+	a.LedgerFlags(add)
+	a.JSONFlag(add)
+	a.TZFlag(add)
 	return add
 }
 
@@ -563,43 +377,27 @@ site zone. The original kiosk time and kind are kept, with every
 correction's who, when and why, and the correction goes to the hub.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			loc, err := a.location()
+			loc, err := a.Location()
 			if err != nil {
 				return err
 			}
-			if at != "" && oldAt != "" && at != oldAt {
-				return errors.New("punch correct: --at and --time differ: give one")
+			c, err := punchChange(at, oldAt, kind, loc)
+			if err != nil {
+				return err
 			}
-			if at == "" {
-				at = oldAt
-			}
-			var c ledger.PunchChange
-			if at != "" {
-				if c.At, err = parseSiteTime(at, loc); err != nil {
-					return fmt.Errorf("punch correct: --at %w", err)
-				}
-			}
-			if kind != "" {
-				if c.Kind, err = parseKind(kind); err != nil {
-					return fmt.Errorf("punch correct: %w", err)
-				}
-			}
-			if c == (ledger.PunchChange{}) {
-				return errors.New("punch correct: nothing to correct: give --at, --kind or both")
-			}
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
 				old, err := l.GetPunch(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
-				p, err := l.Correct(cmd.Context(), args[0], c, actor(), reason)
+				p, err := l.Correct(cmd.Context(), args[0], c, cli.Actor(), reason)
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return a.printJSON(p)
+				if a.JSONOut {
+					return a.PrintJSON(p)
 				}
-				fmt.Fprintf(a.stdout, "punch %s: %s %s → %s %s\n", termsafe.String(p.ID), old.Kind, peopleTime(old.Time(), loc), p.Kind, peopleTime(p.Time(), loc))
+				fmt.Fprintf(a.Stdout, "punch %s: %s %s → %s %s\n", termsafe.String(p.ID), old.Kind, cli.PeopleTime(old.Time(), loc), p.Kind, cli.PeopleTime(p.Time(), loc))
 				return nil
 			})
 		},
@@ -609,11 +407,37 @@ correction's who, when and why, and the correction goes to the hub.`,
 	correct.Flags().StringVar(&kind, "kind", "", "the right kind: in, out, break-start or break-end")
 	correct.Flags().StringVar(&reason, "reason", "", "why (required)")
 	correct.MarkFlagRequired("reason")
-	a.ledgerFlags(correct)
-	a.jsonFlag(correct)
-	a.tzFlag(correct)
+	a.LedgerFlags(correct)
+	a.JSONFlag(correct)
+	a.TZFlag(correct)
 
 	return correct
+}
+
+// punchChange is punch correct's --at (or --time) and --kind.
+func punchChange(at, oldAt, kind string, loc *time.Location) (ledger.PunchChange, error) {
+	var c ledger.PunchChange
+	if at != "" && oldAt != "" && at != oldAt {
+		return c, errors.New("punch correct: --at and --time differ: give one")
+	}
+	if at == "" {
+		at = oldAt
+	}
+	var err error
+	if at != "" {
+		if c.At, err = attendance.ParseSiteTime(at, loc); err != nil {
+			return c, fmt.Errorf("punch correct: --at %w", err)
+		}
+	}
+	if kind != "" {
+		if c.Kind, err = cli.ParseKind(kind); err != nil {
+			return c, fmt.Errorf("punch correct: %w", err)
+		}
+	}
+	if c == (ledger.PunchChange{}) {
+		return c, errors.New("punch correct: nothing to correct: give --at, --kind or both")
+	}
+	return c, nil
 }
 
 // punchVoidCmd is `punch void PUNCH`.
@@ -624,18 +448,18 @@ func (a *app) punchVoidCmd() *cobra.Command {
 		Short: "Take a punch out of timesheets (the row stays, with who, when and why)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				if err := l.VoidPunch(cmd.Context(), args[0], actor(), voidReason); err != nil {
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				if err := l.VoidPunch(cmd.Context(), args[0], cli.Actor(), voidReason); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "voided punch %s\n", args[0])
+				fmt.Fprintf(a.Stdout, "voided punch %s\n", args[0])
 				return nil
 			})
 		},
 	}
 	void.Flags().StringVar(&voidReason, "reason", "", "why (required)")
 	void.MarkFlagRequired("reason")
-	a.ledgerFlags(void)
+	a.LedgerFlags(void)
 	return void
 }
 
@@ -647,18 +471,18 @@ func (a *app) dsarCmd() *cobra.Command {
 		Short: "Write everything held about one employee to a zip file (JSON, images, manifest)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
-				if err := l.ExportDSARAs(cmd.Context(), args[0], out, actor()); err != nil {
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
+				if err := l.ExportDSARAs(cmd.Context(), args[0], out, cli.Actor()); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "wrote %s\n", out)
+				fmt.Fprintf(a.Stdout, "wrote %s\n", out)
 				return nil
 			})
 		},
 	}
 	export.Flags().StringVar(&out, "out", "", "zip file to write (required)")
 	export.MarkFlagRequired("out")
-	a.ledgerFlags(export)
+	a.LedgerFlags(export)
 	cmd.AddCommand(export)
 	return cmd
 }
@@ -670,20 +494,20 @@ func (a *app) eraseCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withLedger(ctx, func(l *ledger.Ledger) error {
-				r, err := l.EraseAndClear(ctx, args[0], actor())
+			return a.WithLedger(ctx, func(l *ledger.Ledger) error {
+				r, err := l.EraseAndClear(ctx, args[0], cli.Actor())
 				if err != nil {
 					return err
 				}
 				if !r.BytesCleared {
 					return fmt.Errorf("erased %s (committed), but another program kept the ledger open for %s: the deleted bytes stay in the file until it closes; run `clockface purge` then", args[0], ledger.DefaultEraseWait)
 				}
-				fmt.Fprintf(a.stdout, "erased biometrics and images of %s; no copy left in the file\n", args[0])
+				fmt.Fprintf(a.Stdout, "erased biometrics and images of %s; no copy left in the file\n", args[0])
 				return nil
 			})
 		},
 	}
-	a.ledgerFlags(cmd)
+	a.LedgerFlags(cmd)
 	return cmd
 }
 
@@ -695,7 +519,7 @@ func (a *app) auditCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withLedger(ctx, func(l *ledger.Ledger) error {
+			return a.WithLedger(ctx, func(l *ledger.Ledger) error {
 				if err := l.VerifyAudit(ctx); err != nil {
 					return err
 				}
@@ -703,16 +527,16 @@ func (a *app) auditCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return a.printJSON(map[string]any{"ok": true, "entries": seq, "head": hash})
+				if a.JSONOut {
+					return a.PrintJSON(map[string]any{"ok": true, "entries": seq, "head": hash})
 				}
-				fmt.Fprintf(a.stdout, "audit chain ok: %d entries, head %s\n", seq, hash)
+				fmt.Fprintf(a.Stdout, "audit chain ok: %d entries, head %s\n", seq, hash)
 				return nil
 			})
 		},
 	}
-	a.ledgerFlags(verify)
-	a.jsonFlag(verify)
+	a.LedgerFlags(verify)
+	a.JSONFlag(verify)
 	cmd.AddCommand(verify)
 	return cmd
 }
@@ -724,7 +548,7 @@ func (a *app) purgeCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withLedger(ctx, func(l *ledger.Ledger) error {
+			return a.WithLedger(ctx, func(l *ledger.Ledger) error {
 				r, err := l.Purge(ctx)
 				if err != nil {
 					return err
@@ -732,16 +556,16 @@ func (a *app) purgeCmd() *cobra.Command {
 				if err := l.Checkpoint(ctx); err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return a.printJSON(r)
+				if a.JSONOut {
+					return a.PrintJSON(r)
 				}
-				fmt.Fprintf(a.stdout, "purged %d snapshots, %d templates, %d data keys\n", r.Snapshots, r.Templates, r.DataKeys)
+				fmt.Fprintf(a.Stdout, "purged %d snapshots, %d templates, %d data keys\n", r.Snapshots, r.Templates, r.DataKeys)
 				return nil
 			})
 		},
 	}
-	a.ledgerFlags(cmd)
-	a.jsonFlag(cmd)
+	a.LedgerFlags(cmd)
+	a.JSONFlag(cmd)
 	return cmd
 }
 
@@ -752,18 +576,18 @@ func (a *app) keyCmd() *cobra.Command {
 		Short: "Replace the master key and re-wrap every data key (crash-safe)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withLedger(cmd.Context(), func(l *ledger.Ledger) error {
+			return a.WithLedger(cmd.Context(), func(l *ledger.Ledger) error {
 				old := l.MasterKeyID()
-				id, err := l.RotateKey(cmd.Context(), actor())
+				id, err := l.RotateKey(cmd.Context(), cli.Actor())
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "master key %s replaced by %s\n", old, id)
+				fmt.Fprintf(a.Stdout, "master key %s replaced by %s\n", old, id)
 				return nil
 			})
 		},
 	}
-	a.ledgerFlags(rotate)
+	a.LedgerFlags(rotate)
 	cmd.AddCommand(rotate)
 	return cmd
 }

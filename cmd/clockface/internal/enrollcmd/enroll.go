@@ -1,4 +1,4 @@
-package main
+package enrollcmd
 
 import (
 	"bytes"
@@ -9,23 +9,25 @@ import (
 	_ "image/gif" // the engine takes JPEG, PNG and GIF
 	_ "image/jpeg"
 	_ "image/png"
-	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
-	"gocv.io/x/gocv"
-	"golang.org/x/term"
 
+	"clockface/cmd/clockface/internal/cli"
 	"clockface/embeddings"
 	"clockface/enroll"
-	"clockface/kiosk/camera"
+	"clockface/kiosk"
 	"clockface/ledger"
 )
 
-// enrollCommands: `clockface enroll`.
-func (a *app) enrollCommands() []*cobra.Command {
+// Commands are enroll and withdraw.
+func Commands(env *cli.App) []*cobra.Command {
+	a := &app{env}
+	return []*cobra.Command{a.enrollCmd(), a.withdrawCmd()}
+}
+
+// enrollCmd is `clockface enroll`.
+func (a *app) enrollCmd() *cobra.Command {
 	var o enrolOptions
 	cmd := &cobra.Command{
 		Use:   "enroll EMPLOYEE --signature \"Full Name\" (--camera N | --video FILE | IMAGE...)",
@@ -56,11 +58,11 @@ encrypted template in the ledger. An unknown EMPLOYEE is added.`,
 	f.StringVar(&o.name, "name", "", "name of a new employee (default: the signature)")
 	f.StringVar(&o.pinFile, "pin-file", "", "read a new employee's PIN from the first line of this file (default: prompted for, or stdin)")
 	f.StringVar(&o.badge, "badge", "", "badge id of a new employee")
-	a.ledgerFlags(cmd)
-	a.modelFlags(cmd)
-	a.jsonFlag(cmd)
-	a.tzFlag(cmd)
-	return []*cobra.Command{cmd, a.withdrawCmd()}
+	a.LedgerFlags(cmd)
+	a.ModelFlags(cmd)
+	a.JSONFlag(cmd)
+	a.TZFlag(cmd)
+	return cmd
 }
 
 // withdrawCmd is `clockface withdraw EMPLOYEE`: the employee withdraws
@@ -72,7 +74,7 @@ func (a *app) withdrawCmd() *cobra.Command {
 		Short: "Withdraw an employee's face consent: their templates are deleted at once",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := a.openLedger(cmd.Context())
+			l, err := a.OpenLedger(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -80,15 +82,15 @@ func (a *app) withdrawCmd() *cobra.Command {
 			if err := l.WithdrawConsent(cmd.Context(), args[0], "cli"); err != nil {
 				return fmt.Errorf("withdraw: %w", err)
 			}
-			if a.jsonOut {
-				return json.NewEncoder(a.stdout).Encode(map[string]any{"employee": args[0], "withdrawn": true})
+			if a.JSONOut {
+				return json.NewEncoder(a.Stdout).Encode(map[string]any{"employee": args[0], "withdrawn": true})
 			}
-			_, err = fmt.Fprintf(a.stdout, "%s withdrew consent: face templates deleted; PIN/badge from now on\n", args[0])
+			_, err = fmt.Fprintf(a.Stdout, "%s withdrew consent: face templates deleted; PIN/badge from now on\n", args[0])
 			return err
 		},
 	}
-	a.ledgerFlags(cmd)
-	a.jsonFlag(cmd)
+	a.LedgerFlags(cmd)
+	a.JSONFlag(cmd)
 	return cmd
 }
 
@@ -140,7 +142,7 @@ func (a *app) runEnroll(ctx context.Context, o enrolOptions) error {
 	if err := o.check(); err != nil {
 		return err
 	}
-	loc, err := a.location()
+	loc, err := a.Location()
 	if err != nil {
 		return err
 	}
@@ -150,7 +152,7 @@ func (a *app) runEnroll(ctx context.Context, o enrolOptions) error {
 			return err
 		}
 	}
-	l, err := a.openLedger(ctx)
+	l, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}
@@ -161,7 +163,7 @@ func (a *app) runEnroll(ctx context.Context, o enrolOptions) error {
 	}
 	cfg := enroll.Config{
 		Samples: o.samples, KeepImages: o.keepImages, ConsentVersion: o.version,
-		KioskID: a.kioskID, Actor: "cli", Clock: a.clock,
+		KioskID: a.KioskID, Actor: "cli", Clock: a.Clock,
 	}
 	locale := enroll.NoticeLocale(ctx, l, o.number, o.locale)
 	plan := enroll.Plan{Locale: locale, Decline: o.decline, Signature: o.signature, ShowNotice: a.showNotice,
@@ -187,10 +189,10 @@ func (a *app) runEnroll(ctx context.Context, o enrolOptions) error {
 	if err != nil {
 		return err
 	}
-	if a.jsonOut {
-		return a.printJSON(sum)
+	if a.JSONOut {
+		return a.PrintJSON(sum)
 	}
-	return sum.WriteText(a.stdout, loc)
+	return sum.WriteText(a.Stdout, loc)
 }
 
 // applicant is who o enrols. A new employee's PIN comes from --pin-file or
@@ -204,7 +206,7 @@ func (a *app) applicant(ctx context.Context, l *ledger.Ledger, o enrolOptions) (
 	if o.decline && o.name == "" {
 		return who, fmt.Errorf("enroll: %s is a new employee: give --name (and a PIN on stdin or --pin-file, or --badge) to add them", o.number)
 	}
-	who.PIN, err = a.newPIN(o.pinFile, fmt.Sprintf("PIN for new employee %s (empty for none): ", o.number))
+	who.PIN, err = a.NewPIN(o.pinFile, fmt.Sprintf("PIN for new employee %s (empty for none): ", o.number))
 	return who, err
 }
 
@@ -214,15 +216,21 @@ type capture struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	eng    embeddings.Engine
-	src    camera.Source
-	frames *cameraFrames
+	frames *kiosk.EnrolFrames
 	prog   *enroll.Progress
 }
 
 // openCapture opens the engine and the --video or --camera source and
 // points plan at them, with progress printed on stderr.
 func (a *app) openCapture(ctx context.Context, o enrolOptions, plan *enroll.Plan) (*capture, error) {
-	eng, err := a.openEngine()
+	// Photos get the photo engine's second look (upsampled, then dlib's
+	// CNN detector), as faces, verify and identify do; live frames keep
+	// the kiosk's single pass.
+	open := a.OpenEngine
+	if plan.Frames != nil {
+		open = a.OpenPhotoEngine
+	}
+	eng, err := open()
 	if err != nil {
 		return nil, err
 	}
@@ -232,14 +240,13 @@ func (a *app) openCapture(ctx context.Context, o enrolOptions, plan *enroll.Plan
 		c.ctx, c.cancel = context.WithTimeout(ctx, o.timeout)
 	}
 	if plan.Frames == nil {
-		if c.src, err = o.openSource(); err != nil {
+		if c.frames, err = kiosk.OpenEnrolFrames(o.video, o.camera); err != nil {
 			c.Close()
-			return nil, err
+			return nil, fmt.Errorf("enroll: %w", err)
 		}
-		c.frames = &cameraFrames{src: c.src}
 		plan.Frames, plan.EveryReason = c.frames, false
 	}
-	c.prog = enroll.NewProgress(a.stderr, isTerminal(a.stderr), "enrol "+o.number, plan.Locale, o.samples)
+	c.prog = enroll.NewProgress(a.Stderr, cli.IsTerminal(a.Stderr), "enrol "+o.number, plan.Locale, o.samples)
 	plan.Observer = c.prog
 	return c, nil
 }
@@ -251,106 +258,17 @@ func (c *capture) progressDone() {
 	}
 }
 
-// Close releases the frame buffer, the source and the engine.
+// Close releases the frame source and the engine.
 func (c *capture) Close() {
 	c.cancel()
 	if c.frames != nil {
 		c.frames.Close()
 	}
-	if c.src != nil {
-		c.src.Close()
-	}
 	c.eng.Close()
-}
-
-// openSource opens --video or --camera.
-func (o enrolOptions) openSource() (camera.Source, error) {
-	var src camera.Source
-	var err error
-	if o.video != "" {
-		src, err = camera.OpenVideo(o.video)
-	} else {
-		src, err = camera.OpenDevice(o.camera)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("enroll: %w", err)
-	}
-	return src, nil
-}
-
-// cameraFrames adapts a camera source to enroll.Frames: each frame
-// JPEG-encoded, labelled by its number.
-type cameraFrames struct {
-	src camera.Source
-	m   gocv.Mat
-	ok  bool // m is allocated
-	n   int
-}
-
-func (c *cameraFrames) Next(ctx context.Context) (enroll.Frame, error) {
-	if !c.ok {
-		c.m, c.ok = gocv.NewMat(), true
-	}
-	i := c.n
-	c.n++
-	if err := c.src.Read(&c.m); err != nil {
-		if errors.Is(err, io.EOF) {
-			return enroll.Frame{}, io.EOF
-		}
-		return enroll.Frame{}, fmt.Errorf("frame %d: %w", i, err)
-	}
-	buf, err := gocv.IMEncode(gocv.JPEGFileExt, c.m)
-	if err != nil {
-		return enroll.Frame{}, fmt.Errorf("encode frame %d: %w", i, err)
-	}
-	defer buf.Close()
-	return enroll.Frame{Label: fmt.Sprintf("frame %d", i), JPEG: bytes.Clone(buf.GetBytes())}, nil
-}
-
-// Close frees the frame buffer.
-func (c *cameraFrames) Close() {
-	if c.ok {
-		c.m.Close()
-		c.ok = false
-	}
-}
-
-// isTerminal reports whether w is a terminal (progress bars redraw in
-// place there; logs get one line per step).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // showNotice prints the consent notice on stderr (stdout is for --json).
 func (a *app) showNotice(n enroll.Notice) error {
-	_, err := fmt.Fprintf(a.stderr, "%s\n(consent notice %s, %s, SHA-256 %s)\n\n", bytes.TrimSpace(n.Text), n.Version, n.Locale, n.SHA256)
+	_, err := fmt.Fprintf(a.Stderr, "%s\n(consent notice %s, %s, SHA-256 %s)\n\n", bytes.TrimSpace(n.Text), n.Version, n.Locale, n.SHA256)
 	return err
-}
-
-// enrolledTemplates is identify's gallery without --gallery: the templates
-// of every employee face matching may consider (active, enrolled, not
-// restricted to PIN). It never creates a ledger.
-func (a *app) enrolledTemplates(ctx context.Context, m embeddings.Model) ([]embeddings.Template, error) {
-	db := filepath.Join(a.dataDir, "ledger.db")
-	if _, err := os.Stat(db); err != nil {
-		return nil, fmt.Errorf("identify: no ledger (%w): enrol employees with clockface enroll, or pass --gallery DIR", err)
-	}
-	l, err := a.openLedger(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer l.Close()
-	// A person runs identify: the read is audited.
-	ts, err := l.TemplatesAs(ctx, actor(), m)
-	if err != nil {
-		return nil, fmt.Errorf("identify: %w", err)
-	}
-	if len(ts) == 0 {
-		if err := checkEnrolledModel(ctx, l, m); err != nil {
-			return nil, fmt.Errorf("identify: %w", err)
-		}
-		return nil, fmt.Errorf("identify: nobody in %s is enrolled for model %s: enrol with clockface enroll, or pass --gallery DIR", db, m)
-	}
-	return ts, nil
 }
