@@ -284,7 +284,9 @@ func (w *Wizard) Finished(res enroll.Result, err error) {
 // CanRetry says whether the result screen offers another capture: after a
 // failure (nothing was stored and the consent is still the one just
 // signed), not after a blocked duplicate.
-func (w *Wizard) CanRetry() bool { return w.Step == StepResult && w.Outcome == OutcomeFailed && w.Signature != "" }
+func (w *Wizard) CanRetry() bool {
+	return w.Step == StepResult && w.Outcome == OutcomeFailed && w.Signature != ""
+}
 
 // Retry starts capture again; it reports whether the screen should.
 func (w *Wizard) Retry() bool {
