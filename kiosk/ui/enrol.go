@@ -7,11 +7,13 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"clockface/enroll"
@@ -112,7 +114,7 @@ func (v *enrolView) build() {
 	v.signProblem.TextStyle = fyne.TextStyle{}
 	v.English = widget.NewButton("", func() { v.setLang(English) })
 	v.Spanish = widget.NewButton("", func() { v.setLang(Spanish) })
-	v.Next = widget.NewButton("", func() {
+	v.Next = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() {
 		v.w.Next()
 		if v.w.Step == StepNotice {
 			v.loadNotice()
@@ -120,7 +122,7 @@ func (v *enrolView) build() {
 		v.show()
 	})
 	v.Next.Importance = widget.HighImportance
-	v.Back = widget.NewButton("", func() {
+	v.Back = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() {
 		if v.w.Back() {
 			v.show()
 		}
@@ -158,6 +160,10 @@ func (v *enrolView) build() {
 	v.resultBody = label(fyne.ThemeSizeName("text"), widget.MediumImportance)
 	v.resultBody.TextStyle = fyne.TextStyle{}
 	v.progress = widget.NewProgressBar()
+	v.progress.TextFormatter = func() string { // one mark per sample
+		n, of := v.w.Taken, max(v.w.Of, 1)
+		return strings.Repeat("● ", min(n, of)) + strings.Repeat("○ ", max(of-n, 0))
+	}
 	v.notice = widget.NewRichTextFromMarkdown("")
 	v.notice.Wrapping = fyne.TextWrapWord
 	v.noticeScroll = container.NewVScroll(container.NewPadded(v.notice))
@@ -221,7 +227,26 @@ func (v *enrolView) loadNotice() {
 	}
 	v.noticeText, v.noticeVersion = string(n.Text), n.Version
 	v.notice.ParseMarkdown(v.noticeText)
+	headings(v.notice)
 	v.noticeScroll.ScrollToTop()
+}
+
+// headings sets the notice's headings in the kiosk's large sizes (the
+// default ones are smaller than its body text).
+func headings(rt *widget.RichText) {
+	for _, seg := range rt.Segments {
+		ts, ok := seg.(*widget.TextSegment)
+		if !ok {
+			continue
+		}
+		switch ts.Style.SizeName {
+		case theme.SizeNameHeadingText:
+			ts.Style.SizeName = sizeTitle
+		case theme.SizeNameSubHeadingText:
+			ts.Style.SizeName = sizeSub
+		}
+	}
+	rt.Refresh()
 }
 
 // checkEnd opens the choices once the notice has been scrolled to its end
@@ -353,12 +378,12 @@ func (v *enrolView) show() {
 			return container.NewVBox(caption(key), e, v.problems[field])
 		}
 		langs := container.NewGridWithColumns(2, sized(v.English, keySize*2, keySize), sized(v.Spanish, keySize*2, keySize))
-		form := container.NewVBox(row("number", "number", v.Number), row("name", "name", v.Name), row("pin", "pin", v.PIN), row("wiz-pin2", "pin2", v.PIN2),
-			caption("wiz-lang"), langs)
-		body = container.NewVScroll(container.NewPadded(form))
+		form := container.NewVBox(caption("wiz-lang"), langs, row("number", "number", v.Number), row("name", "name", v.Name),
+			row("pin", "pin", v.PIN), row("wiz-pin2", "pin2", v.PIN2))
+		body = container.New(readable{}, container.NewVScroll(container.NewPadded(form)))
 		footer = sized(v.Next, keySize*3, keySize)
 	case StepNotice:
-		body = v.noticeScroll
+		body = container.New(readable{}, v.noticeScroll)
 		footer = container.NewVBox(v.hint, container.NewGridWithColumns(2, sized(v.Accept, keySize*2, keySize), sized(v.Decline, keySize*2, keySize)))
 	case StepSign:
 		title := label(sizeTitle, widget.MediumImportance)
@@ -366,7 +391,7 @@ func (v *enrolView) show() {
 		hint := label(fyne.ThemeSizeName("text"), widget.MediumImportance)
 		hint.TextStyle = fyne.TextStyle{}
 		hint.Text = fmt.Sprintf(t["wiz-sign-hint"], v.noticeVersion)
-		body = container.NewVScroll(container.NewVBox(title, hint, v.Signature, v.signProblem))
+		body = container.New(readable{}, container.NewVScroll(container.NewVBox(title, hint, v.Signature, v.signProblem)))
 		footer = sized(v.SignBtn, keySize*3, keySize)
 	case StepCapture:
 		side := container.NewVBox(v.progressT, v.progress, v.coach, layout.NewSpacer())
@@ -383,7 +408,12 @@ func (v *enrolView) show() {
 	bg := canvas.NewRectangle(colBackground)
 	v.u.Window.SetContent(container.NewStack(bg, container.NewPadded(container.NewBorder(header, footer, nil, nil, body))))
 	v.update()
-	if w.Step == StepNotice {
+	switch w.Step {
+	case StepDetails:
+		v.u.Window.Canvas().Focus(v.Number)
+	case StepSign:
+		v.u.Window.Canvas().Focus(v.Signature)
+	case StepNotice:
 		v.checkEnd()
 	}
 }
@@ -403,10 +433,11 @@ func (v *enrolView) update() {
 	v.Done.SetText(t["wiz-done"])
 	probs := w.Problems()
 	for f, l := range v.problems {
-		text := " "
+		text := ""
 		if p := probs[f]; p != "" {
 			text = "⚠ " + t[p]
 		}
+		l.Hidden = text == "" // no empty line under a good field
 		if l.Text != text {
 			l.SetText(text)
 		}
@@ -483,6 +514,28 @@ func (v *enrolView) result(t map[string]string) {
 		}
 		v.resultBody.SetText(fmt.Sprintf(t["wiz-failed"], reason))
 	}
+}
+
+// readable centres its object at most readableWidth wide: lines of a
+// full-HD screen's width are hard to read.
+type readable struct{}
+
+const readableWidth = 1200
+
+func (readable) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := min(size.Width, readableWidth)
+	for _, o := range objs {
+		o.Move(fyne.NewPos((size.Width-w)/2, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+	}
+}
+
+func (readable) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
 }
 
 func enable(b *widget.Button, on bool) {

@@ -3,9 +3,11 @@ package ui
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/draw"
 	"image/jpeg"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -158,9 +160,6 @@ func TestWizardDetailsValidateInline(t *testing.T) {
 		v.details(c.number, c.name, c.pin, c.pin2)
 		for _, f := range []string{"number", "name", "pin", "pin2"} {
 			want := c.want[f]
-			if want == "" {
-				want = " "
-			}
 			if got := v.problems[f].Text; got != want {
 				t.Errorf("%+v: %s says %q, want %q", c, f, got, want)
 			}
@@ -355,4 +354,35 @@ func richText(v *enrolView) string {
 		}
 	}
 	return b.String()
+}
+
+// TestWizardGoldens keeps images of the wizard's main states (English, a
+// landscape and the portrait size) in testdata; -update rewrites them and
+// the README's two wizard screenshots (1024×768) in docs/screens.
+func TestWizardGoldens(t *testing.T) {
+	docs := map[string]bool{"wiz-notice-end": true, "wiz-capture": true}
+	for _, size := range []fyne.Size{{Width: 1280, Height: 800}, {Width: 800, Height: 1280}, {Width: 1024, Height: 768}} {
+		for _, name := range []string{"wiz-details-errors", "wiz-notice-end", "wiz-sign", "wiz-capture", "wiz-result-enrolled", "wiz-result-blocked"} {
+			if size.Width == 1024 && !docs[name] {
+				continue
+			}
+			r := newRig(t, flow.Identify)
+			r.u.Window.Resize(size)
+			for _, c := range wizardScreens(r, t) {
+				if c.name == name {
+					c.set(r)
+				}
+			}
+			file := fmt.Sprintf("%s_%vx%v.png", name, size.Width, size.Height)
+			img := r.u.Window.Canvas().Capture()
+			if *update {
+				writePNG(t, filepath.Join("testdata", file), img)
+				if size.Width == 1024 {
+					writePNG(t, filepath.Join("..", "..", "docs", "screens", file), img)
+				}
+				continue
+			}
+			test.AssertImageMatches(t, file, img)
+		}
+	}
 }
