@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"math"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -72,6 +73,22 @@ func (u *UI) closeWizard() {
 		u.admin.last = u.opts.Clock.Now()
 	}
 	u.Window.SetContent(u.root)
+	u.render()
+}
+
+// WizardIdle closes the wizard and signs HR out after this long untouched
+// (reading the notice takes minutes; a capture under way is never cut).
+// Nothing of an unfinished enrolment is stored.
+const WizardIdle = 5 * time.Minute
+
+// tick closes the wizard once it has been idle for WizardIdle.
+func (v *enrolView) tick() {
+	u := v.u
+	if v.w.Busy || u.admin == nil || u.opts.Clock.Now().Sub(u.admin.last) < WizardIdle {
+		return
+	}
+	u.closeWizard()
+	u.admin = nil
 	u.render()
 }
 

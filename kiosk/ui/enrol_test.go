@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -384,5 +385,32 @@ func TestWizardGoldens(t *testing.T) {
 			}
 			test.AssertImageMatches(t, file, img)
 		}
+	}
+}
+
+// TestWizardSignsOutWhenIdle: left on the notice, the wizard closes and
+// signs HR out after WizardIdle, and nothing is stored; a touch (scrolling
+// the notice) keeps it open.
+func TestWizardSignsOutWhenIdle(t *testing.T) {
+	r := newRig(t, flow.Identify)
+	v := r.openWizard(t)
+	v.toNotice(t)
+	r.clock.Add(WizardIdle - time.Second)
+	v.scrollToEnd()
+	r.clock.Add(WizardIdle - time.Second)
+	r.u.Tick()
+	if r.u.wizard == nil {
+		t.Fatal("the wizard closed though the notice was scrolled")
+	}
+	r.clock.Add(2 * time.Second)
+	r.u.Tick()
+	if r.u.wizard != nil || r.u.admin != nil {
+		t.Fatal("the idle wizard stayed open")
+	}
+	if got, want := r.title(), "Walk up to clock in\nAcérquese para fichar"; got != want {
+		t.Errorf("after the sign-out: got %q, want %q", got, want)
+	}
+	if _, err := r.led.Employee(r.ctx, "2002"); !errors.Is(err, clockface.ErrUnknownEmployee) {
+		t.Errorf("employee after the sign-out: got %v", err)
 	}
 }

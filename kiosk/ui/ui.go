@@ -525,7 +525,11 @@ func (u *UI) CameraFailed(down bool) {
 // the countdowns, and admin mode's idle sign-out. The kiosk calls it about
 // once a second, on the Fyne goroutine.
 func (u *UI) Tick() {
-	if a := u.admin; a != nil && !a.login && u.wizard == nil {
+	if u.wizard != nil {
+		u.wizard.tick()
+		return
+	}
+	if a := u.admin; a != nil && !a.login {
 		idle := u.opts.Clock.Now().Sub(a.last)
 		if idle >= u.opts.AdminIdle {
 			u.admin = nil
