@@ -5,7 +5,8 @@
 // kinds, the PIN pad with large keys and a letters mode that is always one
 // tap away, the confirmation with its undo button, a debug overlay with
 // the decision latency, and an admin mode behind the ledger's HR PIN that
-// signs out when idle.
+// signs out when idle and opens the enrolment wizard (enrol.go, its logic
+// in wizard.go).
 //
 // The preview and the panel share the window in fixed proportions: side by
 // side in landscape, stacked in portrait (splitLayout); texts wrap inside
