@@ -94,6 +94,12 @@ type Config struct {
 	Actor string
 	// Clock stamps the consent ("": the system clock).
 	Clock clockface.Clock
+	// NewEmployee enrols an applicant the ledger does not know yet and
+	// writes nothing until the end: Finish (or Decline) writes the
+	// employee, the consent and the template in one transaction, so a
+	// failed or blocked enrolment leaves nothing behind. The store must be
+	// a Committer, and a decline needs the applicant's PIN (see atomic.go).
+	NewEmployee bool
 }
 
 func (c Config) withDefaults() Config {
@@ -354,6 +360,9 @@ func (s *Session) Consent(ctx context.Context, signature string) (clockface.Cons
 	if signature == "" {
 		return clockface.Consent{}, ErrSignature
 	}
+	if s.cfg.NewEmployee {
+		return s.consentNew(ctx, signature)
+	}
 	emp, err := s.ensureEmployee(ctx, signature)
 	if err != nil {
 		return clockface.Consent{}, err
@@ -397,6 +406,9 @@ func (s *Session) Consent(ctx context.Context, signature string) (clockface.Cons
 func (s *Session) Decline(ctx context.Context) (clockface.Employee, error) {
 	if s.state != StateConsent {
 		return clockface.Employee{}, fmt.Errorf("decline in state %s: %w", s.state, ErrState)
+	}
+	if s.cfg.NewEmployee {
+		return s.declineNew(ctx)
 	}
 	emp, err := s.ensureEmployee(ctx, "")
 	if err != nil {
@@ -582,6 +594,9 @@ func (s *Session) Finish(ctx context.Context) (Result, error) {
 		}
 	}
 
+	if s.cfg.NewEmployee {
+		return s.finishNew(ctx, res)
+	}
 	t := embeddings.Template{Owner: s.employee.Number, Model: model, Samples: s.samples}
 	if err := s.store.SaveTemplate(ctx, t, s.cfg.Actor); err != nil {
 		s.state = StateFailed

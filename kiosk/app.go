@@ -279,9 +279,18 @@ func (a *App) Notice(locale string) (enroll.Notice, error) {
 	return s.Notice(locale)
 }
 
-// Decline records a refused consent: the person punches by PIN or badge.
+// newEmployeeConfig is the wizard's: a new employee, written in one
+// transaction at the end (nothing stays behind a failed enrolment).
+func (a *App) newEmployeeConfig() enroll.Config {
+	c := a.enrolConfig()
+	c.NewEmployee = true
+	return c
+}
+
+// Decline records a refused consent: the new employee punches by PIN or
+// badge. Employee and decline are written in one transaction.
 func (a *App) Decline(ctx context.Context, who enroll.Applicant) (clockface.Employee, error) {
-	s, err := enroll.New(a.enrolConfig(), nil, a.cfg.Ledger, who)
+	s, err := enroll.New(a.newEmployeeConfig(), nil, a.cfg.Ledger, who)
 	if err != nil {
 		return clockface.Employee{}, err
 	}
@@ -291,11 +300,12 @@ func (a *App) Decline(ctx context.Context, who enroll.Applicant) (clockface.Empl
 	return s.Decline(ctx)
 }
 
-// Enrol records the consent (the HR screen showed the notice in the
-// person's language and they typed their name) and takes samples from the
-// live camera.
+// Enrol takes the consent of a new employee (the wizard showed the notice
+// in their language and they typed their name) and samples from the live
+// camera, and stores employee, consent and template in one transaction at
+// the end: a duplicate face, a failure or a cancelled ctx stores nothing.
 func (a *App) Enrol(ctx context.Context, who enroll.Applicant, signature string, progress func(enroll.Feedback)) (enroll.Result, error) {
-	s, err := enroll.New(a.enrolConfig(), a.cfg.Engine, a.cfg.Ledger, who)
+	s, err := enroll.New(a.newEmployeeConfig(), a.cfg.Engine, a.cfg.Ledger, who)
 	if err != nil {
 		return enroll.Result{}, err
 	}

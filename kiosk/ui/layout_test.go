@@ -70,6 +70,7 @@ func allScreens(r *rig) []screenCase {
 		}},
 		{"out-of-service", func(r *rig) { r.m.Pause(true) }},
 	}
+	cs = append(cs, wizardScreens(r, r.t)...)
 	for _, m := range flow.Msgs {
 		for _, sc := range []flow.Screen{flow.AskPIN, flow.Message} {
 			s := flow.State{Screen: sc, Msg: m, Employee: clockface.Employee{Number: "E100"}}
@@ -89,6 +90,9 @@ func allScreens(r *rig) []screenCase {
 func (r *rig) reset() {
 	r.m.Pause(false)
 	r.m.Cancel()
+	if r.u.wizard != nil {
+		r.u.closeWizard()
+	}
 	r.u.admin, r.u.cameraDown, r.u.letters = nil, false, false
 	r.u.Show(r.m.State())
 }

@@ -5,7 +5,8 @@
 // kinds, the PIN pad with large keys and a letters mode that is always one
 // tap away, the confirmation with its undo button, a debug overlay with
 // the decision latency, and an admin mode behind the ledger's HR PIN that
-// signs out when idle.
+// signs out when idle and opens the enrolment wizard (enrol.go, its logic
+// in wizard.go).
 //
 // The preview and the panel share the window in fixed proportions: side by
 // side in landscape, stacked in portrait (splitLayout); texts wrap inside
@@ -55,11 +56,14 @@ type Admin interface {
 	Punches(ctx context.Context, from, to time.Time) ([]clockface.Punch, error)
 	// Notice is the consent text shown before enrolment, in a locale.
 	Notice(locale string) (enroll.Notice, error)
-	// Enrol signs the consent for who (the notice of who.Locale) and takes
-	// face samples from the live camera; progress is called from another
-	// goroutine.
+	// Enrol enrols who, a new employee, with the consent they signed (the
+	// notice of who.Locale) and face samples from the live camera, and
+	// stores it all at the end in one transaction: an error (a duplicate
+	// face, ctx cancelled) leaves nothing stored. progress is called from
+	// another goroutine.
 	Enrol(ctx context.Context, who enroll.Applicant, signature string, progress func(enroll.Feedback)) (enroll.Result, error)
-	// Decline records a refused consent: who punches by PIN or badge only.
+	// Decline records a refused consent: who, a new employee with a PIN,
+	// punches by PIN or badge only.
 	Decline(ctx context.Context, who enroll.Applicant) (clockface.Employee, error)
 }
 
@@ -180,6 +184,10 @@ type UI struct {
 	letters                           bool // the keypad shows letters
 
 	admin *adminView
+	// wizard is the enrolment wizard when open (enrol.go); root is the
+	// screen it replaces.
+	wizard *enrolView
+	root   fyne.CanvasObject
 	// cameraDown: the camera failed; the screen is PIN-only.
 	cameraDown bool
 	faceNear   time.Time // when a face box was last drawn
@@ -353,7 +361,8 @@ func (u *UI) build() {
 	u.panel = container.NewVBox()
 	bg := canvas.NewRectangle(colBackground)
 	left := container.NewStack(u.preview, u.attract, container.NewVBox(u.debug))
-	u.Window.SetContent(container.NewStack(bg, container.New(splitLayout{}, left, container.NewPadded(u.panel))))
+	u.root = container.NewStack(bg, container.New(splitLayout{}, left, container.NewPadded(u.panel)))
+	u.Window.SetContent(u.root)
 }
 
 func (u *UI) setLang(l Lang) {
@@ -517,6 +526,10 @@ func (u *UI) CameraFailed(down bool) {
 // the countdowns, and admin mode's idle sign-out. The kiosk calls it about
 // once a second, on the Fyne goroutine.
 func (u *UI) Tick() {
+	if u.wizard != nil {
+		u.wizard.tick()
+		return
+	}
 	if a := u.admin; a != nil && !a.login {
 		idle := u.opts.Clock.Now().Sub(a.last)
 		if idle >= u.opts.AdminIdle {
@@ -553,6 +566,10 @@ func (u *UI) refreshStatus() {
 
 // render rebuilds the panel for the current state.
 func (u *UI) render() {
+	if u.wizard != nil {
+		u.wizard.update()
+		return
+	}
 	t := u.txt
 	u.LangButton.SetText(t["other-lang"])
 	u.AdminButton.SetText(t["admin"])
@@ -830,8 +847,12 @@ func (u *UI) SetFrame(img *image.RGBA, boxes []image.Rectangle) {
 			u.renderAttract()
 		}
 	}
-	u.preview.Image = out
-	u.preview.Refresh()
+	if u.wizard != nil {
+		u.wizard.frame(out)
+	} else {
+		u.preview.Image = out
+		u.preview.Refresh()
+	}
 	u.countFrame()
 }
 
@@ -946,15 +967,9 @@ type adminView struct {
 	login bool
 	last  time.Time // the last touch
 	out   *widget.Label
-	// enrolment form
-	enrolForm                     bool
-	notice                        *widget.RichText
-	Number, Name, PIN, Signature  *widget.Entry
-	Employees, Today, Enrol, Lock *widget.Button
-	Start, Decline, Close         *widget.Button
-	enrolling                     bool
-	loginMsg                      string
-	noticeText                    string // the Markdown shown, for tests
+	// Enrol opens the enrolment wizard (enrol.go).
+	Employees, Today, Enrol, Lock, Close *widget.Button
+	loginMsg                             string
 }
 
 func (a *adminView) ok() {
@@ -995,27 +1010,13 @@ func (a *adminView) open() {
 	a.out.Wrapping = fyne.TextWrapWord
 	a.Employees = widget.NewButton(t["employees"], a.listEmployees)
 	a.Today = widget.NewButton(t["today"], a.listToday)
-	a.Enrol = widget.NewButton(t["enrol"], a.showNotice)
+	a.Enrol = widget.NewButton(t["enrol"], u.openWizard)
 	a.Lock = widget.NewButton("", func() {
 		u.touch()
 		u.m.Pause(!u.m.Paused())
 		a.u.render()
 	})
 	a.Close = widget.NewButton(t["close"], func() { u.admin = nil; u.render() })
-	a.Number, a.Name, a.PIN, a.Signature = widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
-	a.PIN.Password = true
-	a.PIN.ActionItem = canvas.NewRectangle(color.Transparent)
-	for _, e := range []*widget.Entry{a.Number, a.Name, a.PIN, a.Signature} {
-		e.OnChanged = func(string) { u.touch() }
-	}
-	a.Number.SetPlaceHolder(t["number"])
-	a.Name.SetPlaceHolder(t["name"])
-	a.PIN.SetPlaceHolder(t["pin"])
-	a.Signature.SetPlaceHolder(t["signature"])
-	a.notice = widget.NewRichTextFromMarkdown("")
-	a.notice.Wrapping = fyne.TextWrapWord
-	a.Start = widget.NewButton(t["start"], a.startEnrol)
-	a.Decline = widget.NewButton(t["decline"], a.decline)
 }
 
 func (a *adminView) objects() []fyne.CanvasObject {
@@ -1036,11 +1037,6 @@ func (a *adminView) objects() []fyne.CanvasObject {
 		a.Lock.SetText(t["lock"])
 	}
 	objs := []fyne.CanvasObject{u.title, u.sub, container.NewGridWithColumns(2, a.Employees, a.Today, a.Enrol, a.Lock)}
-	if a.enrolForm {
-		scroll := container.NewVScroll(a.notice)
-		scroll.SetMinSize(fyne.NewSize(200, 160))
-		objs = append(objs, scroll, a.Number, a.Name, a.PIN, a.Signature, container.NewGridWithColumns(2, a.Start, a.Decline))
-	}
 	return append(objs, a.out, a.Close)
 }
 
@@ -1101,92 +1097,4 @@ func (a *adminView) today(from time.Time) {
 		fmt.Fprintf(&b, "%s  %s  %s  %s%s\n", clock(p.Time(), a.u.opts.Location), p.EmployeeNumber, p.Kind, p.Method, void)
 	}
 	a.show(b.String())
-}
-
-// showNotice opens the enrolment form with the consent notice, rendered
-// from its Markdown, in the kiosk's language: the person reads it, then
-// signs or declines.
-func (a *adminView) showNotice() {
-	a.u.touch()
-	n, err := a.u.opts.Admin.Notice(string(a.u.lang))
-	if err != nil {
-		a.out.SetText(err.Error())
-		return
-	}
-	a.notice.ParseMarkdown(string(n.Text))
-	a.noticeText = string(n.Text)
-	a.enrolForm = true
-	a.u.render()
-}
-
-func (a *adminView) applicant() enroll.Applicant {
-	return enroll.Applicant{Number: strings.ToUpper(strings.TrimSpace(a.Number.Text)), Name: strings.TrimSpace(a.Name.Text), PIN: a.PIN.Text, Locale: string(a.u.lang)}
-}
-
-// validPIN is the ledger's PIN rule, checked inline before any write.
-func validPIN(pin string) bool {
-	if len(pin) < 4 || len(pin) > 8 {
-		return false
-	}
-	for _, r := range pin {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// decline records a refused consent: a PIN/badge-only employee. It needs
-// the number, the name and a PIN (without one they could not punch).
-func (a *adminView) decline() {
-	a.u.touch()
-	who := a.applicant()
-	if who.Number == "" || who.Name == "" || !validPIN(who.PIN) {
-		a.out.SetText(a.u.txt["need-fields"])
-		return
-	}
-	declined := a.u.txt["declined"]
-	a.u.async(func() { // the PIN is hashed with Argon2id
-		e, err := a.u.opts.Admin.Decline(a.u.ctx, who)
-		if err != nil {
-			a.show(err.Error())
-			return
-		}
-		a.show(fmt.Sprintf(declined, e.Name))
-	})
-}
-
-// startEnrol runs an enrolment from the live camera in the background.
-func (a *adminView) startEnrol() {
-	a.u.touch()
-	if a.enrolling {
-		return
-	}
-	who := a.applicant()
-	sig := strings.TrimSpace(a.Signature.Text)
-	if who.Number == "" || who.Name == "" || !validPIN(who.PIN) || sig == "" {
-		a.out.SetText(a.u.txt["need-fields"])
-		return
-	}
-	a.enrolling = true
-	t := a.u.txt
-	out := a.out
-	lang := string(a.u.lang)
-	a.u.async(func() {
-		res, err := a.u.opts.Admin.Enrol(a.u.ctx, who, sig, func(fb enroll.Feedback) {
-			line := fmt.Sprintf(t["progress"], fb.Progress, fb.Of)
-			if !fb.Accepted && fb.Reason != "" {
-				line += " · " + fb.Reason.Text(lang)
-			}
-			fyne.Do(func() { out.SetText(line) })
-		})
-		fyne.Do(func() {
-			a.enrolling = false
-			if err != nil {
-				out.SetText(err.Error())
-				return
-			}
-			out.SetText(fmt.Sprintf(t["enrolled"], res.Employee.Name))
-		})
-	})
 }

@@ -44,7 +44,7 @@ func (l ledgerAdmin) Notice(locale string) (enroll.Notice, error) {
 }
 
 func (l ledgerAdmin) Decline(ctx context.Context, who enroll.Applicant) (clockface.Employee, error) {
-	s, err := enroll.New(enroll.Config{KioskID: "test"}, nil, l.Ledger, who)
+	s, err := enroll.New(enroll.Config{KioskID: "test", NewEmployee: true}, nil, l.Ledger, who)
 	if err != nil {
 		return clockface.Employee{}, err
 	}
@@ -59,6 +59,7 @@ func (ledgerAdmin) Enrol(context.Context, enroll.Applicant, string, func(enroll.
 }
 
 type rig struct {
+	t     testing.TB
 	ctx   context.Context
 	clock *clocktest.Clock
 	led   *ledger.Ledger
@@ -112,7 +113,7 @@ func newRigOn(t testing.TB, mode flow.Mode, wrap func(*ledger.Ledger) flow.Store
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{ctx: ctx, clock: clock, led: led, m: m}
+	r := &rig{t: t, ctx: ctx, clock: clock, led: led, m: m}
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
 	w.Resize(fyne.NewSize(1280, 720))
@@ -357,51 +358,6 @@ func TestVerifyModeClaimByKeypad(t *testing.T) {
 	}
 	if got, want := r.u.sub.Text, "Alice Ávila"; got != want {
 		t.Errorf("claimed name: got %q, want %q", got, want)
-	}
-}
-
-// TestAdminDeclineGivesAPINOnlyEmployee: HR shows the notice (Spanish
-// kiosk, Spanish notice), the person declines, and they punch by PIN with
-// the same record as anyone: refusing consent costs nothing.
-func TestAdminDeclineGivesAPINOnlyEmployee(t *testing.T) {
-	r := newRig(t, flow.Identify)
-	test.Tap(r.u.LangButton)
-	test.Tap(r.u.AdminButton)
-	test.Type(r.u.HRPINEntry, "9999")
-	test.Tap(r.u.OKButton)
-	r.u.Wait()
-	a := r.u.admin
-	test.Tap(a.Enrol)
-	want, err := ledgerAdmin{r.led}.Notice("es")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := a.noticeText; got != string(want.Text) || got == "" {
-		t.Fatalf("notice shown: got %d bytes, want the Spanish notice (%d bytes)", len(got), len(want.Text))
-	}
-	test.Type(a.Number, "2002")
-	test.Type(a.Name, "Dora Díaz")
-	test.Type(a.PIN, "1357")
-	test.Tap(a.Decline)
-	r.u.Wait()
-	if got, want := a.out.Text, "Dora Díaz fichará solo con PIN"; got != want {
-		t.Errorf("after decline: got %q, want %q", got, want)
-	}
-	e, err := r.led.Employee(r.ctx, "2002")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.HasFace || e.FaceAllowed() {
-		t.Errorf("declined employee: got %+v, want no face", e)
-	}
-	if _, err := r.led.LiveConsent(r.ctx, "2002"); !errors.Is(err, clockface.ErrNoConsent) {
-		t.Errorf("consent after decline: got %v, want %v", err, clockface.ErrNoConsent)
-	}
-	test.Tap(a.Close)
-	test.Tap(r.u.PINButton)
-	punchPIN(t, r, "2002", "1357")
-	if got, want := r.title(), "✔ Entrada registrada 08:58"; got != want {
-		t.Errorf("her PIN punch: got %q, want %q", got, want)
 	}
 }
 
