@@ -69,6 +69,7 @@ func Commands(env *cli.App) []*cobra.Command {
 	hubCmd.AddCommand(a.hubUserCmd())
 	hubCmd.AddCommand(a.hubConfigCmd(addDB, openStore))
 	hubCmd.AddCommand(a.hubEmployeeCmd(addDB, openExisting))
+	hubCmd.AddCommand(a.hubSiteCmd(addDB, openExisting))
 	hubCmd.AddCommand(a.hubPunchCmd(addDB, openExisting))
 	hubCmd.AddCommand(a.hubPeriodCmd(addDB, openExisting))
 	hubCmd.AddCommand(a.hubAuditCmd(addDB, openExisting))
@@ -174,7 +175,7 @@ func (a *app) serveHub(ctx context.Context, st hub.ServerStore, o hubServeOption
 func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
 	k := &cobra.Command{Use: "kiosk", Short: "Pair, revoke and list kiosks"}
 	var ttl time.Duration
-	var forKiosk string
+	var forKiosk, reason, who string
 	pair := &cobra.Command{
 		Use:   "pair",
 		Short: "Create a one-time pairing code for a new kiosk (or, with --kiosk, to re-pair that one)",
@@ -192,7 +193,12 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 		Short: "Revoke a kiosk's credential; its requests are refused from now on",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := open.with(cmd.Context(), func(st *hub.DB) error { return st.Revoke(cmd.Context(), args[0], a.Clock.Now()) })
+			err := open.with(cmd.Context(), func(st *hub.DB) error {
+				if reason != "" {
+					return st.RevokeKiosk(cmd.Context(), args[0], reason, actorOr(who), a.Clock.Now())
+				}
+				return st.Revoke(cmd.Context(), args[0], a.Clock.Now())
+			})
 			if err != nil {
 				return err
 			}
@@ -200,6 +206,8 @@ func (a *app) hubKioskCmd(addDB func(*cobra.Command), open storeOpener) *cobra.C
 			return nil
 		},
 	}
+	revoke.Flags().StringVar(&reason, "reason", "", "why; kept on the kiosk's row and in the hub's audit log")
+	actorFlag(revoke, &who)
 	addDB(revoke)
 	list := &cobra.Command{
 		Use:   "list",

@@ -171,7 +171,7 @@ type employeeRow struct {
 }
 
 func (a *app) hubEmployeeCmd(addDB func(*cobra.Command), open storeOpener) *cobra.Command {
-	c := &cobra.Command{Use: "employee", Short: "The hub's employee directory: payroll identities"}
+	c := &cobra.Command{Use: "employee", Short: "The hub's employee directory: payroll identities, site and department, terminate or restrict"}
 	var who string
 	vals := make([]string, len(employeeFlags))
 	set := &cobra.Command{
@@ -219,7 +219,8 @@ func (a *app) hubEmployeeCmd(addDB func(*cobra.Command), open storeOpener) *cobr
 	}
 	addDB(list)
 	a.JSONFlag(list)
-	c.AddCommand(set, list)
+	c.AddCommand(set, list, a.placeCmd(addDB, open))
+	c.AddCommand(a.statusCmds(addDB, open)...)
 	return c
 }
 
