@@ -1,6 +1,7 @@
 package embeddings
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -25,6 +26,36 @@ type ImpostorSummary struct {
 
 // Found says whether any pair was measured (Pairs > 0).
 func (s ImpostorSummary) Found() bool { return s.Pairs > 0 }
+
+// MarshalJSON writes the nearest pair as null when none was measured (its
+// distance is then +Inf, which JSON cannot hold).
+func (s ImpostorSummary) MarshalJSON() ([]byte, error) {
+	var nearest *Pair
+	if s.Found() && !math.IsInf(s.Nearest.Distance, 0) && !math.IsNaN(s.Nearest.Distance) {
+		nearest = &s.Nearest
+	}
+	return json.Marshal(struct {
+		Nearest *Pair `json:"nearest"`
+		Pairs   int   `json:"pairs"`
+	}{nearest, s.Pairs})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: a null nearest pair is no
+// pair, at distance +Inf.
+func (s *ImpostorSummary) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Nearest *Pair `json:"nearest"`
+		Pairs   int   `json:"pairs"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = ImpostorSummary{Nearest: Pair{Distance: math.Inf(1)}, Pairs: v.Pairs}
+	if v.Nearest != nil {
+		s.Nearest = *v.Nearest
+	}
+	return nil
+}
 
 // pairDistance is the smallest distance between the samples of a and b,
 // and how many pairs it compared.
