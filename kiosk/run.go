@@ -50,7 +50,7 @@ const (
 // closed.
 func Run(ctx context.Context, cfg Config) (err error) {
 	defer func() { err = errors.Join(err, closeAll(cfg)) }()
-	if cfg.Ledger == nil || cfg.Engine == nil || cfg.Source == nil {
+	if cfg.Ledger == nil || cfg.Engine == nil || cfg.Source == nil && cfg.OpenSource == nil {
 		return errors.New("kiosk: need a ledger, an engine and a camera")
 	}
 	if cfg.Log == nil {

@@ -174,14 +174,34 @@ func TestRunPunchesWakesTheRelayAndStopsInOrder(t *testing.T) {
 	}
 }
 
-// A camera that fails ends the run with its error, and everything is still
-// stopped and closed.
-func TestRunCameraFailureStopsTheKiosk(t *testing.T) {
+// A camera that fails no longer ends the run: the kiosk goes PIN-only and
+// keeps trying; when it stops, everything is still stopped and closed.
+func TestRunCameraFailureKeepsTheKioskRunning(t *testing.T) {
 	r := newRunRig(t)
 	r.cam.fail = errors.New("usb camera unplugged")
-	err := kiosk.Run(context.Background(), r.cfg)
-	if err == nil || !strings.Contains(err.Error(), "usb camera unplugged") {
-		t.Fatalf("Run: got %v, want the camera's error", err)
+	failed := make(chan kiosk.CameraEvent, 8)
+	r.cfg.OnCamera = func(e kiosk.CameraEvent) {
+		if e.State == kiosk.CameraFailed {
+			select {
+			case failed <- e:
+			default:
+			}
+		}
+	}
+	var got kiosk.CameraEvent
+	r.cfg.Until = func(ctx context.Context, w fyne.Window) error {
+		select {
+		case got = <-failed:
+			return nil
+		case <-ctx.Done():
+			return errors.New("stopped before the camera failed")
+		}
+	}
+	if err := kiosk.Run(context.Background(), r.cfg); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got.Err == nil || !strings.Contains(got.Err.Error(), "usb camera unplugged") {
+		t.Errorf("camera event: got %+v, want the camera's error", got)
 	}
 	if got, want := r.ev.String(), "relay stopped, camera closed, engine closed"; got != want {
 		t.Errorf("stop order: got %q, want %q", got, want)

@@ -110,6 +110,11 @@ type Options struct {
 	Status StatusSource
 	// AdminIdle: 0 means DefaultAdminIdle.
 	AdminIdle time.Duration
+	// OutOfService is why the kiosk is out of service and ClockElsewhere
+	// where to clock instead, shown as given in every language (empty: the
+	// catalogue's "HR has closed this kiosk." and "another kiosk or the HR
+	// office").
+	OutOfService, ClockElsewhere string
 }
 
 // Field is a text entry of the kiosk's forms: it tells the screen when it
@@ -428,6 +433,18 @@ func (u *UI) ok() {
 	s := u.state
 	number := strings.ToUpper(strings.TrimSpace(u.NumberEntry.Text))
 	switch {
+	case u.pinOnly():
+		if u.active != u.PINEntry && number != "" {
+			u.letters = false
+			u.setActive(u.PINEntry)
+			return
+		}
+		pin := u.PINEntry.Text
+		if number == "" || pin == "" {
+			return
+		}
+		u.PINEntry.SetText("")
+		u.async(func() { u.m.SubmitPIN(u.ctx, number, pin) })
 	case s.Screen == flow.Idle && s.Mode == flow.Verify:
 		if number != "" {
 			u.clearEntries()
@@ -446,6 +463,12 @@ func (u *UI) ok() {
 		u.PINEntry.SetText("") // the number stays for a retry
 		u.async(func() { u.m.SubmitPIN(u.ctx, number, pin) })
 	}
+}
+
+// pinOnly: the camera is down and the screen is its PIN pad.
+func (u *UI) pinOnly() bool {
+	s := u.state
+	return u.cameraDown && u.admin == nil && (s.Screen == flow.Idle || s.Screen == flow.Checking || s.Screen == flow.WaitFace)
 }
 
 // Show displays a machine state; call it on the Fyne goroutine.
@@ -508,7 +531,13 @@ func (u *UI) OnChange(s flow.State) { fyne.Do(func() { u.Show(s) }) }
 // CameraFailed turns the screen PIN-only (true) or back; from any goroutine.
 func (u *UI) CameraFailed(down bool) {
 	fyne.Do(func() {
+		if u.cameraDown == down {
+			return
+		}
 		u.cameraDown = down
+		if down && u.active == nil {
+			u.active = u.NumberEntry
+		}
 		u.render()
 	})
 }
@@ -577,8 +606,9 @@ func (u *UI) render() {
 		objs = u.admin.objects()
 	case u.m.Paused():
 		u.title.Text = t["locked-kiosk"]
-		u.sub.Text = t["locked-why"]
-		objs = []fyne.CanvasObject{u.title, u.sub}
+		u.sub.Text = or(u.opts.OutOfService, t["locked-why"])
+		u.note.Text = fmt.Sprintf(t["clock-elsewhere"], or(u.opts.ClockElsewhere, t["elsewhere"]))
+		objs = []fyne.CanvasObject{u.title, u.sub, u.note}
 	default:
 		objs = u.screen()
 	}
@@ -626,6 +656,14 @@ func (u *UI) renderAttract() {
 	}
 }
 
+// or is s, or def when s is empty.
+func or(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
 // walkUp is "Walk up to clock in" in every language of the kiosk, the
 // current one first.
 func (u *UI) walkUp() string {
@@ -653,7 +691,7 @@ func (u *UI) pinPad() []fyne.CanvasObject {
 func (u *UI) screen() []fyne.CanvasObject {
 	t, s := u.txt, u.state
 	msg := t[string(s.Msg)]
-	if u.cameraDown && (s.Screen == flow.Idle || s.Screen == flow.Checking) {
+	if u.pinOnly() {
 		u.title.Text = t["camera-down"]
 		if u.active == nil {
 			u.active = u.NumberEntry
@@ -1190,3 +1228,7 @@ func (a *adminView) startEnrol() {
 		})
 	})
 }
+
+// Title is the panel's main line as shown (for tests and the demo's
+// checks); call it on the Fyne goroutine.
+func (u *UI) Title() string { return u.title.Text }
