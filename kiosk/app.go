@@ -62,7 +62,8 @@ type Config struct {
 	Location *time.Location
 	// Company and Site are shown on the attract screen.
 	Company, Site string
-	// Status feeds the attract screen's sync chip (nil: no chip).
+	// Status feeds the attract screen's sync chip (nil: the Relay's, with
+	// the ledger's outbox; no chip without a Relay).
 	Status ui.StatusSource
 	// Countdown applies the likely punch kind after this long (0: the
 	// default 3 s, negative: wait for a tap).
@@ -142,6 +143,9 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clockface.SystemClock{}
+	}
+	if cfg.Status == nil && cfg.Relay != nil {
+		cfg.Status = relayStatus{relay: cfg.Relay, ledger: cfg.Ledger}
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

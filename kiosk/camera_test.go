@@ -3,8 +3,10 @@ package kiosk_test
 import (
 	"context"
 	"errors"
+	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"clockface"
+	"clockface/embeddings"
 	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
 	"clockface/kiosk"
@@ -81,7 +84,9 @@ func startCameraRig(t *testing.T, cfg kiosk.Config) *cameraRig {
 	cfg.Clock = r.clock
 	cfg.OnCamera = func(e kiosk.CameraEvent) { r.events <- e }
 	cfg.OnPunch = func(p clockface.Punch) { r.punch <- p }
-	cfg.Location = time.UTC
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
 	cfg.App.Settings().SetTheme(ui.Theme())
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
@@ -289,3 +294,52 @@ func canvasTexts(w fyne.Window) map[string]bool {
 	fyne.DoAndWait(func() { walk(w.Content()) })
 	return got
 }
+
+// The attract screen's chip reads the relay through kiosk.Relay: online
+// with the last sync in the site's zone, or offline with the punches
+// waiting in the ledger's outbox.
+func TestAttractChipFromTheRelay(t *testing.T) {
+	rr := newRunRig(t)
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr.relay.set(time.Date(2026, 11, 23, 16, 31, 0, 0, time.UTC), true)
+	rr.cfg.Engine = noFace{}
+	rr.cfg.Location = la // the site's zone, not the machine's
+	r := startCameraRig(t, rr.cfg)
+	fyne.DoAndWait(func() { r.a.UI.Window.Resize(fyne.NewSize(1280, 800)) })
+	chip := func() string {
+		t.Helper()
+		fyne.DoAndWait(r.a.UI.Tick)
+		r.a.UI.Wait()
+		for s := range canvasTexts(r.a.UI.Window) {
+			if strings.HasPrefix(s, "●") || strings.HasPrefix(s, "○") {
+				return s
+			}
+		}
+		return ""
+	}
+	if got, want := chip(), "● Online · synced 08:31"; got != want {
+		t.Errorf("online: got %q, want %q", got, want)
+	}
+	for _, pin := range []string{"4321", "4321"} {
+		r.a.Machine.SubmitPIN(context.Background(), "1001", pin)
+		if st := r.a.Machine.State(); len(st.Kinds) > 0 {
+			r.a.Machine.ChooseKind(context.Background(), st.Kinds[0])
+		}
+		r.a.Machine.Cancel()
+	}
+	rr.relay.set(time.Date(2026, 11, 23, 16, 31, 0, 0, time.UTC), false)
+	if got, want := chip(), "○ Offline · 2 punches waiting"; got != want {
+		t.Errorf("offline: got %q, want %q", got, want)
+	}
+}
+
+// noFace is an engine that sees nobody.
+type noFace struct{}
+
+func (noFace) Faces([]byte) ([]embeddings.Face, error)           { return nil, nil }
+func (noFace) FacesImage(image.Image) ([]embeddings.Face, error) { return nil, nil }
+func (noFace) Model() embeddings.Model                           { return runModel }
+func (noFace) Close() error                                      { return nil }

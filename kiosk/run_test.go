@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -80,12 +81,28 @@ type relay struct {
 	led     *ledger.Ledger
 	notify  chan struct{}
 	readErr error
+
+	mu     sync.Mutex
+	last   time.Time
+	online bool
 }
 
 func (r *relay) Run(ctx context.Context) {
 	<-ctx.Done()
 	_, r.readErr = r.led.OutboxLen(context.Background())
 	r.ev.add("relay stopped")
+}
+
+func (r *relay) LastSuccess() (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last, r.online
+}
+
+func (r *relay) set(last time.Time, online bool) {
+	r.mu.Lock()
+	r.last, r.online = last, online
+	r.mu.Unlock()
 }
 
 func (r *relay) Notify() {
