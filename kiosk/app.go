@@ -45,8 +45,9 @@ type Config struct {
 	// (from the capture goroutine).
 	OnCamera func(CameraEvent)
 	// OutOfService is why the kiosk is out of service, and ClockElsewhere
-	// where to clock instead, shown as given (empty: the catalogue's
-	// defaults, "HR has closed this kiosk", "another kiosk or the HR office").
+	// where to clock instead: sentences shown as given (empty: the
+	// catalogue's "HR has closed this kiosk." and "Please clock in at
+	// another kiosk or at the HR office.").
 	OutOfService, ClockElsewhere string
 	// Pace plays a file source at its own frame rate (not for cameras).
 	Pace     bool

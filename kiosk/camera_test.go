@@ -135,7 +135,7 @@ func TestOutOfServiceReleasesTheCameraAndResumeReopensIt(t *testing.T) {
 	t.Cleanup(func() { src.Close() })
 	rr.cfg.Source = src
 	rr.cfg.OutOfService = "Closed for the stock count."
-	rr.cfg.ClockElsewhere = "the kiosk by the loading bay"
+	rr.cfg.ClockElsewhere = "Please clock in at the kiosk by the loading bay."
 	r := startCameraRig(t, rr.cfg)
 	r.next(t, kiosk.CameraOn)
 

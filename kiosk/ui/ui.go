@@ -111,9 +111,9 @@ type Options struct {
 	// AdminIdle: 0 means DefaultAdminIdle.
 	AdminIdle time.Duration
 	// OutOfService is why the kiosk is out of service and ClockElsewhere
-	// where to clock instead, shown as given in every language (empty: the
-	// catalogue's "HR has closed this kiosk." and "another kiosk or the HR
-	// office").
+	// where to clock instead, each a sentence shown as given whatever the
+	// language (empty: the catalogue's "HR has closed this kiosk." and
+	// "Please clock in at another kiosk or at the HR office.").
 	OutOfService, ClockElsewhere string
 }
 
@@ -607,7 +607,7 @@ func (u *UI) render() {
 	case u.m.Paused():
 		u.title.Text = t["locked-kiosk"]
 		u.sub.Text = or(u.opts.OutOfService, t["locked-why"])
-		u.note.Text = fmt.Sprintf(t["clock-elsewhere"], or(u.opts.ClockElsewhere, t["elsewhere"]))
+		u.note.Text = or(u.opts.ClockElsewhere, t["clock-elsewhere"])
 		objs = []fyne.CanvasObject{u.title, u.sub, u.note}
 	default:
 		objs = u.screen()
@@ -641,6 +641,8 @@ func (u *UI) renderAttract() {
 		u.chipT.Text = t["online-never"]
 	case st.Online:
 		u.chipT.Text = fmt.Sprintf(t["online"], clock(st.LastSync, u.opts.Location))
+	case st.Waiting == 0 || st.Waiting == 1:
+		u.chipT.Text = t[fmt.Sprintf("offline-%d", st.Waiting)]
 	default:
 		u.chipT.Text = fmt.Sprintf(t["offline"], st.Waiting)
 	}
