@@ -550,6 +550,8 @@ func (u *UI) Tick() {
 		idle := u.opts.Clock.Now().Sub(a.last)
 		if idle >= u.opts.AdminIdle {
 			u.admin = nil
+			u.clearEntries()
+			u.render() // signed out: the admin panel must go at once
 		}
 	}
 	u.refreshStatus()
@@ -1016,7 +1018,7 @@ func (a *adminView) ok() {
 			var le *clockface.LockedError
 			switch {
 			case errors.As(err, &le):
-				a.loginMsg = fmt.Sprintf(u.txt[string(flow.MsgLocked)], u.txt["hr-pin"], countdown(le.Until.Sub(u.opts.Clock.Now())))
+				a.loginMsg = fmt.Sprintf(u.txt["hr-locked"], countdown(le.Until.Sub(u.opts.Clock.Now())))
 			case err != nil:
 				a.loginMsg = u.txt["hr-wrong"]
 			default:
