@@ -6,8 +6,11 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,6 +137,10 @@ func TestOutOfServiceReleasesTheCameraAndResumeReopensIt(t *testing.T) {
 	}
 	t.Cleanup(func() { src.Close() })
 	rr.cfg.Source = src
+	// Nobody in view: a face decision in flight when HR locks the kiosk is
+	// another test's business (under the test driver fyne.Do runs on the
+	// calling goroutine, so two renders could interleave here).
+	rr.cfg.Engine = noFace{}
 	rr.cfg.OutOfService = "Closed for the stock count."
 	rr.cfg.ClockElsewhere = "Please clock in at the kiosk by the loading bay."
 	r := startCameraRig(t, rr.cfg)
@@ -343,3 +350,55 @@ func (noFace) Faces([]byte) ([]embeddings.Face, error)           { return nil, n
 func (noFace) FacesImage(image.Image) ([]embeddings.Face, error) { return nil, nil }
 func (noFace) Model() embeddings.Model                           { return runModel }
 func (noFace) Close() error                                      { return nil }
+
+// serialApp is Fyne's test app with fyne.Do serialised. The test driver
+// runs fyne.Do inline on the calling goroutine, so a started kiosk's
+// goroutines (the screen tick, the camera loop, recognition) would render
+// at the same time and race in the text shaper; the desktop driver runs
+// them one at a time on its own goroutine, which this restores. A nested
+// fyne.Do (a tap that changes the machine's state) runs inline.
+type serialApp struct {
+	fyne.App
+	d *serialDriver
+}
+
+func newSerialApp(t testing.TB) fyne.App {
+	a := test.NewApp()
+	s := serialApp{App: a, d: &serialDriver{Driver: a.Driver()}}
+	fyne.SetCurrentApp(s)
+	t.Cleanup(a.Quit)
+	return s
+}
+
+func (a serialApp) Driver() fyne.Driver { return a.d }
+
+type serialDriver struct {
+	fyne.Driver
+	mu    sync.Mutex
+	owner atomic.Uint64 // the goroutine running a callback, 0: none
+}
+
+func (d *serialDriver) DoFromGoroutine(f func(), _ bool) {
+	id := goroutineID()
+	if d.owner.Load() == id {
+		f()
+		return
+	}
+	d.mu.Lock()
+	d.owner.Store(id)
+	defer func() {
+		d.owner.Store(0)
+		d.mu.Unlock()
+	}()
+	f()
+}
+
+// goroutineID is the calling goroutine's number, from its stack header
+// ("goroutine 42 [running]:").
+func goroutineID() uint64 {
+	var buf [32]byte
+	n := runtime.Stack(buf[:], false)
+	f := strings.Fields(string(buf[:n]))
+	id, _ := strconv.ParseUint(f[1], 10, 64)
+	return id
+}

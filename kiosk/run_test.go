@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"gocv.io/x/gocv"
 
 	"clockface"
@@ -145,8 +144,7 @@ func newRunRig(t *testing.T) *runRig {
 	r := &runRig{ev: ev, led: led, cam: &stillCamera{ev: ev, img: image.NewRGBA(image.Rect(0, 0, 64, 48))},
 		relay: &relay{ev: ev, led: led, notify: make(chan struct{}, 1)}}
 	th := embeddings.Thresholds{Accept: 0.42, Review: 0.55, Margin: 0.1}
-	a := test.NewApp()
-	t.Cleanup(a.Quit)
+	a := newSerialApp(t)
 	r.cfg = kiosk.Config{Ledger: led, Engine: oneFace{ev}, Source: r.cam, Pace: true, Mode: flow.Identify,
 		KioskID: "run", Thresholds: &th, Relay: r.relay, App: a}
 	return r
