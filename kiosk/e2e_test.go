@@ -271,16 +271,16 @@ func franckWithGaps(t testing.TB) string {
 func TestE2EStrangerIsNotClockedIn(t *testing.T) {
 	led := newLedger(t, 0)
 	enrolVideoMan(t, led)
-	path := franckWithGaps(t)
-	src, err := camera.OpenVideo(path)
-	if err != nil {
-		t.Fatal(err)
+	// On the video's timeline (the wall-clock pipeline saw as few as 2
+	// faces on a loaded machine), liveness off, so only the face match
+	// stands between him and a punch.
+	ds := play(t, led, readVideoFrames(t, franckWithGaps(t)), 0, math.MaxInt, 0, nil)
+	r := &run{}
+	for _, d := range ds {
+		r.decisions = append(r.decisions, d.Decision)
 	}
-	defer src.Close()
-	// Liveness off, so only the face match stands between him and a punch.
-	r := runPipeline(t, led, src, nil, true, true, 30*time.Second)
-	if got := len(r.punches); got != 0 {
-		t.Fatalf("the stranger punched: %+v", r.punches)
+	if ps, err := led.EmployeePunches(context.Background(), videoMan); err != nil || len(ps) != 0 {
+		t.Fatalf("punches after the stranger: %+v, %v", ps, err)
 	}
 	if len(r.decisions) < 5 {
 		t.Fatalf("only %d decisions: the stranger's face was hardly seen", len(r.decisions))
