@@ -7,9 +7,11 @@
 //	└─ errgroup, started in this order, stopped in reverse:
 //	   ├─ relay      Config.Relay.Run (sync/outbox), woken after each punch
 //	   ├─ purge      ledger.Purge every PurgeEvery
-//	   ├─ kiosk      App: Pipeline.Run ─┬─ capture (kiosk/camera → kiosk/frames slots)
-//	   │                                ├─ recognise (engine → flow.Machine.Frame)
-//	   │                                └─ timers (flow.Machine.Tick)
+//	   ├─ kiosk      App: Pipeline.Serve ─┬─ camera loop (camloop.go): capture (kiosk/camera →
+//	   │                                  │   kiosk/frames slots); released out of service;
+//	   │                                  │   PIN only and retried with a backoff when it fails
+//	   │                                  ├─ recognise (engine → flow.Machine.Frame)
+//	   │                                  └─ timers (flow.Machine.Tick)
 //	   │                  UI.Preview (preview slot → fyne.Do)
 //	   │                  UI taps' work (PIN check, punch, undo: off the Fyne goroutine)
 //	   └─ until      Config.Until (the demo's screenshot)
