@@ -177,7 +177,11 @@ func TestMissingCameraIsPINOnlyAndRetriedWithBackoff(t *testing.T) {
 	var c counts
 	rr.cfg.Source = nil
 	rr.cfg.OpenSource = openCounted(path, &c)
+	if err := rr.led.SetHRPIN(context.Background(), "9999", "test"); err != nil {
+		t.Fatal(err)
+	}
 	r := startCameraRig(t, rr.cfg)
+	r.a.UI.Wait() // HasHRPIN
 	start := r.clock.Now()
 
 	e := r.next(t, kiosk.CameraFailed)
@@ -203,6 +207,22 @@ func TestMissingCameraIsPINOnlyAndRetriedWithBackoff(t *testing.T) {
 		t.Errorf("after a PIN with the camera down: got %v %v for %q, want 1001 identified", st.Screen, st.Msg, st.Employee.Number)
 	}
 	r.a.Machine.Cancel()
+	// So does HR's admin mode.
+	fyne.DoAndWait(func() { test.Tap(r.a.UI.AdminButton) })
+	if got, want := r.title(), "HR PIN"; got != want {
+		t.Errorf("HR entry with the camera down: got %q, want %q", got, want)
+	}
+	fyne.DoAndWait(func() {
+		for _, d := range "9999" {
+			test.Tap(r.a.UI.Digits[d-'0'])
+		}
+		test.Tap(r.a.UI.OKButton)
+	})
+	r.a.UI.Wait()
+	if got, want := r.title(), "HR"; got != want {
+		t.Errorf("HR PIN with the camera down: got %q, want admin mode %q", got, want)
+	}
+	fyne.DoAndWait(func() { test.Tap(r.a.UI.CancelButton) })
 
 	if err := os.WriteFile(path, []byte("not a video at all"), 0o644); err != nil {
 		t.Fatal(err)
