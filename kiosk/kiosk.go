@@ -7,9 +7,11 @@
 //	└─ errgroup, started in this order, stopped in reverse:
 //	   ├─ relay      Config.Relay.Run (sync/outbox), woken after each punch
 //	   ├─ purge      ledger.Purge every PurgeEvery
-//	   ├─ kiosk      App: Pipeline.Run ─┬─ capture (kiosk/camera → kiosk/frames slots)
-//	   │                                ├─ recognise (engine → flow.Machine.Frame)
-//	   │                                └─ timers (flow.Machine.Tick)
+//	   ├─ kiosk      App: Pipeline.Serve ─┬─ camera loop (camloop.go): capture (kiosk/camera →
+//	   │                                  │   kiosk/frames slots); released out of service;
+//	   │                                  │   PIN only and retried with a backoff when it fails
+//	   │                                  ├─ recognise (engine → flow.Machine.Frame)
+//	   │                                  └─ timers (flow.Machine.Tick)
 //	   │                  UI.Preview (preview slot → fyne.Do)
 //	   │                  UI taps' work (PIN check, punch, undo: off the Fyne goroutine)
 //	   └─ until      Config.Until (the demo's screenshot)
@@ -84,14 +86,16 @@ func NewPipeline(m *flow.Machine, eng flow.Recognizer, clock clockface.Clock) *P
 // Run captures from src until ctx ends or a finite source runs out, and
 // returns the capture's error. Recognition and the timers stop with it.
 func (p *Pipeline) Run(ctx context.Context, src camera.Source, opt camera.Options) error {
+	return p.Serve(ctx, func(ctx context.Context) error { return p.Capture(ctx, src, opt) })
+}
+
+// Serve runs recognition and the machine's timers while capture runs
+// (capture feeds frames through p.Capture, perhaps several times: the
+// kiosk's camera loop reopens a failed camera), and returns capture's
+// error; nil when ctx ended.
+func (p *Pipeline) Serve(ctx context.Context, capture func(ctx context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if opt.Size == (image.Point{}) && opt.MaxSize == (image.Point{}) {
-		opt.MaxSize = image.Pt(PreviewWidth, PreviewHeight)
-	}
-	if opt.Now == nil {
-		opt.Now = p.Clock.Now
-	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); p.recognise(ctx) }()
@@ -108,13 +112,25 @@ func (p *Pipeline) Run(ctx context.Context, src camera.Source, opt camera.Option
 			}
 		}
 	}()
-	err := camera.Capture(ctx, src, opt, p.Preview, p.recog)
+	err := capture(ctx)
 	cancel()
 	wg.Wait()
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// Capture reads src into the pipeline's slots until ctx ends, the source
+// runs out (nil) or fails (its error).
+func (p *Pipeline) Capture(ctx context.Context, src camera.Source, opt camera.Options) error {
+	if opt.Size == (image.Point{}) && opt.MaxSize == (image.Point{}) {
+		opt.MaxSize = image.Pt(PreviewWidth, PreviewHeight)
+	}
+	if opt.Now == nil {
+		opt.Now = p.Clock.Now
+	}
+	return camera.Capture(ctx, src, opt, p.Preview, p.recog)
 }
 
 // recognise analyses the latest frame, as fast as the engine allows. An

@@ -18,10 +18,29 @@ import (
 )
 
 // Relay sends the ledger's outbox to the hub; *outbox.Relay has it. Run
-// runs it until the kiosk stops and wakes it after each punch.
+// runs it until the kiosk stops and wakes it after each punch; the attract
+// screen's chip shows LastSuccess (when the last pass reached the hub, and
+// whether the latest did) with the outbox's length.
 type Relay interface {
 	Run(ctx context.Context)
 	Notify()
+	LastSuccess() (at time.Time, online bool)
+}
+
+// relayStatus is the attract screen's sync chip from the relay and the
+// ledger's outbox.
+type relayStatus struct {
+	relay  Relay
+	ledger *ledger.Ledger
+}
+
+func (s relayStatus) SyncStatus(ctx context.Context) (ui.SyncStatus, error) {
+	n, err := s.ledger.OutboxLen(ctx)
+	if err != nil {
+		return ui.SyncStatus{}, fmt.Errorf("sync status: %w", err)
+	}
+	at, online := s.relay.LastSuccess()
+	return ui.SyncStatus{Online: online, LastSync: at, Waiting: n}, nil
 }
 
 // DefaultPurgeEvery is how often a running kiosk applies the retention
@@ -50,7 +69,7 @@ const (
 // closed.
 func Run(ctx context.Context, cfg Config) (err error) {
 	defer func() { err = errors.Join(err, closeAll(cfg)) }()
-	if cfg.Ledger == nil || cfg.Engine == nil || cfg.Source == nil {
+	if cfg.Ledger == nil || cfg.Engine == nil || cfg.Source == nil && cfg.OpenSource == nil {
 		return errors.New("kiosk: need a ledger, an engine and a camera")
 	}
 	if cfg.Log == nil {

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"gocv.io/x/gocv"
 
 	"clockface"
@@ -80,12 +80,28 @@ type relay struct {
 	led     *ledger.Ledger
 	notify  chan struct{}
 	readErr error
+
+	mu     sync.Mutex
+	last   time.Time
+	online bool
 }
 
 func (r *relay) Run(ctx context.Context) {
 	<-ctx.Done()
 	_, r.readErr = r.led.OutboxLen(context.Background())
 	r.ev.add("relay stopped")
+}
+
+func (r *relay) LastSuccess() (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last, r.online
+}
+
+func (r *relay) set(last time.Time, online bool) {
+	r.mu.Lock()
+	r.last, r.online = last, online
+	r.mu.Unlock()
 }
 
 func (r *relay) Notify() {
@@ -128,8 +144,7 @@ func newRunRig(t *testing.T) *runRig {
 	r := &runRig{ev: ev, led: led, cam: &stillCamera{ev: ev, img: image.NewRGBA(image.Rect(0, 0, 64, 48))},
 		relay: &relay{ev: ev, led: led, notify: make(chan struct{}, 1)}}
 	th := embeddings.Thresholds{Accept: 0.42, Review: 0.55, Margin: 0.1}
-	a := test.NewApp()
-	t.Cleanup(a.Quit)
+	a := newSerialApp(t)
 	r.cfg = kiosk.Config{Ledger: led, Engine: oneFace{ev}, Source: r.cam, Pace: true, Mode: flow.Identify,
 		KioskID: "run", Thresholds: &th, Relay: r.relay, App: a}
 	return r
@@ -174,14 +189,34 @@ func TestRunPunchesWakesTheRelayAndStopsInOrder(t *testing.T) {
 	}
 }
 
-// A camera that fails ends the run with its error, and everything is still
-// stopped and closed.
-func TestRunCameraFailureStopsTheKiosk(t *testing.T) {
+// A camera that fails no longer ends the run: the kiosk goes PIN-only and
+// keeps trying; when it stops, everything is still stopped and closed.
+func TestRunCameraFailureKeepsTheKioskRunning(t *testing.T) {
 	r := newRunRig(t)
 	r.cam.fail = errors.New("usb camera unplugged")
-	err := kiosk.Run(context.Background(), r.cfg)
-	if err == nil || !strings.Contains(err.Error(), "usb camera unplugged") {
-		t.Fatalf("Run: got %v, want the camera's error", err)
+	failed := make(chan kiosk.CameraEvent, 8)
+	r.cfg.OnCamera = func(e kiosk.CameraEvent) {
+		if e.State == kiosk.CameraFailed {
+			select {
+			case failed <- e:
+			default:
+			}
+		}
+	}
+	var got kiosk.CameraEvent
+	r.cfg.Until = func(ctx context.Context, w fyne.Window) error {
+		select {
+		case got = <-failed:
+			return nil
+		case <-ctx.Done():
+			return errors.New("stopped before the camera failed")
+		}
+	}
+	if err := kiosk.Run(context.Background(), r.cfg); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got.Err == nil || !strings.Contains(got.Err.Error(), "usb camera unplugged") {
+		t.Errorf("camera event: got %+v, want the camera's error", got)
 	}
 	if got, want := r.ev.String(), "relay stopped, camera closed, engine closed"; got != want {
 		t.Errorf("stop order: got %q, want %q", got, want)

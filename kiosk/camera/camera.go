@@ -27,6 +27,15 @@ type Source interface {
 	Close() error
 }
 
+// Releaser is a Source that can give its device back while it is not
+// needed (the kiosk out of service): Release closes the device, and the
+// next Read opens it again (failing with the open's error if it cannot).
+// Device, video and looping sources have it; a folder holds no device.
+type Releaser interface {
+	Source
+	Release() error
+}
+
 // Open picks a source from a spec: an integer is a camera index, a folder is
 // a folder of images, anything else a video file.
 func Open(spec string) (Source, error) {
@@ -43,44 +52,78 @@ func Open(spec string) (Source, error) {
 	return OpenVideo(spec)
 }
 
-// videoSource wraps a gocv.VideoCapture (device or file).
+// videoSource wraps a gocv.VideoCapture (device or file). After Release
+// (or Close) vc is nil and the next Read opens it again.
 type videoSource struct {
-	vc   *gocv.VideoCapture
-	name string
-	fps  float64
+	vc     *gocv.VideoCapture
+	open   func() (*gocv.VideoCapture, error)
+	name   string
+	fps    float64
+	device bool // a camera: a failed read is a failure, not the end
 }
 
 // OpenDevice opens camera number index.
 func OpenDevice(index int) (Source, error) {
-	vc, err := gocv.OpenVideoCapture(index)
-	if err != nil {
-		return nil, fmt.Errorf("open camera %d: %w", index, err)
-	}
-	if !vc.IsOpened() {
-		vc.Close()
-		return nil, fmt.Errorf("open camera %d: not opened", index)
-	}
-	return &videoSource{vc: vc, name: fmt.Sprintf("camera %d", index), fps: vc.Get(gocv.VideoCaptureFPS)}, nil
+	name := fmt.Sprintf("camera %d", index)
+	return openVideoSource(name, true, func() (*gocv.VideoCapture, error) {
+		vc, err := gocv.OpenVideoCapture(index)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		return vc, nil
+	})
 }
 
 // OpenVideo opens a video file.
 func OpenVideo(path string) (Source, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("open video: %w", err)
+	name := filepath.Base(path)
+	return openVideoSource(name, false, func() (*gocv.VideoCapture, error) {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open video: %w", err)
+		}
+		vc, err := gocv.VideoCaptureFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("open video %s: %w", name, err)
+		}
+		return vc, nil
+	})
+}
+
+func openVideoSource(name string, device bool, open func() (*gocv.VideoCapture, error)) (*videoSource, error) {
+	s := &videoSource{open: open, name: name, device: device}
+	if err := s.reopen(); err != nil {
+		return nil, err
 	}
-	vc, err := gocv.VideoCaptureFile(path)
+	return s, nil
+}
+
+// reopen opens the capture (it is closed).
+func (s *videoSource) reopen() error {
+	vc, err := s.open()
 	if err != nil {
-		return nil, fmt.Errorf("open video %s: %w", filepath.Base(path), err)
+		return err
 	}
 	if !vc.IsOpened() {
 		vc.Close()
-		return nil, fmt.Errorf("open video %s: not opened", filepath.Base(path))
+		if s.device {
+			return fmt.Errorf("open %s: not opened", s.name)
+		}
+		return fmt.Errorf("open video %s: not opened", s.name)
 	}
-	return &videoSource{vc: vc, name: filepath.Base(path), fps: vc.Get(gocv.VideoCaptureFPS)}, nil
+	s.vc, s.fps = vc, vc.Get(gocv.VideoCaptureFPS)
+	return nil
 }
 
 func (s *videoSource) Read(dst *gocv.Mat) error {
+	if s.vc == nil {
+		if err := s.reopen(); err != nil {
+			return err
+		}
+	}
 	if !s.vc.Read(dst) || dst.Empty() {
+		if s.device {
+			return fmt.Errorf("%s: no frame", s.name) // unplugged, or taken
+		}
 		return io.EOF
 	}
 	return nil
@@ -88,7 +131,18 @@ func (s *videoSource) Read(dst *gocv.Mat) error {
 
 func (s *videoSource) FPS() float64 { return s.fps }
 
-func (s *videoSource) Close() error { return s.vc.Close() }
+// Release closes the device; the next Read opens it again (a video file
+// from its start).
+func (s *videoSource) Release() error { return s.Close() }
+
+func (s *videoSource) Close() error {
+	if s.vc == nil {
+		return nil
+	}
+	err := s.vc.Close()
+	s.vc = nil
+	return err
+}
 
 // folderSource reads the images of a folder in name order.
 type folderSource struct {
@@ -179,6 +233,9 @@ func (l *Looping) Read(dst *gocv.Mat) error {
 // FPS is the current pass's frame rate (the last one's after a failed
 // reopen).
 func (l *Looping) FPS() float64 { return l.fps }
+
+// Release closes the current pass; the next Read opens a new one.
+func (l *Looping) Release() error { return l.Close() }
 
 func (l *Looping) Close() error {
 	if l.cur == nil {

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"image"
 	"image/png"
@@ -20,6 +22,8 @@ import (
 	"clockface/attendance"
 	"clockface/kiosk/flow"
 )
+
+var shots = flag.String("shots", "", "write every screen TestEveryScreenFits renders into this folder, to look at")
 
 // The window sizes the kiosk must fit: portrait tablet to full HD.
 var screenSizes = []fyne.Size{{Width: 800, Height: 1280}, {Width: 1024, Height: 768}, {Width: 1280, Height: 800}, {Width: 1920, Height: 1080}}
@@ -69,6 +73,22 @@ func allScreens(r *rig) []screenCase {
 			r.u.admin.idleWarn(r)
 		}},
 		{"out-of-service", func(r *rig) { r.m.Pause(true) }},
+		{"out-of-service-reason", func(r *rig) {
+			r.u.opts.OutOfService = "Closed for the stock count until Monday 06:00, sorry for the walk."
+			r.u.opts.ClockElsewhere = "Please clock in at the kiosk by the loading bay in Building B."
+			r.m.Pause(true)
+		}},
+		{"idle-online", withStatus(SyncStatus{Online: true, LastSync: now.Add(-27 * time.Minute)})},
+		{"idle-offline", withStatus(SyncStatus{Waiting: 12, LastSync: now.Add(-3 * time.Hour)})},
+		{"camera-down-typing", func(r *rig) {
+			r.u.CameraFailed(true)
+			r.u.Show(flow.State{Screen: flow.Idle, Msg: flow.MsgLook})
+			for _, d := range "1001" {
+				test.Tap(r.u.Digits[d-'0'])
+			}
+			test.Tap(r.u.OKButton)
+			test.Tap(r.u.Digits[4])
+		}},
 	}
 	cs = append(cs, wizardScreens(r, r.t)...)
 	for _, m := range flow.Msgs {
@@ -86,6 +106,21 @@ func allScreens(r *rig) []screenCase {
 	return cs
 }
 
+// fixedStatus is a sync chip that always says the same.
+type fixedStatus SyncStatus
+
+func (s fixedStatus) SyncStatus(context.Context) (SyncStatus, error) { return SyncStatus(s), nil }
+
+// withStatus shows the attract screen with the sync chip at st.
+func withStatus(st SyncStatus) func(r *rig) {
+	return func(r *rig) {
+		r.u.opts.Status = fixedStatus(st)
+		r.u.refreshStatus()
+		r.u.Wait()
+		r.u.Show(flow.State{Screen: flow.Idle, Msg: flow.MsgLook, Mode: flow.Identify})
+	}
+}
+
 // reset brings the rig back to the idle screen.
 func (r *rig) reset() {
 	r.m.Pause(false)
@@ -94,6 +129,9 @@ func (r *rig) reset() {
 		r.u.closeWizard()
 	}
 	r.u.admin, r.u.cameraDown, r.u.letters = nil, false, false
+	r.u.opts.Status, r.u.status = nil, SyncStatus{}
+	r.u.opts.OutOfService, r.u.opts.ClockElsewhere = "", ""
+	r.u.active = nil
 	r.u.Show(r.m.State())
 }
 
@@ -120,6 +158,9 @@ func TestEveryScreenFits(t *testing.T) {
 					c.set(r)
 					r.u.render()
 					checkFits(t, r.u.Window)
+					if *shots != "" {
+						writePNG(t, filepath.Join(*shots, fmt.Sprintf("%s_%s_%vx%v.png", c.name, lang, size.Width, size.Height)), r.u.Window.Canvas().Capture())
+					}
 				})
 			}
 		}
@@ -175,7 +216,8 @@ func checkFits(t *testing.T, w fyne.Window) {
 // README's screenshots in docs/screens.
 func TestGoldenScreens(t *testing.T) {
 	for _, size := range []fyne.Size{{Width: 1280, Height: 800}, {Width: 800, Height: 1280}} {
-		for _, name := range []string{"idle", "choose-in", "confirm", "pin-wrong-1", "admin-enrol", "checking-turn-left"} {
+		for _, name := range []string{"idle", "choose-in", "confirm", "pin-wrong-1", "admin-enrol", "checking-turn-left",
+			"idle-online", "idle-offline", "out-of-service", "camera-down"} {
 			r := newRig(t, flow.Identify)
 			r.u.Window.Resize(size)
 			var c screenCase
@@ -190,7 +232,7 @@ func TestGoldenScreens(t *testing.T) {
 			img := r.u.Window.Canvas().Capture()
 			if *update {
 				writePNG(t, filepath.Join("testdata", file), img)
-				if readme[name] && size.Width < size.Height {
+				if readme[name] && (size.Width < size.Height || name != "admin-enrol") {
 					writePNG(t, filepath.Join("..", "..", "docs", "screens", strings.TrimSuffix(file, ".png")+".png"), img)
 				}
 				continue
@@ -201,7 +243,8 @@ func TestGoldenScreens(t *testing.T) {
 }
 
 // readme names the screens the README shows.
-var readme = map[string]bool{"idle": true, "confirm": true, "pin-wrong-1": true, "admin-enrol": true}
+var readme = map[string]bool{"idle": true, "confirm": true, "pin-wrong-1": true, "admin-enrol": true,
+	"idle-online": true, "idle-offline": true, "out-of-service": true, "camera-down": true}
 
 func writePNG(t *testing.T, path string, img image.Image) {
 	t.Helper()

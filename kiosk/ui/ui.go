@@ -114,6 +114,11 @@ type Options struct {
 	Status StatusSource
 	// AdminIdle: 0 means DefaultAdminIdle.
 	AdminIdle time.Duration
+	// OutOfService is why the kiosk is out of service and ClockElsewhere
+	// where to clock instead, each a sentence shown as given whatever the
+	// language (empty: the catalogue's "HR has closed this kiosk." and
+	// "Please clock in at another kiosk or at the HR office.").
+	OutOfService, ClockElsewhere string
 }
 
 // Field is a text entry of the kiosk's forms: it tells the screen when it
@@ -437,6 +442,18 @@ func (u *UI) ok() {
 	s := u.state
 	number := strings.ToUpper(strings.TrimSpace(u.NumberEntry.Text))
 	switch {
+	case u.pinOnly():
+		if u.active != u.PINEntry && number != "" {
+			u.letters = false
+			u.setActive(u.PINEntry)
+			return
+		}
+		pin := u.PINEntry.Text
+		if number == "" || pin == "" {
+			return
+		}
+		u.PINEntry.SetText("")
+		u.async(func() { u.m.SubmitPIN(u.ctx, number, pin) })
 	case s.Screen == flow.Idle && s.Mode == flow.Verify:
 		if number != "" {
 			u.clearEntries()
@@ -455,6 +472,12 @@ func (u *UI) ok() {
 		u.PINEntry.SetText("") // the number stays for a retry
 		u.async(func() { u.m.SubmitPIN(u.ctx, number, pin) })
 	}
+}
+
+// pinOnly: the camera is down and the screen is its PIN pad.
+func (u *UI) pinOnly() bool {
+	s := u.state
+	return u.cameraDown && u.admin == nil && (s.Screen == flow.Idle || s.Screen == flow.Checking || s.Screen == flow.WaitFace)
 }
 
 // Show displays a machine state; call it on the Fyne goroutine.
@@ -517,7 +540,13 @@ func (u *UI) OnChange(s flow.State) { fyne.Do(func() { u.Show(s) }) }
 // CameraFailed turns the screen PIN-only (true) or back; from any goroutine.
 func (u *UI) CameraFailed(down bool) {
 	fyne.Do(func() {
+		if u.cameraDown == down {
+			return
+		}
 		u.cameraDown = down
+		if down && u.active == nil {
+			u.active = u.NumberEntry
+		}
 		u.render()
 	})
 }
@@ -534,6 +563,8 @@ func (u *UI) Tick() {
 		idle := u.opts.Clock.Now().Sub(a.last)
 		if idle >= u.opts.AdminIdle {
 			u.admin = nil
+			u.clearEntries()
+			u.render() // signed out: the admin panel must go at once
 		}
 	}
 	u.refreshStatus()
@@ -594,8 +625,9 @@ func (u *UI) render() {
 		objs = u.admin.objects()
 	case u.m.Paused():
 		u.title.Text = t["locked-kiosk"]
-		u.sub.Text = t["locked-why"]
-		objs = []fyne.CanvasObject{u.title, u.sub}
+		u.sub.Text = or(u.opts.OutOfService, t["locked-why"])
+		u.note.Text = or(u.opts.ClockElsewhere, t["clock-elsewhere"])
+		objs = []fyne.CanvasObject{u.title, u.sub, u.note}
 	default:
 		objs = u.screen()
 	}
@@ -628,6 +660,8 @@ func (u *UI) renderAttract() {
 		u.chipT.Text = t["online-never"]
 	case st.Online:
 		u.chipT.Text = fmt.Sprintf(t["online"], clock(st.LastSync, u.opts.Location))
+	case st.Waiting == 0 || st.Waiting == 1:
+		u.chipT.Text = t[fmt.Sprintf("offline-%d", st.Waiting)]
 	default:
 		u.chipT.Text = fmt.Sprintf(t["offline"], st.Waiting)
 	}
@@ -641,6 +675,14 @@ func (u *UI) renderAttract() {
 			l.Refresh()
 		}
 	}
+}
+
+// or is s, or def when s is empty.
+func or(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
 }
 
 // walkUp is "Walk up to clock in" in every language of the kiosk, the
@@ -670,7 +712,7 @@ func (u *UI) pinPad() []fyne.CanvasObject {
 func (u *UI) screen() []fyne.CanvasObject {
 	t, s := u.txt, u.state
 	msg := t[string(s.Msg)]
-	if u.cameraDown && (s.Screen == flow.Idle || s.Screen == flow.Checking) {
+	if u.pinOnly() {
 		u.title.Text = t["camera-down"]
 		if u.active == nil {
 			u.active = u.NumberEntry
@@ -991,7 +1033,7 @@ func (a *adminView) ok() {
 			var le *clockface.LockedError
 			switch {
 			case errors.As(err, &le):
-				a.loginMsg = fmt.Sprintf(u.txt[string(flow.MsgLocked)], u.txt["hr-pin"], countdown(le.Until.Sub(u.opts.Clock.Now())))
+				a.loginMsg = fmt.Sprintf(u.txt["hr-locked"], countdown(le.Until.Sub(u.opts.Clock.Now())))
 			case err != nil:
 				a.loginMsg = u.txt["hr-wrong"]
 			default:
@@ -1098,3 +1140,7 @@ func (a *adminView) today(from time.Time) {
 	}
 	a.show(b.String())
 }
+
+// Title is the panel's main line as shown (for tests and the demo's
+// checks); call it on the Fyne goroutine.
+func (u *UI) Title() string { return u.title.Text }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"clockface"
@@ -40,6 +41,29 @@ type Relay struct {
 	o      Options
 	wake   chan struct{}
 	dirSum [32]byte // directory last delivered in this process
+
+	mu     sync.Mutex // guards the last pass's outcome
+	lastOK time.Time  // when the last successful pass ended
+	online bool       // the latest pass succeeded
+}
+
+// LastSuccess is when the last pass (RunOnce, or one of Run's) that
+// reached the hub ended (zero before one did, in this process), and
+// whether the latest pass succeeded: the kiosk's online chip. Safe from
+// any goroutine.
+func (r *Relay) LastSuccess() (at time.Time, online bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastOK, r.online
+}
+
+func (r *Relay) passEnded(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.online = err == nil
+	if err == nil {
+		r.lastOK = r.o.Clock.Now()
+	}
 }
 
 // New returns a relay from src to send.
@@ -85,9 +109,15 @@ type PassStats struct {
 // RunOnce sends batches until the outbox is empty or an error occurs. It
 // acknowledges each batch only after the hub stored it; a batch whose
 // answer was lost is resent later and counted as duplicates by the hub.
-// Then it applies what the hub sends down (pull).
-func (r *Relay) RunOnce(ctx context.Context) (PassStats, error) {
-	st, err := r.upload(ctx)
+// Then it applies what the hub sends down (pull). Its end, success or
+// failure, is what LastSuccess reports.
+func (r *Relay) RunOnce(ctx context.Context) (st PassStats, err error) {
+	defer func() {
+		if ctx.Err() == nil {
+			r.passEnded(err)
+		}
+	}()
+	st, err = r.upload(ctx)
 	if err != nil {
 		return st, err
 	}
