@@ -49,6 +49,9 @@ type Config struct {
 	// catalogue's "HR has closed this kiosk." and "Please clock in at
 	// another kiosk or at the HR office.").
 	OutOfService, ClockElsewhere string
+	// PINThenFace (verify mode only): the PIN is the claim, then the face
+	// check punches: two factors (flow.Config.PINThenFace).
+	PINThenFace bool
 	// Pace plays a file source at its own frame rate (not for cameras).
 	Pace     bool
 	Mode     flow.Mode
@@ -157,7 +160,7 @@ func Start(ctx context.Context, w fyne.Window, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
 	m, err := flow.New(ctx, flow.Config{Mode: cfg.Mode, Thresholds: th, Model: model, Liveness: cfg.Liveness, KioskID: cfg.KioskID,
-		States: LedgerStates{Ledger: cfg.Ledger}, Countdown: cfg.Countdown}, cfg.Ledger, cfg.Clock)
+		States: LedgerStates{Ledger: cfg.Ledger}, Countdown: cfg.Countdown, PINThenFace: cfg.PINThenFace}, cfg.Ledger, cfg.Clock)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -81,12 +82,19 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	tasks := &taskStack{g: g, parent: context.WithoutCancel(ctx)}
 	defer func() { err = errors.Join(err, tasks.stop()) }()
 
-	cfg.OnPunch = startBackground(tasks, cfg)
+	var onApplied atomic.Pointer[func()]
+	cfg.OnPunch = startBackground(tasks, cfg, &onApplied)
 	fa, w := newWindow(cfg)
 	a, err := Start(runCtx, w, cfg)
 	if err != nil {
 		return err
 	}
+	reload := func() {
+		if err := a.Machine.Reload(runCtx); err != nil && runCtx.Err() == nil {
+			cfg.Log.Error("reload the gallery after hub changes", "err", err)
+		}
+	}
+	onApplied.Store(&reload)
 	tasks.start("kiosk", func(ctx context.Context) error {
 		defer a.Stop()
 		select {
@@ -123,11 +131,22 @@ func Run(ctx context.Context, cfg Config) (err error) {
 }
 
 // startBackground starts the relay (if any) and the purge, and returns
-// cfg.OnPunch wrapped to wake the relay after each punch.
-func startBackground(tasks *taskStack, cfg Config) func(clockface.Punch) {
+// cfg.OnPunch wrapped to wake the relay after each punch. After a pass
+// that applied hub status changes (a termination or restriction), the
+// relay calls *onApplied once it is set (the face gallery reloads, so the
+// screen stops proposing the person at once; the ledger refuses their
+// face punches either way).
+func startBackground(tasks *taskStack, cfg Config, onApplied *atomic.Pointer[func()]) func(clockface.Punch) {
 	onPunch := cfg.OnPunch
 	if cfg.Relay != nil {
 		relay := cfg.Relay
+		if r, ok := relay.(interface{ OnApplied(func()) }); ok {
+			r.OnApplied(func() {
+				if f := onApplied.Load(); f != nil {
+					(*f)()
+				}
+			})
+		}
 		tasks.start("relay", func(ctx context.Context) error { relay.Run(ctx); return nil })
 		onPunch = func(p clockface.Punch) {
 			relay.Notify()

@@ -172,3 +172,20 @@ func TestKioskRefusesAnUnknownLanguage(t *testing.T) {
 		t.Errorf("kiosk --lang fr: exit %d, stderr %q; want a failure listing en, es", r.code, r.stderr)
 	}
 }
+
+// A camera that will not open at start leaves a running, PIN-only kiosk
+// that says so and keeps trying, instead of a process that exits; and
+// --two-factor is refused outside verify mode.
+func TestKioskWithoutCamera(t *testing.T) {
+	models := testmedia.Models(t)
+	data := t.TempDir()
+	missing := filepath.Join(t.TempDir(), "unplugged.mp4")
+	r := runCLI(t, data, "", "--models", models, "kiosk", "--camera", missing, "--headless", "--run-for", "3s")
+	if r.code != 0 || !strings.Contains(r.stderr, "camera failed: PIN only") || !strings.Contains(r.stderr, "kiosk stopped") {
+		t.Fatalf("kiosk without its camera: exit %d, stderr %q; want it to run PIN-only until --run-for", r.code, r.stderr)
+	}
+	r = runCLI(t, data, "", "--models", models, "kiosk", "--camera", missing, "--headless", "--two-factor")
+	if r.code == 0 || !strings.Contains(r.stderr, "--two-factor needs --mode verify") {
+		t.Fatalf("--two-factor in identify mode: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -66,8 +66,22 @@ func Do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action
 	sctx, cancel := context.WithTimeout(ctx, Step)
 	defer cancel()
 	if err := chromedp.Do(sctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+		t.Fatalf("%s: %v (the tab is at %s)", what, err, where(ctx))
 	}
+}
+
+// where says what the tab shows, for a failed step: its URL, its
+// data-page and the start of its text.
+func where(ctx context.Context) string {
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(wctx, chromedp.Evaluate[string](`location.href + " | page " +
+		JSON.stringify((document.body && document.body.dataset.page) || "") + " | " +
+		JSON.stringify(document.body ? document.body.innerText.slice(0, 300) : "")`))
+	if err != nil {
+		return fmt.Sprintf("unknown: %v", err)
+	}
+	return s
 }
 
 // Text is the text of the first element matching the CSS selector.

@@ -52,6 +52,9 @@ type kioskFlags struct {
 	debug     bool
 	sound     bool
 	windowed  bool
+	pinFace   bool
+
+	outOfService, clockElsewhere string
 
 	hrPINFile string // --hr-pin-file: hrPIN is read through secretFrom
 }
@@ -71,6 +74,9 @@ func (f *kioskFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.debug, "debug", false, "show the debug overlay (fps, engine time, face-to-decision latency)")
 	fl.BoolVar(&f.sound, "sound", true, "play a chime on each punch (best effort)")
 	fl.BoolVar(&f.windowed, "windowed", false, "a window instead of full screen")
+	fl.BoolVar(&f.pinFace, "two-factor", false, "verify mode: the PIN is the claim, then the face check punches (PIN then face: two factors)")
+	fl.StringVar(&f.outOfService, "out-of-service", "", "the sentence shown when HR closes the kiosk (default: the catalogue's, in the kiosk's language)")
+	fl.StringVar(&f.clockElsewhere, "clock-elsewhere", "", "the sentence saying where to clock instead while it is closed")
 }
 
 func (f *kioskFlags) livenessConfig() (*liveness.Config, error) {
@@ -143,6 +149,20 @@ func (a *app) kioskRelay(led *ledger.Ledger) (kiosk.Relay, error) {
 	return r, nil
 }
 
+// kioskCamera lets the kiosk open the camera itself: one that will not
+// open, at start or later, leaves a PIN-only kiosk that keeps trying (the
+// screen and the log say so), and out of service closes it.
+func (a *app) kioskCamera(cfg *kiosk.Config, f *kioskFlags) {
+	spec := f.camera
+	_, notIndex := strconv.Atoi(spec)
+	cfg.Pace = notIndex != nil
+	cfg.OpenSource = func() (camera.Source, error) {
+		src, _, err := openCamera(spec)
+		return src, err
+	}
+	cfg.OutOfService, cfg.ClockElsewhere, cfg.PINThenFace = f.outOfService, f.clockElsewhere, f.pinFace
+}
+
 // openCamera opens a source; files and folders loop.
 func openCamera(spec string) (camera.Source, bool, error) {
 	if _, err := strconv.Atoi(spec); err == nil {
@@ -204,6 +224,9 @@ func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags
 	if cfg.Mode != flow.Identify && cfg.Mode != flow.Verify {
 		return cfg, fmt.Errorf("--mode %q: want identify or verify", f.mode)
 	}
+	if f.pinFace && cfg.Mode != flow.Verify {
+		return cfg, errors.New("--two-factor needs --mode verify")
+	}
 	if cfg.Lang, err = ui.ParseLang(f.lang); err != nil {
 		return cfg, fmt.Errorf("--lang: %w", err)
 	}
@@ -236,9 +259,7 @@ func (a *app) kioskConfig(ctx context.Context, led *ledger.Ledger, f *kioskFlags
 		return cfg, fmt.Errorf("kiosk: %w", err)
 	}
 	cfg.Thresholds = &th
-	if cfg.Source, cfg.Pace, err = openCamera(f.camera); err != nil {
-		return cfg, err
-	}
+	a.kioskCamera(&cfg, f)
 	if f.sound {
 		cues, err := kiosk.NewCues(tmp)
 		if err != nil {
