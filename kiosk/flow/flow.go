@@ -332,6 +332,7 @@ type Machine struct {
 
 	mu      sync.Mutex
 	paused  bool // locked by HR: no punches of any kind
+	held    bool // HR's enrolment wizard is open: faces are not looked at
 	st      State
 	gen     uint64    // counts state changes, so late work sees it is stale
 	until   time.Time // when the current Message/Confirm/WaitFace ends
@@ -501,6 +502,19 @@ func (m *Machine) Pause(paused bool) {
 	m.notify(s)
 }
 
+// Hold stops (true) or resumes face decisions while HR enrols someone at
+// the kiosk: the camera stays on for the wizard's capture, but no face
+// starts a session, so a passer-by is not clocked in behind the wizard.
+// A session under way is dropped. PIN punches are not affected.
+func (m *Machine) Hold(held bool) {
+	m.mu.Lock()
+	m.held = held
+	if held {
+		m.sess = nil
+	}
+	m.mu.Unlock()
+}
+
 // Paused reports whether HR locked the kiosk.
 func (m *Machine) Paused() bool {
 	m.mu.Lock()
@@ -545,7 +559,7 @@ func (m *Machine) frame(img image.Image, at time.Time, faces []embeddings.Face) 
 	if !ok {
 		m.rearm = false // the person left: the next face starts a session
 	}
-	if m.paused || m.deciding {
+	if m.paused || m.held || m.deciding {
 		return m.st, false, nil, nil
 	}
 	switch m.st.Screen {

@@ -757,3 +757,26 @@ func TestPINThenFace(t *testing.T) {
 		t.Error("PIN then face in identify mode: no error")
 	}
 }
+
+// TestHoldIgnoresFaces: while HR's enrolment wizard holds the machine, a
+// known face starts no session and punches nothing; released, it punches.
+func TestHoldIgnoresFaces(t *testing.T) {
+	r := newRig(t, Identify, nil)
+	r.m.Hold(true)
+	for range 3 * DefaultIdentifyFrames {
+		if s := r.show(face(alice, 0)); s.Screen != Idle {
+			t.Fatalf("held: screen %v, want Idle", s.Screen)
+		}
+	}
+	if ps := r.punches(t); len(ps) != 0 {
+		t.Fatalf("held: %d punches, want none", len(ps))
+	}
+	r.m.Hold(false)
+	r.show() // the face leaves, so the next one starts a session
+	if s := r.look(face(alice, 0)); s.Screen != Confirm {
+		t.Fatalf("released: screen %v, want Confirm", s.Screen)
+	}
+	if ps := r.punches(t); len(ps) != 1 {
+		t.Fatalf("released: %d punches, want 1", len(ps))
+	}
+}

@@ -58,6 +58,7 @@ func (u *UI) openWizard() {
 	v := &enrolView{u: u, w: NewWizard(u.lang), problems: map[string]*widget.Label{}}
 	v.build()
 	u.wizard = v
+	u.m.Hold(true) // no face punches behind the wizard
 	v.show()
 	v.loadNumbers()
 }
@@ -69,6 +70,7 @@ func (u *UI) closeWizard() {
 		v.cancel()
 	}
 	u.wizard = nil
+	u.m.Hold(false)
 	if u.admin != nil {
 		u.admin.last = u.opts.Clock.Now()
 	}
