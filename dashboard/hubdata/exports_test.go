@@ -22,6 +22,7 @@ import (
 	"clockface/dashboard/hubdata"
 	"clockface/internal/pgtest"
 	"clockface/payroll"
+	"clockface/sync/hub"
 	"clockface/payrun"
 )
 
@@ -400,4 +401,41 @@ func pageToken(t testing.TB, page, path string) string {
 		t.Fatalf("no form to %s on the page:\n%s", path, page)
 	}
 	return m[1]
+}
+
+// TestExportsWithCompanyValues: with the company values `hub serve
+// --payroll-config` reads, the dashboard offers ADP too; a missing File #
+// blocks the run (listed, nothing recorded) and, once HR sets them, the
+// ADP file is written with the company code in its name and rows.
+func TestExportsWithCompanyValues(t *testing.T) {
+	r := newRig(t, "sqlite", clockface.SystemClock{})
+	scenario(r)
+	repair(t, r)
+	ctx := context.Background()
+	cfg := payroll.DefaultConfig()
+	cfg.ADP.CompanyCode = "AB1"
+	exp := hubdata.NewExports(r.st, r.screen, rules(t), cfg)
+	if got := fmt.Sprint(exp.Formats()); !strings.Contains(got, "adp") {
+		t.Fatalf("formats with an ADP company code: %s, want adp among them", got)
+	}
+	_, err := exp.Run(ctx, period, "adp", "pay@example.com")
+	var refused *dashboard.ExportBlocked
+	if !errors.As(err, &refused) {
+		t.Fatalf("adp run without File #s: %v, want *dashboard.ExportBlocked", err)
+	}
+	if hist, _ := exp.History(ctx); len(hist) != 0 {
+		t.Fatalf("history after a refused run: %+v", hist)
+	}
+	for i, e := range []string{"E1", "E2", "E3"} {
+		if _, err := r.st.SetEmployeeFields(ctx, e, map[string]string{hub.FieldADP: fmt.Sprintf("10%d", i+1)}, "hr@example.com", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := exp.Run(ctx, period, "adp", "pay@example.com")
+	if err != nil {
+		t.Fatalf("adp run: %v", err)
+	}
+	if !strings.Contains(f.Name, "AB1") || !strings.Contains(string(f.Data), "AB1") || !strings.Contains(string(f.Data), "101") {
+		t.Errorf("adp file %s:\n%s\nwant the company code AB1 and File # 101", f.Name, f.Data)
+	}
 }

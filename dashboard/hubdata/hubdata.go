@@ -98,6 +98,10 @@ type Config struct {
 	// (the site's zone) is required; Now is set from Clock on every call.
 	Rules   attendance.Rules
 	Periods PayPeriods
+	// Payroll holds the company values and earnings names the payroll
+	// formats need (as `clockface export --config` reads them); nil is
+	// payroll.DefaultConfig, which runs the generic and Gusto formats only.
+	Payroll *payroll.Config
 }
 
 // Data implements the dashboard's read-only Data interfaces.

@@ -30,7 +30,11 @@ func NewDashboard(ctx context.Context, db *hub.DB, cfg Config, web clockface.Clo
 	data := d.Dashboard()
 	act := NewActions(db, cfg.Clock, cfg.Rules)
 	data.PunchEditor, data.PeriodControl = act, act
-	exp := NewExports(db, cfg.Clock, cfg.Rules, payroll.DefaultConfig())
+	pay := payroll.DefaultConfig()
+	if cfg.Payroll != nil {
+		pay = *cfg.Payroll
+	}
+	exp := NewExports(db, cfg.Clock, cfg.Rules, pay)
 	data.Exports, data.ExportRunner = exp, exp
 	emp := NewEmployees(data.Directory, db, cfg.Clock)
 	data.Directory, data.EmployeeControl = emp, emp

@@ -13,6 +13,7 @@ import (
 
 	"clockface/attendance"
 	"clockface/dashboard/hubdata"
+	"clockface/payroll"
 	"clockface/sync/hub"
 )
 
@@ -21,6 +22,7 @@ import (
 type hubWebFlags struct {
 	off                                  bool
 	tz, rules, weekStart, period, anchor string
+	payroll                              string
 }
 
 // addHubWebFlags adds the dashboard's flags to `hub serve`.
@@ -33,6 +35,7 @@ func (a *app) addHubWebFlags(c *cobra.Command) *hubWebFlags {
 	fl.StringVar(&f.weekStart, "week-start", "sunday", "first day of the workweek")
 	fl.StringVar(&f.period, "pay-period", hubdata.SemiMonthly, "pay periods: "+strings.Join(hubdata.PeriodKinds, ", "))
 	fl.StringVar(&f.anchor, "period-anchor", "", "for weekly and biweekly periods: the first day of any one period, YYYY-MM-DD")
+	fl.StringVar(&f.payroll, "payroll-config", "", "JSON file of company values and earnings names (as export --config): the dashboard then runs ADP, Paychex and QuickBooks exports too")
 	return f
 }
 
@@ -68,7 +71,15 @@ func (a *app) hubWeb(ctx context.Context, st *hub.DB, f *hubWebFlags) (http.Hand
 			return nil, fmt.Errorf("--period-anchor: want YYYY-MM-DD: %w", err)
 		}
 	}
-	h, err := hubdata.NewDashboard(ctx, st, hubdata.Config{Clock: a.Clock, Rules: rules, Periods: periods}, a.Clock,
+	cfg := hubdata.Config{Clock: a.Clock, Rules: rules, Periods: periods}
+	if f.payroll != "" {
+		pay, err := payroll.LoadConfig(f.payroll)
+		if err != nil {
+			return nil, fmt.Errorf("--payroll-config: %w", err)
+		}
+		cfg.Payroll = &pay
+	}
+	h, err := hubdata.NewDashboard(ctx, st, cfg, a.Clock,
 		slog.New(slog.NewTextHandler(a.Stderr, nil)))
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
