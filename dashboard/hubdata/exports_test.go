@@ -22,8 +22,8 @@ import (
 	"clockface/dashboard/hubdata"
 	"clockface/internal/pgtest"
 	"clockface/payroll"
-	"clockface/sync/hub"
 	"clockface/payrun"
+	"clockface/sync/hub"
 )
 
 // buildCLI builds the clockface binary once for a test, as the CLI tests
