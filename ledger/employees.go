@@ -496,6 +496,17 @@ func (l *Ledger) CheckPIN(ctx context.Context, number, pin string) error {
 	return l.checkPIN(ctx, employeePIN(number), pin)
 }
 
+// CheckPINKeepingFailures is CheckPIN for a PIN that is only the first of
+// two factors (PIN then face): a right PIN does not clear the failures
+// counted before it, so failed faces after right PINs still lock the
+// employee out; the punch the face then creates clears them, as any
+// created punch does. A wrong PIN counts and locks as with CheckPIN.
+func (l *Ledger) CheckPINKeepingFailures(ctx context.Context, number, pin string) error {
+	s := employeePIN(number)
+	s.keep = true
+	return l.checkPIN(ctx, s, pin)
+}
+
 // pinSubject is whose PIN a check is about: an employee (attempts table,
 // employees.pin_hash) or the kiosk's HR PIN (meta rows).
 type pinSubject struct {
@@ -509,6 +520,8 @@ type pinSubject struct {
 	save     func(ctx context.Context, tx *sql.Tx, a attempts) error
 	rehash   func(ctx context.Context, tx *sql.Tx, hash string) error
 	noPIN    string // the error text when no PIN is set
+	// keep leaves the failures counted before a right PIN standing.
+	keep bool
 }
 
 // attempts is a failure count and the time (nanoseconds) a lock ends.
@@ -551,6 +564,7 @@ func (l *Ledger) checkPIN(ctx context.Context, s pinSubject, pin string) error {
 	var (
 		hash   sql.NullString
 		slot   int
+		prior  attempts // the count before this attempt's reservation
 		locked error
 	)
 	// 1. Reserve an attempt, or refuse while locked.
@@ -566,7 +580,7 @@ func (l *Ledger) checkPIN(ctx context.Context, s pinSubject, pin string) error {
 			}
 			return nil
 		}
-		hash = h
+		hash, prior = h, a
 		a.failures++
 		slot = a.failures
 		if a.failures >= lockFailures {
@@ -611,7 +625,16 @@ func (l *Ledger) checkPIN(ctx context.Context, s pinSubject, pin string) error {
 				return l.audit(ctx, tx, "", s.action+".locked", s.subject, map[string]any{"failures": a.failures, "locked_until": fromNanos(a.until), "pin_ok": true})
 			}
 		}
-		if err := s.save(ctx, tx, attempts{}); err != nil {
+		settled := attempts{}
+		if s.keep {
+			// Take back only this attempt's reservation (and the lock it
+			// may have set); later ones stand as they are.
+			settled = attempts{failures: a.failures - 1, until: a.until}
+			if a.failures == slot {
+				settled.until = prior.until
+			}
+		}
+		if err := s.save(ctx, tx, settled); err != nil {
 			return err
 		}
 		if rehashed != "" {
@@ -619,8 +642,12 @@ func (l *Ledger) checkPIN(ctx context.Context, s pinSubject, pin string) error {
 				return err
 			}
 		}
-		if s.auditAll || a.failures > 1 || rehashed != "" {
-			return l.audit(ctx, tx, "", s.action+".ok", s.subject, map[string]any{"failures_cleared": a.failures - 1, "rehashed": rehashed != ""})
+		cleared := a.failures - 1
+		if s.keep {
+			cleared = 0
+		}
+		if s.auditAll || cleared > 0 || rehashed != "" {
+			return l.audit(ctx, tx, "", s.action+".ok", s.subject, map[string]any{"failures_cleared": cleared, "rehashed": rehashed != ""})
 		}
 		return nil
 	})

@@ -75,3 +75,63 @@ func isLocked(err error) bool {
 	var le *clockface.LockedError
 	return errors.As(err, &le)
 }
+
+// TestCheckPINKeepingFailures: the first factor of PIN then face. A right
+// PIN leaves the failures before it standing (and sets no lock of its
+// own), so failed faces in between still reach the lock; a wrong one
+// counts as with CheckPIN; a created punch clears the count.
+func TestCheckPINKeepingFailures(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	l := e.open(t)
+	addEmployee(t, l, "E1", "2468")
+	face := func() {
+		if err := l.RecordFailure(ctx, "E1", clockface.MethodFace); err != nil {
+			t.Fatal(err)
+		}
+	}
+	right := func() error { return l.CheckPINKeepingFailures(ctx, "E1", "2468") }
+	steps := []struct {
+		name   string
+		do     func() error
+		left   int
+		locked bool
+	}{
+		{"right PIN, fresh", right, 3, false},
+		{"a failed face", func() error { face(); return nil }, 2, false},
+		{"right PIN keeps it", right, 2, false},
+		{"a second failed face", func() error { face(); return nil }, 1, false},
+		{"right PIN on the last try sets no lock", right, 1, false},
+		{"a third failed face locks", func() error { face(); return nil }, 0, true},
+		{"the right PIN is refused while locked", func() error {
+			if err := right(); !isLocked(err) {
+				t.Fatalf("right PIN while locked: got %v, want the lock", err)
+			}
+			return nil
+		}, 0, true},
+		{"lock over", func() error { e.clock.Add(31 * time.Second); return nil }, 1, false},
+		{"wrong PIN counts", func() error {
+			if err := l.CheckPINKeepingFailures(ctx, "E1", "0000"); !errors.Is(err, clockface.ErrBadPIN) && !isLocked(err) {
+				t.Fatalf("wrong PIN: got %v", err)
+			}
+			return nil
+		}, 0, true},
+		{"a punch clears the count", func() error {
+			e.clock.Add(2 * time.Minute)
+			_, err := l.Record(ctx, clockface.PunchRequest{Employee: "E1", Method: clockface.MethodPIN})
+			return err
+		}, 3, false},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		left, _, err := l.Tries(ctx, "E1")
+		switch {
+		case s.locked && !isLocked(err):
+			t.Fatalf("%s: got %d tries, %v; want locked", s.name, left, err)
+		case !s.locked && (err != nil || left != s.left):
+			t.Fatalf("%s: got %d tries, %v; want %d", s.name, left, err, s.left)
+		}
+	}
+}

@@ -63,6 +63,9 @@ type Store interface {
 	Templates(ctx context.Context, m embeddings.Model) ([]embeddings.Template, error)
 	Template(ctx context.Context, number string, m embeddings.Model) (embeddings.Template, error)
 	CheckPIN(ctx context.Context, number, pin string) error
+	// CheckPINKeepingFailures is CheckPIN that leaves the failures before
+	// a right PIN standing (PIN then face).
+	CheckPINKeepingFailures(ctx context.Context, number, pin string) error
 	RecordFailure(ctx context.Context, number string, m clockface.Method) error
 	Lockout(ctx context.Context, number string) error
 	Record(ctx context.Context, r clockface.PunchRequest) (clockface.PunchResult, error)
@@ -151,8 +154,9 @@ type Config struct {
 	// face check for them and only the face punches; a typed number or a
 	// badge asks for the PIN first. An employee without a usable face
 	// (restricted, not enrolled) still punches by PIN alone. A failed face
-	// counts towards the lockout, but the next right PIN clears the count
-	// (the ledger's rule), so it does not lock out someone who knows the PIN.
+	// counts towards the lockout and the right PINs between do not clear
+	// the count (ledger.CheckPINKeepingFailures): three failed faces lock
+	// the employee out as three wrong PINs would.
 	PINThenFace bool
 }
 
@@ -1248,7 +1252,11 @@ func (m *Machine) submitPIN(ctx context.Context, number, pin string) State {
 		left    int
 		lockFor time.Duration
 	)
-	err := m.store.CheckPIN(ctx, number, pin) // records the failure itself
+	check := m.store.CheckPIN // records the failure itself
+	if m.cfg.PINThenFace {
+		check = m.store.CheckPINKeepingFailures // failed faces after it still count
+	}
+	err := check(ctx, number, pin)
 	if err == nil && m.cfg.PINThenFace {
 		if s, ok := m.faceAfterPIN(ctx, number); ok {
 			return s

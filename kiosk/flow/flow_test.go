@@ -118,6 +118,11 @@ func (s *lockSpy) CheckPIN(ctx context.Context, number, pin string) error {
 	return s.Ledger.CheckPIN(ctx, number, pin)
 }
 
+func (s *lockSpy) CheckPINKeepingFailures(ctx context.Context, number, pin string) error {
+	s.unlocked("CheckPINKeepingFailures")
+	return s.Ledger.CheckPINKeepingFailures(ctx, number, pin)
+}
+
 func (s *lockSpy) RecordFailure(ctx context.Context, number string, m clockface.Method) error {
 	s.unlocked("RecordFailure")
 	return s.Ledger.RecordFailure(ctx, number, m)
@@ -778,5 +783,41 @@ func TestHoldIgnoresFaces(t *testing.T) {
 	}
 	if ps := r.punches(t); len(ps) != 1 {
 		t.Fatalf("released: %d punches, want 1", len(ps))
+	}
+}
+
+// TestPINThenFaceLocksAfterFailedFaces: in PIN then face, the right PINs
+// between failed faces do not clear the count, so someone who knows the
+// PIN gets three faces, then the lock; the owner's face punch clears it.
+func TestPINThenFaceLocksAfterFailedFaces(t *testing.T) {
+	r := newRig(t, Verify, nil)
+	spy := &lockSpy{Ledger: r.led, t: t}
+	m, err := New(r.ctx, Config{Mode: Verify, Thresholds: testTh, Model: testModel, KioskID: "test", PINThenFace: true}, spy, r.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy.m, r.m = m, m
+	for i := range 3 {
+		r.m.SubmitPIN(r.ctx, "1001", "4321")
+		if s := r.m.State(); s.Screen != WaitFace {
+			t.Fatalf("right PIN %d: got %v/%v (%s), want the face check", i+1, s.Screen, s.Msg, s.Err)
+		}
+		r.show(face(bob, 0)) // a colleague's face
+	}
+	r.m.SubmitPIN(r.ctx, "1001", "4321")
+	if s := r.m.State(); s.Screen == WaitFace || s.LockedUntil.IsZero() {
+		t.Fatalf("right PIN after three failed faces: got %v/%v, want the lock", s.Screen, s.Msg)
+	}
+	if ps := r.punches(t); len(ps) != 0 {
+		t.Fatalf("punches: %+v, want none", ps)
+	}
+	r.clock.Add(time.Minute) // the 30 s lock ends
+	r.m.Cancel()
+	r.m.SubmitPIN(r.ctx, "1001", "4321")
+	if s := r.show(face(alice, 0)); s.Screen != Confirm || !s.Created {
+		t.Fatalf("alice after the lock: got %v/%v (%s), want her punch", s.Screen, s.Msg, s.Err)
+	}
+	if left, _, err := r.led.Tries(r.ctx, "1001"); err != nil || left != 3 {
+		t.Errorf("tries after her face punch: %d, %v; want the count cleared (3)", left, err)
 	}
 }
