@@ -203,6 +203,23 @@ var messages = map[string]map[string]string{
 	"placement.title":          {"en": "Site and department", "es": "Sitio y departamento"},
 	"placement.help":           {"en": "Set on the hub only: kiosk syncs never change them. Managers see the employees of their sites and departments.", "es": "Solo se fijan en el servidor: las sincronizaciones de los quioscos nunca los cambian. Los responsables ven a los empleados de sus sitios y departamentos."},
 	"placement.save":           {"en": "Save", "es": "Guardar"},
+	// Punch and exception kinds as people read them (view.Word).
+	"kind.in":                {"en": "In", "es": "Entrada"},
+	"kind.out":               {"en": "Out", "es": "Salida"},
+	"kind.break_start":       {"en": "Break start", "es": "Inicio de descanso"},
+	"kind.break_end":         {"en": "Break end", "es": "Fin de descanso"},
+	"exc.missing_out":        {"en": "Missing clock-out", "es": "Falta la salida"},
+	"exc.missing_in":         {"en": "Missing clock-in", "es": "Falta la entrada"},
+	"exc.open_shift":         {"en": "Still clocked in", "es": "Sigue dentro"},
+	"exc.overlapping_shifts": {"en": "Overlapping shifts", "es": "Turnos solapados"},
+	"exc.future_punch":       {"en": "Punch in the future", "es": "Fichaje en el futuro"},
+	"exc.contradicting_kind": {"en": "Kind contradicts the state", "es": "Tipo contrario al estado"},
+	"exc.unpaired_break":     {"en": "Unpaired break", "es": "Descanso sin pareja"},
+	"exc.unknown_kind":       {"en": "Unknown punch kind", "es": "Tipo de fichaje desconocido"},
+	"exc.long_shift":         {"en": "Long shift", "es": "Turno largo"},
+	"exc.short_shift":        {"en": "Short shift", "es": "Turno corto"},
+	"exc.duplicate_punch":    {"en": "Double punch", "es": "Fichaje doble"},
+	"exc.short_meal_break":   {"en": "Short meal break", "es": "Comida corta"},
 }
 
 // T returns the text for key in lang, falling back to English, then to the

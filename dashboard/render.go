@@ -105,6 +105,17 @@ type view struct {
 // T translates key into the page's language.
 func (v *view) T(key string) string { return T(v.Lang, key) }
 
+// Word is a code (a punch kind, an exception kind) as people read it in
+// the page's language: the catalogue's prefix.code, or the code itself
+// when the catalogue has no word for it.
+func (v *view) Word(prefix, code string) string {
+	key := prefix + "." + code
+	if _, ok := messages[key]; !ok {
+		return code
+	}
+	return T(v.Lang, key)
+}
+
 // Token is the form token for a POST to path.
 func (v *view) Token(path string) string { return v.h.Token(v.r, path) }
 
