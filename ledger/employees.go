@@ -522,6 +522,10 @@ type pinSubject struct {
 	noPIN    string // the error text when no PIN is set
 	// keep leaves the failures counted before a right PIN standing.
 	keep bool
+	// sayLock: a wrong PIN that engages the lock also returns the
+	// *clockface.LockedError, so the screen can say so at once (the HR
+	// PIN: no Tries reads its count).
+	sayLock bool
 }
 
 // attempts is a failure count and the time (nanoseconds) a lock ends.
@@ -566,6 +570,8 @@ func (l *Ledger) checkPIN(ctx context.Context, s pinSubject, pin string) error {
 		slot   int
 		prior  attempts // the count before this attempt's reservation
 		locked error
+		// failLock is the lock a wrong PIN engaged (sayLock).
+		failLock error
 	)
 	// 1. Reserve an attempt, or refuse while locked.
 	err := l.tx(ctx, func(tx *sql.Tx) error {
@@ -616,7 +622,8 @@ func (l *Ledger) checkPIN(ctx context.Context, s pinSubject, pin string) error {
 		}
 		now := l.now()
 		if !ok {
-			return l.audit(ctx, tx, "", s.action+".fail", s.subject, map[string]any{"failures": a.failures, "locked": lockedErr(s.name, a.until, now) != nil})
+			failLock = lockedErr(s.name, a.until, now)
+			return l.audit(ctx, tx, "", s.action+".fail", s.subject, map[string]any{"failures": a.failures, "locked": failLock != nil})
 		}
 		if a.failures != slot {
 			// Later attempts were reserved while this PIN was checked; if
@@ -660,6 +667,8 @@ func (l *Ledger) checkPIN(ctx context.Context, s pinSubject, pin string) error {
 		return locked
 	case !hash.Valid:
 		return fmt.Errorf("%s: %w", s.noPIN, clockface.ErrBadPIN)
+	case !ok && s.sayLock && failLock != nil:
+		return errors.Join(fmt.Errorf("%s: %w", s.label, clockface.ErrBadPIN), failLock)
 	case !ok:
 		return fmt.Errorf("%s: %w", s.label, clockface.ErrBadPIN)
 	}
@@ -793,11 +802,13 @@ func (l *Ledger) HasHRPIN(ctx context.Context) (bool, error) {
 // CheckHRPIN verifies the HR PIN: nil, an error wrapping
 // clockface.ErrBadPIN (also when no HR PIN is set), or
 // *clockface.LockedError (Employee is HRPINName) after lockFailures wrong
-// PINs in a row, with the same doubling lock as an employee PIN. Every call
+// PINs in a row, with the same doubling lock as an employee PIN; the wrong
+// PIN that engages the lock returns both, so the screen says "locked" at
+// once. Every call
 // leaves an audit entry: hr_pin.ok, hr_pin.fail or hr_pin.locked.
 func (l *Ledger) CheckHRPIN(ctx context.Context, pin string) error {
 	s := pinSubject{
-		name: HRPINName, label: "HR PIN", subject: hrPINSubject, action: "hr_pin", auditAll: true, noPIN: "no HR PIN is set",
+		name: HRPINName, label: "HR PIN", subject: hrPINSubject, action: "hr_pin", auditAll: true, sayLock: true, noPIN: "no HR PIN is set",
 		load: func(ctx context.Context, tx *sql.Tx) (sql.NullString, attempts, error) {
 			var hash sql.NullString
 			var a attempts

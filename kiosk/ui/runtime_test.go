@@ -20,10 +20,17 @@ import (
 func TestHRPINLocksOutAndIsAudited(t *testing.T) {
 	r := newRig(t, flow.Identify)
 	test.Tap(r.u.AdminButton)
-	for range 3 {
+	for i := range 3 {
 		test.Type(r.u.HRPINEntry, "1234")
 		test.Tap(r.u.OKButton)
 		r.u.Wait()
+		want := "Wrong HR PIN"
+		if i == 2 { // the wrong PIN that engages the lock says so at once
+			want = "The HR PIN is locked after wrong tries. Try again in 0:30."
+		}
+		if got := r.u.sub.Text; got != want {
+			t.Errorf("wrong HR PIN %d: got %q, want %q", i+1, got, want)
+		}
 	}
 	test.Type(r.u.HRPINEntry, "9999") // the right one, but locked
 	test.Tap(r.u.OKButton)
