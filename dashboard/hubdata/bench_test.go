@@ -1,7 +1,10 @@
 package hubdata_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -189,6 +192,47 @@ func BenchmarkWhosIn(b *testing.B) {
 			// PostgreSQL server's): on a shared machine wall time mostly
 			// measures the queue for the two cores.
 			b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N)/1e6, "cpu-ms/page")
+		})
+	}
+}
+
+// BenchmarkDownstream is one kiosk's downstream answer (status changes and
+// the other kiosks' last known states) on a hub whose 10,000 employees all
+// punched at another kiosk today: what every kiosk asks at each sync pass.
+func BenchmarkDownstream(b *testing.B) {
+	for _, kind := range backends {
+		b.Run(kind, func(b *testing.B) {
+			r := newRig(b, kind, clockface.SystemClock{})
+			people := staff(10000)
+			var ps []clockface.Punch
+			for i, e := range people {
+				ps = append(ps, pin(e.Number, "front", clockface.PunchIn, local(20, 7, 0).Add(time.Duration(i%180)*time.Minute)))
+			}
+			r.load("front", people, ps)
+			r.load("back", nil, nil)
+			ctx, now := context.Background(), local(20, 15, 0)
+			var size int
+			for b.Loop() {
+				d, err := r.st.Downstream(ctx, "back", 0, now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(d.States) != 10000 {
+					b.Fatalf("%d states, want 10000", len(d.States))
+				}
+				js, err := json.Marshal(d)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(js)
+			}
+			b.ReportMetric(float64(size)/1e6, "MB/answer")
+			var z bytes.Buffer // as the hub sends it to a client that accepts gzip
+			zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+			d, _ := r.st.Downstream(ctx, "back", 0, now)
+			_ = json.NewEncoder(zw).Encode(d)
+			_ = zw.Close()
+			b.ReportMetric(float64(z.Len())/1e6, "MB/gzip")
 		})
 	}
 }

@@ -349,5 +349,5 @@ func (s *Server) downstream(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusServiceUnavailable, wire.CodeInternal, "could not read the changes; retry")
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSONCompressed(w, r, http.StatusOK, d)
 }

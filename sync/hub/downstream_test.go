@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,6 +186,28 @@ func TestDownstreamEndpoint(t *testing.T) {
 				{"negative after", []byte(`{"kiosk_id":"front","after":-1}`), secret, wire.NewNonce(), http.StatusBadRequest},
 				{"good", good, secret, spent, http.StatusOK},
 				{"replayed nonce", good, secret, spent, http.StatusUnauthorized},
+			}
+			// Asked for gzip, the answer comes compressed and decodes.
+			req, err := http.NewRequest(http.MethodPost, h.srv.URL+wire.PathDownstream, bytes.NewReader(good))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wire.Sign(req, good, "front", secret, h.clock.Now(), wire.NewNonce())
+			req.Header.Set("Accept-Encoding", "gzip") // set by hand: the transport leaves it compressed
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if got := resp.Header.Get("Content-Encoding"); resp.StatusCode != http.StatusOK || got != "gzip" {
+				t.Fatalf("asked for gzip: status %d, Content-Encoding %q, want 200 and gzip", resp.StatusCode, got)
+			}
+			zr, err := gzip.NewReader(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := wire.DecodeDownstream(zr, wire.MaxDownstreamBytes); err != nil {
+				t.Errorf("the gzip answer does not decode: %v", err)
 			}
 			for _, tt := range tests {
 				status, body := post(tt.body, tt.secret, tt.nonce)
