@@ -35,16 +35,15 @@ func (s *SQL) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	return b, true, nil
 }
 
-// CommitCtx stores (or replaces) a session.
+// CommitCtx stores (or replaces) a session in one statement. (A delete
+// then an insert raced on PostgreSQL: two requests of one browser
+// committing the same session at once both deleted, and the second insert
+// hit the primary key, which failed the page with "session store
+// unavailable".)
 func (s *SQL) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM dashboard_sessions WHERE token = ?`), token); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO dashboard_sessions (token, data, expiry) VALUES (?, ?, ?)`),
-			token, base64.StdEncoding.EncodeToString(b), expiry.UnixNano())
-		return err
-	})
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO dashboard_sessions (token, data, expiry) VALUES (?, ?, ?)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`),
+		token, base64.StdEncoding.EncodeToString(b), expiry.UnixNano())
 	if err != nil {
 		return fmt.Errorf("commit session: %w", err)
 	}

@@ -148,3 +148,43 @@ func TestStore(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentSessionCommits: one browser's requests commit the same
+// session at once (a page, its refresh, a form); every commit succeeds and
+// the session reads back. The old delete-then-insert failed some of them
+// on PostgreSQL with a duplicate key.
+func TestConcurrentSessionCommits(t *testing.T) {
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t, kind)(clocktest.New(t0))
+			const workers, rounds = 8, 25
+			errs := make(chan error, workers*rounds)
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range rounds {
+						errs <- st.CommitCtx(ctx, "the-token", []byte{byte(w), byte(i)}, t0.Add(time.Hour))
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			failed := 0
+			for err := range errs {
+				if err != nil {
+					failed++
+					t.Log(err)
+				}
+			}
+			if failed > 0 {
+				t.Fatalf("%d of %d concurrent commits failed, want none", failed, workers*rounds)
+			}
+			if b, ok, err := st.FindCtx(ctx, "the-token"); err != nil || !ok || len(b) != 2 {
+				t.Fatalf("find after the commits: %v %v %v, want one session", b, ok, err)
+			}
+		})
+	}
+}
