@@ -32,29 +32,11 @@ func snapshotPurpose(uid string) string         { return "snapshot:" + uid }
 // is refused (and the database refuses it too). An employee has at most one
 // live consent: a new one needs the old one withdrawn.
 func (l *Ledger) RecordConsent(ctx context.Context, c clockface.Consent) (clockface.Consent, error) {
-	c.TextSHA256 = strings.ToLower(c.TextSHA256)
-	switch {
-	case c.TextVersion == "":
-		return clockface.Consent{}, errors.New("record consent: no text version")
-	case len(c.TextSHA256) != 64 || !isHex(c.TextSHA256):
-		return clockface.Consent{}, errors.New("record consent: text SHA-256 must be 64 hex digits")
-	case strings.TrimSpace(c.Signature) == "":
-		return clockface.Consent{}, errors.New("record consent: no signature")
-	case c.RetentionPolicy == "":
-		return clockface.Consent{}, errors.New("record consent: no retention policy version")
+	c, err := l.checkConsent(c)
+	if err != nil {
+		return clockface.Consent{}, fmt.Errorf("record %w", err)
 	}
-	if c.SignedAt.IsZero() {
-		c.SignedAt = l.now()
-	}
-	c.SignedAt = fromNanos(nanos(c.SignedAt))
-	if c.KioskID == "" {
-		c.KioskID = l.cfg.KioskID
-	}
-	if strings.TrimSpace(c.KioskID) == "" {
-		return clockface.Consent{}, errors.New("record consent: no kiosk id")
-	}
-	c.WithdrawnAt = nil
-	err := l.tx(ctx, func(tx *sql.Tx) error {
+	err = l.tx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT id, status FROM employees WHERE number = ?`, c.EmployeeNumber).Scan(&id, &status)
@@ -74,21 +56,29 @@ func (l *Ledger) RecordConsent(ctx context.Context, c clockface.Consent) (clockf
 		if live {
 			return errors.New("a live consent exists; withdraw it first")
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO consents (employee_id, text_version, locale, text_sha256, signature, signed_at, kiosk_id, retention_policy)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, c.TextVersion, c.Locale, c.TextSHA256, c.Signature, nanos(c.SignedAt), c.KioskID, c.RetentionPolicy)
-		if err != nil {
-			return err
-		}
-		if c.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		return l.audit(ctx, tx, "kiosk:"+c.KioskID, "consent.record", c.EmployeeNumber,
-			map[string]any{"consent_id": c.ID, "text_version": c.TextVersion, "text_sha256": c.TextSHA256, "kiosk_id": c.KioskID, "retention_policy": c.RetentionPolicy})
+		c.ID, err = l.insertConsent(ctx, tx, id, c)
+		return err
 	})
 	if err != nil {
 		return clockface.Consent{}, fmt.Errorf("record consent of %s: %w", c.EmployeeNumber, err)
 	}
 	return c, nil
+}
+
+// insertConsent stores a checked consent (checkConsent) of employee empID
+// in tx, with its audit entry, and returns its id.
+func (l *Ledger) insertConsent(ctx context.Context, tx *sql.Tx, empID int64, c clockface.Consent) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO consents (employee_id, text_version, locale, text_sha256, signature, signed_at, kiosk_id, retention_policy)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, empID, c.TextVersion, c.Locale, c.TextSHA256, c.Signature, nanos(c.SignedAt), c.KioskID, c.RetentionPolicy)
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, l.audit(ctx, tx, "kiosk:"+c.KioskID, "consent.record", c.EmployeeNumber,
+		map[string]any{"consent_id": id, "text_version": c.TextVersion, "text_sha256": c.TextSHA256, "kiosk_id": c.KioskID, "retention_policy": c.RetentionPolicy})
 }
 
 func isHex(s string) bool {
@@ -191,15 +181,7 @@ func (l *Ledger) WithdrawConsent(ctx context.Context, number, actor string) erro
 // is stored and audited (SiteCalibration). A restricted employee's
 // template is not measured: restriction means no processing.
 func (l *Ledger) SaveTemplate(ctx context.Context, t embeddings.Template, actor string) error {
-	plain, err := t.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("save template of %s: %w", t.Owner, err)
-	}
-	others, err := l.Templates(ctx, t.Model)
-	if err != nil {
-		return fmt.Errorf("save template of %s: %w", t.Owner, err)
-	}
-	site, err := embeddings.NearestImpostor(t, others)
+	plain, site, err := l.measureTemplate(ctx, t)
 	if err != nil {
 		return fmt.Errorf("save template of %s: %w", t.Owner, err)
 	}
@@ -225,28 +207,7 @@ func (l *Ledger) SaveTemplate(ctx context.Context, t embeddings.Template, actor 
 		if err != nil {
 			return err
 		}
-		dk, err := l.dataKey(ctx, tx, id, t.Owner, true)
-		if err != nil {
-			return err
-		}
-		ct, err := dk.Seal(t.Owner, templatePurpose(t.Model), plain)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO templates (employee_id, consent_id, model_name, model_version, dim, ciphertext, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (employee_id, model_name, model_version) DO UPDATE SET
-				consent_id = excluded.consent_id, dim = excluded.dim, ciphertext = excluded.ciphertext, created_at = excluded.created_at`,
-			id, consentID, t.Model.Name, t.Model.Version, len(t.Samples[0]), ct, nanos(l.now()))
-		if err != nil {
-			return err
-		}
-		// A new enrolment starts the refresh week again (from created_at).
-		if _, err := tx.ExecContext(ctx, `DELETE FROM template_refresh WHERE employee_id = ? AND model_name = ? AND model_version = ?`,
-			id, t.Model.Name, t.Model.Version); err != nil {
-			return err
-		}
-		if err := l.audit(ctx, tx, actor, "template.save", t.Owner, map[string]any{"model": t.Model.String(), "samples": len(t.Samples)}); err != nil {
+		if err := l.storeTemplate(ctx, tx, id, consentID, t, plain, actor); err != nil {
 			return err
 		}
 		if restricted {
@@ -258,6 +219,54 @@ func (l *Ledger) SaveTemplate(ctx context.Context, t embeddings.Template, actor 
 		return fmt.Errorf("save template of %s: %w", t.Owner, err)
 	}
 	return nil
+}
+
+// measureTemplate encodes t and measures it against every other
+// face-matchable template of its model (the site's self-calibration),
+// before any transaction, so no lock is held while they are decrypted and
+// compared.
+func (l *Ledger) measureTemplate(ctx context.Context, t embeddings.Template) ([]byte, embeddings.ImpostorSummary, error) {
+	plain, err := t.MarshalBinary()
+	if err != nil {
+		return nil, embeddings.ImpostorSummary{}, err
+	}
+	others, err := l.Templates(ctx, t.Model)
+	if err != nil {
+		return nil, embeddings.ImpostorSummary{}, err
+	}
+	site, err := embeddings.NearestImpostor(t, others)
+	if err != nil {
+		return nil, embeddings.ImpostorSummary{}, err
+	}
+	return plain, site, nil
+}
+
+// storeTemplate seals t's encoding plain with employee empID's data key
+// and stores it under consent consentID in tx, replacing the model's
+// earlier one, with its audit entry; a new enrolment starts the refresh
+// week again (from created_at).
+func (l *Ledger) storeTemplate(ctx context.Context, tx *sql.Tx, empID, consentID int64, t embeddings.Template, plain []byte, actor string) error {
+	dk, err := l.dataKey(ctx, tx, empID, t.Owner, true)
+	if err != nil {
+		return err
+	}
+	ct, err := dk.Seal(t.Owner, templatePurpose(t.Model), plain)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO templates (employee_id, consent_id, model_name, model_version, dim, ciphertext, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (employee_id, model_name, model_version) DO UPDATE SET
+			consent_id = excluded.consent_id, dim = excluded.dim, ciphertext = excluded.ciphertext, created_at = excluded.created_at`,
+		empID, consentID, t.Model.Name, t.Model.Version, len(t.Samples[0]), ct, nanos(l.now()))
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM template_refresh WHERE employee_id = ? AND model_name = ? AND model_version = ?`,
+		empID, t.Model.Name, t.Model.Version); err != nil {
+		return err
+	}
+	return l.audit(ctx, tx, actor, "template.save", t.Owner, map[string]any{"model": t.Model.String(), "samples": len(t.Samples)})
 }
 
 // Template returns the employee's decrypted template for model m, or an

@@ -148,59 +148,14 @@ func (l *Ledger) AddEmployee(ctx context.Context, e clockface.Employee, pin stri
 	if e.Number == "" {
 		return clockface.Employee{}, errors.New("add employee: empty number")
 	}
-	if strings.TrimSpace(e.Name) == "" {
-		return clockface.Employee{}, fmt.Errorf("add employee %s: empty name", e.Number)
-	}
-	if err := checkPayrollFields(e); err != nil {
+	hash, err := l.checkNewEmployee(e, pin)
+	if err != nil {
 		return clockface.Employee{}, fmt.Errorf("add employee %s: %w", e.Number, err)
 	}
-	var hash sql.NullString
-	if pin != "" {
-		if err := checkPINFormat(pin); err != nil {
-			return clockface.Employee{}, fmt.Errorf("add employee %s: %w", e.Number, err)
-		}
-		h, err := hashPIN(pin, l.pepper)
-		if err != nil {
-			return clockface.Employee{}, fmt.Errorf("add employee %s: %w", e.Number, err)
-		}
-		hash = sql.NullString{String: h, Valid: true}
-	}
-	var badge sql.NullString
-	if e.BadgeID != "" {
-		badge = sql.NullString{String: e.BadgeID, Valid: true}
-	}
 	now := l.now()
-	err := l.tx(ctx, func(tx *sql.Tx) error {
-		var exists bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM employees WHERE number = ?)`, e.Number).Scan(&exists); err != nil {
-			return err
-		}
-		if exists {
-			return errors.New("already exists")
-		}
-		if badge.Valid {
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM employees WHERE badge_id = ?)`, badge).Scan(&exists); err != nil {
-				return err
-			}
-			if exists {
-				return fmt.Errorf("badge %s belongs to another employee", e.BadgeID)
-			}
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO employees (number, name, locale, badge_id, pin_hash, restricted, created_at,
-			first_name, last_name, adp_file_number, paychex_worker_id, gusto_id, quickbooks_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Number, e.Name, e.Locale, badge, hash, e.RestrictedToPIN, nanos(now),
-			e.FirstName, e.LastName, e.Payroll.ADPFileNumber, e.Payroll.PaychexWorkerID, e.Payroll.GustoID, e.Payroll.QuickBooksName)
-		if err != nil {
-			return err
-		}
-		if e.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		detail := map[string]any{"restricted": e.RestrictedToPIN, "pin": hash.Valid, "badge": badge.Valid}
-		if f := setFields(e); len(f) > 0 {
-			detail["fields"] = f
-		}
-		return l.audit(ctx, tx, "", "employee.add", e.Number, detail)
+	err = l.tx(ctx, func(tx *sql.Tx) error {
+		e.ID, err = l.insertEmployee(ctx, tx, e, hash, now)
+		return err
 	})
 	if err != nil {
 		return clockface.Employee{}, fmt.Errorf("add employee %s: %w", e.Number, err)

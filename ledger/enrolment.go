@@ -50,15 +50,7 @@ func (l *Ledger) enrolNew(ctx context.Context, e clockface.Employee, pin string,
 	if len(t.Samples) == 0 {
 		return clockface.Employee{}, clockface.Consent{}, nil, errors.New("template has no samples")
 	}
-	plain, err := t.MarshalBinary()
-	if err != nil {
-		return clockface.Employee{}, clockface.Consent{}, nil, err
-	}
-	others, err := l.Templates(ctx, t.Model)
-	if err != nil {
-		return clockface.Employee{}, clockface.Consent{}, nil, err
-	}
-	site, err := embeddings.NearestImpostor(t, others)
+	plain, site, err := l.measureTemplate(ctx, t)
 	if err != nil {
 		return clockface.Employee{}, clockface.Consent{}, nil, err
 	}
@@ -74,31 +66,10 @@ func (l *Ledger) enrolNew(ctx context.Context, e clockface.Employee, pin string,
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO consents (employee_id, text_version, locale, text_sha256, signature, signed_at, kiosk_id, retention_policy)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, empID, c.TextVersion, c.Locale, c.TextSHA256, c.Signature, nanos(c.SignedAt), c.KioskID, c.RetentionPolicy)
-		if err != nil {
+		if c.ID, err = l.insertConsent(ctx, tx, empID, c); err != nil {
 			return err
 		}
-		if c.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if err := l.audit(ctx, tx, "kiosk:"+c.KioskID, "consent.record", e.Number,
-			map[string]any{"consent_id": c.ID, "text_version": c.TextVersion, "text_sha256": c.TextSHA256, "kiosk_id": c.KioskID, "retention_policy": c.RetentionPolicy}); err != nil {
-			return err
-		}
-		dk, err := l.dataKey(ctx, tx, empID, e.Number, true)
-		if err != nil {
-			return err
-		}
-		ct, err := dk.Seal(e.Number, templatePurpose(t.Model), plain)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO templates (employee_id, consent_id, model_name, model_version, dim, ciphertext, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, empID, c.ID, t.Model.Name, t.Model.Version, len(t.Samples[0]), ct, nanos(now)); err != nil {
-			return err
-		}
-		if err := l.audit(ctx, tx, actor, "template.save", e.Number, map[string]any{"model": t.Model.String(), "samples": len(t.Samples)}); err != nil {
+		if err := l.storeTemplate(ctx, tx, empID, c.ID, t, plain, actor); err != nil {
 			return err
 		}
 		if !e.RestrictedToPIN {
