@@ -437,6 +437,12 @@ func isCorrupt(err error) bool {
 	return false
 }
 
+// isBusy says SQLite refused a lock another connection holds.
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}
+
 // now is the ledger clock's time in UTC.
 func (l *Ledger) now() time.Time { return l.clock.Now().UTC() }
 

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -81,7 +82,7 @@ func runMigrations(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	// Read the version without writing: every goose call first creates its
 	// table, and a newer database must be left exactly as it is. goose would
 	// also skip versions it does not know, or report them as out of order.
-	userVersion, gooseVersion, hasTable, err := readVersions(ctx, db)
+	userVersion, gooseVersion, hasTable, err := readVersionsWhenFree(ctx, db)
 	if err != nil {
 		return fmt.Errorf("migrate: read schema version: %w", err)
 	}
@@ -124,6 +125,31 @@ func runMigrations(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 		}
 	}
 	return nil
+}
+
+// busyRetries and busyRetryWait bound readVersionsWhenFree's tries.
+const (
+	busyRetries   = 50
+	busyRetryWait = 20 * time.Millisecond
+)
+
+// readVersionsWhenFree is readVersions, tried again for about a second
+// while SQLite answers "database is locked": when another process creates
+// the same new ledger at the same moment, the first connection's switch to
+// WAL needs a lock the other holds, and SQLite refuses it at once instead
+// of waiting out the busy timeout.
+func readVersionsWhenFree(ctx context.Context, db *sql.DB) (userVersion, gooseVersion int64, hasTable bool, err error) {
+	for try := 0; ; try++ {
+		userVersion, gooseVersion, hasTable, err = readVersions(ctx, db)
+		if !isBusy(err) || try == busyRetries {
+			return userVersion, gooseVersion, hasTable, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, 0, false, errors.Join(err, ctx.Err())
+		case <-time.After(busyRetryWait):
+		}
+	}
 }
 
 func readVersions(ctx context.Context, db *sql.DB) (userVersion, gooseVersion int64, hasTable bool, err error) {
